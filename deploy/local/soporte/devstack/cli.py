@@ -1,0 +1,144 @@
+"""``soporte infra ...`` and ``soporte run``: the local stack for people."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from . import stack
+from .common import StackConfig, StackError, port_open, say
+
+
+def _fail(exc: StackError) -> int:
+    print(f"soporte: {exc}", file=sys.stderr)
+    return 1
+
+
+def _print_addresses(addresses: dict[str, str]) -> None:
+    for name, address in addresses.items():
+        print(f"{name:<12} {address}")
+
+
+def infra(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="soporte infra", description="the local Kafka, PostgreSQL and mail sink")
+    parser.add_argument("action", choices=["up", "down", "status", "clean"])
+    args = parser.parse_args(argv)
+    config = StackConfig.from_env()
+    try:
+        if args.action == "up":
+            _print_addresses(stack.up(config))
+            print(f"{'mailbox':<12} {config.paths.mail}")
+        elif args.action == "down":
+            stack.down(config)
+        elif args.action == "clean":
+            stack.clean(config)
+        else:
+            all_up = True
+            for name, (running, address) in stack.status(config).items():
+                print(f"{name:<12} {address:<22} {'running' if running else 'stopped'}")
+                all_up &= running
+            return 0 if all_up else 3
+    except StackError as exc:
+        return _fail(exc)
+    return 0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    port: int
+    port_env: str
+    where: str  # what to open, relative to the service's address
+
+
+SERVICES = (
+    ServiceSpec("intake", "soporte.intake", 8081, "SOPORTE_INTAKE_PORT", "/  (submission form), /api/openapi.json"),
+    ServiceSpec("projections", "soporte.projections", 8082, "SOPORTE_PROJECTIONS_PORT", "/agent  (agent console)"),
+    ServiceSpec("sla", "soporte.sla", 8083, "SOPORTE_SLA_PORT", "/metrics"),
+    ServiceSpec("notifier", "soporte.notifier", 8084, "SOPORTE_NOTIFIER_PORT", "/metrics"),
+)
+
+
+def available_services() -> list[ServiceSpec]:
+    """The services installed with a ``__main__`` (those that exist so far)."""
+    found = []
+    for spec in SERVICES:
+        try:
+            if importlib.util.find_spec(f"{spec.module}.__main__") is not None:
+                found.append(spec)
+        except ModuleNotFoundError:
+            continue
+    return found
+
+
+def run(argv: list[str]) -> int:
+    """Infrastructure plus every service, in the foreground; Ctrl-C stops all of it."""
+    argparse.ArgumentParser(prog="soporte run", description=run.__doc__).parse_args(argv)
+    config = StackConfig.from_env()
+    was_up = stack.status(config)
+    try:
+        addresses = stack.up(config)
+    except StackError as exc:
+        return _fail(exc)
+    env = {
+        **os.environ,
+        "SOPORTE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+        "SOPORTE_DATABASE_URL": config.database_url,
+        "SOPORTE_SMTP_HOST": config.host,
+        "SOPORTE_SMTP_PORT": str(config.smtp_port),
+    }
+    children: list[tuple[ServiceSpec, subprocess.Popen]] = []
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for spec in available_services():
+            port = int(os.environ.get(spec.port_env, spec.port))
+            if port_open("127.0.0.1", port):
+                raise StackError(f"port 127.0.0.1:{port} for {spec.name} is taken: stop that program or set {spec.port_env}")
+            say(f"starting {spec.name}")
+            proc = subprocess.Popen([sys.executable, "-m", spec.module], env={**env, spec.port_env: str(port)})
+            children.append((spec, proc))
+        print("\nSoporte is running:")
+        _print_addresses(addresses)
+        print(f"{'mailbox':<12} {config.paths.mail}")
+        for spec, _ in children:
+            port = int(os.environ.get(spec.port_env, spec.port))
+            print(f"{spec.name:<12} http://127.0.0.1:{port}  {spec.where}")
+        print("\nCtrl-C stops everything.", flush=True)
+        while not stopping:
+            for spec, proc in children:
+                if proc.poll() is not None:
+                    say(f"{spec.name} exited with code {proc.returncode}; stopping everything")
+                    stopping = True
+            time.sleep(0.5)
+    except StackError as exc:
+        _fail(exc)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        for spec, proc in children:
+            if proc.poll() is None:
+                say(f"stopping {spec.name}")
+                proc.terminate()
+        for spec, proc in children:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # Leave running what was running before `run`; stop what `run` started.
+        if not any(running for running, _ in was_up.values()):
+            stack.down(config)
+    return 0

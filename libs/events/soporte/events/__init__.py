@@ -1,0 +1,64 @@
+"""soporte.events — the one contract every Soporte service shares.
+
+Envelope and event types (frozen pydantic models, a union discriminated by
+``type``), the JSON codec used by aiokafka and faust alike, topic specs, JSON
+Schema export and upcasters.
+"""
+
+from .codec import UndecodableEvent, decode, encode, event_key, from_dict, to_dict
+from .envelope import (
+    Actor,
+    ActorKind,
+    AttachmentRef,
+    Category,
+    Channel,
+    Event,
+    Language,
+    Priority,
+    deterministic_id,
+    new_ticket_id,
+)
+from .topics import (
+    ALL_TOPICS,
+    DEAD_LETTERS,
+    NOTIFICATION_OUTCOMES,
+    SHOP_ORDERS,
+    SLA_ESCALATIONS,
+    SLA_KPIS,
+    TICKET_EVENTS,
+    TopicSpec,
+)
+from .types import *  # noqa: F403  (the event types are the public API)
+from .types import ALL_EVENT_TYPES, ANY_EVENT_ADAPTER, EVENT_TYPES_BY_NAME, TICKET_STREAM_TYPES, AnyEvent
+
+__all__ = [
+    "ALL_EVENT_TYPES",
+    "ALL_TOPICS",
+    "ANY_EVENT_ADAPTER",
+    "Actor",
+    "ActorKind",
+    "AnyEvent",
+    "AttachmentRef",
+    "Category",
+    "Channel",
+    "DEAD_LETTERS",
+    "EVENT_TYPES_BY_NAME",
+    "Event",
+    "Language",
+    "NOTIFICATION_OUTCOMES",
+    "Priority",
+    "SHOP_ORDERS",
+    "SLA_ESCALATIONS",
+    "SLA_KPIS",
+    "TICKET_EVENTS",
+    "TICKET_STREAM_TYPES",
+    "TopicSpec",
+    "UndecodableEvent",
+    "decode",
+    "deterministic_id",
+    "encode",
+    "event_key",
+    "from_dict",
+    "new_ticket_id",
+    "to_dict",
+]

@@ -1,0 +1,152 @@
+"""The HTTP edge every service shares: problem+json errors, health and metrics endpoints.
+
+Domain errors are mapped to problems once, in the middleware; handlers stay thin.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import ValidationError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://soporte.dev/problems/"
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class Problem(Exception):
+    """An error answered as RFC 9457 problem+json. ``kind`` becomes the stable ``type`` URI."""
+
+    status: int
+    kind: str
+    title: str
+    detail: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": PROBLEM_BASE + self.kind, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> web.Response:
+    return web.Response(
+        status=problem.status,
+        text=json.dumps(problem.body(instance)),
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def validation_problem(exc: ValidationError, title: str = "The request has invalid fields") -> Problem:
+    """A 422 naming every field pydantic refused (``a.b.0.c`` dotted paths)."""
+    errors = [
+        FieldError(".".join(str(p) for p in err["loc"]) or "body", err["msg"]) for err in exc.errors(include_url=False)
+    ]
+    return Problem(422, "validation-error", title, errors=errors)
+
+
+_STATUS_KINDS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+ExceptionMapper = Callable[[Exception], Problem | None]
+
+
+def problem_middleware(*mappers: ExceptionMapper):
+    """Answer every error as problem+json: ``Problem``, mapped domain errors, aiohttp's own, and 500s."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+        request["correlation_id"] = correlation_id
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        try:
+            response = await handler(request)
+        except Problem as problem:
+            response = problem_response(problem, request.path)
+        except ValidationError as exc:
+            response = problem_response(validation_problem(exc), request.path)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            kind, title = _STATUS_KINDS.get(exc.status, ("http-error", exc.reason))
+            response = problem_response(Problem(exc.status, kind, title, detail=exc.text or None), request.path)
+            for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if name in exc.headers:
+                    response.headers[name] = exc.headers[name]
+        except Exception as exc:  # noqa: BLE001 - the edge: map or answer 500, never leak a trace
+            mapped = next((p for p in (m(exc) for m in mappers) if p is not None), None)
+            if mapped is None:
+                log.exception("unhandled error", path=request.path)
+                mapped = Problem(500, "internal-error", "Internal server error")
+            response = problem_response(mapped, request.path)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+        response.headers.setdefault("X-Correlation-Id", correlation_id)
+        return response
+
+    return middleware
+
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def add_health_routes(
+    app: web.Application,
+    registry: CollectorRegistry,
+    checks: Iterable[tuple[str, ReadinessCheck]] = (),
+) -> None:
+    """``/healthz`` (the process answers), ``/readyz`` (each dependency answers), ``/metrics``."""
+    checks = list(checks)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        results, ready = {}, True
+        for name, check in checks:
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - a failing check is reported, not raised
+                results[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
+                ready = False
+        return web.json_response({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
