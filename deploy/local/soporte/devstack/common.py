@@ -23,6 +23,7 @@ class StackError(RuntimeError):
 @dataclass(frozen=True)
 class StackPaths:
     root: Path
+    shared_kafka_libs: Path | None = None  # jars are not data: several homes may share them
 
     @property
     def kafka(self) -> Path:
@@ -30,7 +31,7 @@ class StackPaths:
 
     @property
     def kafka_libs(self) -> Path:
-        return self.kafka / "libs"
+        return self.shared_kafka_libs or self.kafka / "libs"
 
     @property
     def postgres(self) -> Path:
@@ -61,7 +62,7 @@ class StackConfig:
         env = os.environ
         root = Path(env.get("SOPORTE_DEV_HOME", REPO_ROOT / ".local"))
         return cls(
-            paths=StackPaths(root),
+            paths=StackPaths(root, Path(env["SOPORTE_DEV_KAFKA_LIBS"]) if env.get("SOPORTE_DEV_KAFKA_LIBS") else None),
             kafka_port=int(env.get("SOPORTE_DEV_KAFKA_PORT", 19092)),
             kafka_controller_port=int(env.get("SOPORTE_DEV_KAFKA_CONTROLLER_PORT", 19093)),
             postgres_port=int(env.get("SOPORTE_DEV_POSTGRES_PORT", 55432)),

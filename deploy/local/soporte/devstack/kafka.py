@@ -65,11 +65,22 @@ def _pom_digest() -> str:
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
 
+def check_prerequisites(config: StackConfig) -> None:
+    """Java always; Maven only while the jars are not fetched yet."""
+    require_command("java", "install Java 17+ (apt-get install openjdk-17-jre-headless)")
+    if not _jars_ready(config):
+        require_command("mvn", "install Maven (apt-get install maven) to fetch the Kafka jars")
+
+
+def _jars_ready(config: StackConfig) -> bool:
+    marker = config.paths.kafka_libs / ".complete"
+    return marker.exists() and marker.read_text().strip() == _pom_digest()
+
+
 def ensure_jars(config: StackConfig) -> None:
     """Fetch the broker jars with Maven once; reused while the pom is unchanged."""
     libs = config.paths.kafka_libs
-    marker = libs / ".complete"
-    if marker.exists() and marker.read_text().strip() == _pom_digest():
+    if _jars_ready(config):
         return
     mvn = require_command("mvn", "install Maven (apt-get install maven) to fetch the Kafka jars")
     say("fetching the Kafka broker jars from Maven Central (first start only, about 45 MB)...")
@@ -92,7 +103,7 @@ def ensure_jars(config: StackConfig) -> None:
             say(f"  {fetched}: {jar[1]}")
     if proc.wait() != 0:
         raise StackError("Maven could not fetch the Kafka jars:\n" + "\n".join(tail))
-    marker.write_text(_pom_digest())
+    (libs / ".complete").write_text(_pom_digest())
     say(f"Kafka jars ready in {libs} ({len(list(libs.glob('*.jar')))} jars)")
 
 
@@ -144,6 +155,7 @@ def start(config: StackConfig, timeout: float = 120.0) -> None:
     """Start the node unless it runs already; wait until it answers metadata requests."""
     if is_running(config):
         return
+    check_prerequisites(config)
     require_free_port(config.host, config.kafka_port, "Kafka", "SOPORTE_DEV_KAFKA_PORT")
     require_free_port(config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT")
     ensure_jars(config)

@@ -35,8 +35,22 @@ def addresses(config: StackConfig) -> dict[str, str]:
     }
 
 
+def preflight(config: StackConfig) -> None:
+    """Check what every part needs before starting any, so a failure leaves nothing half-started."""
+    if not kafka.is_running(config):
+        kafka.check_prerequisites(config)
+        require_free_port(config.host, config.kafka_port, "Kafka", "SOPORTE_DEV_KAFKA_PORT")
+        require_free_port(config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT")
+    if not postgres.is_running(config):
+        postgres.bin_dir()
+        require_free_port(config.host, config.postgres_port, "PostgreSQL", "SOPORTE_DEV_POSTGRES_PORT")
+    if read_pid(_mail_pid(config)) is None:
+        require_free_port(config.host, config.smtp_port, "the SMTP sink", "SOPORTE_DEV_SMTP_PORT")
+
+
 def up(config: StackConfig) -> dict[str, str]:
     """Start PostgreSQL, Kafka and the mail sink (those not running yet), create the topics."""
+    preflight(config)
     config.paths.root.mkdir(parents=True, exist_ok=True)
     postgres.start(config)
     kafka.start(config)

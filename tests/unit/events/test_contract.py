@@ -1,0 +1,139 @@
+"""The shared event contract: envelope rules, the union, the codec, upcasting."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from soporte import events as ev
+from soporte.events import types as t
+from tests.support.samples import T0, sample_events
+
+
+def test_every_event_type_has_a_sample():
+    assert {type(e) for e in sample_events()} == set(ev.ALL_EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", sample_events(), ids=lambda e: e.type)
+def test_round_trip_through_the_codec_gives_an_equal_event(event):
+    decoded = ev.decode(ev.encode(event))
+    assert decoded == event
+    assert type(decoded) is type(event)
+
+
+def test_events_are_frozen():
+    event = sample_events()[0]
+    with pytest.raises(ValidationError):
+        event.version = 99
+
+
+def test_unknown_fields_are_rejected():
+    raw = ev.to_dict(sample_events()[0])
+    raw["data"]["surprise"] = 1
+    with pytest.raises(ev.UndecodableEvent, match="surprise"):
+        ev.from_dict(raw)
+
+
+def test_unknown_type_is_undecodable():
+    raw = ev.to_dict(sample_events()[0]) | {"type": "TicketTeleported"}
+    with pytest.raises(ev.UndecodableEvent):
+        ev.from_dict(raw)
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", "{\"type\": 3}".encode(), b"\xff\xfe"])
+def test_garbage_is_undecodable(payload):
+    with pytest.raises(ev.UndecodableEvent):
+        ev.decode(payload)
+
+
+def test_occurred_at_is_normalised_to_utc_and_naive_times_are_refused():
+    madrid_winter = timezone(timedelta(hours=1))
+    event = t.TicketResolved.create(
+        data=t.TicketResolvedData(), actor=sample_events()[0].actor, occurred_at=datetime(2026, 1, 5, 10, 0, tzinfo=madrid_winter)
+    )
+    assert event.occurred_at == datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    assert event.occurred_at.utcoffset() == timedelta(0)
+    with pytest.raises(ValidationError):
+        t.TicketResolved.create(data=t.TicketResolvedData(), actor=event.actor, occurred_at=datetime(2026, 1, 5, 10, 0))
+
+
+def test_create_sets_type_and_current_schema_version():
+    event = sample_events()[0]
+    assert event.type == "TicketSubmitted"
+    assert event.schema_version == t.TicketSubmitted.SCHEMA_VERSION == 2
+    assert event.correlation_id == event.event_id  # a new conversation starts its own correlation
+
+
+def test_kafka_key_is_the_ticket_id_then_the_order_number():
+    events = sample_events("T-ABCDEFGHJK")
+    assert ev.event_key(events[0]) == b"T-ABCDEFGHJK"
+    order = next(e for e in events if isinstance(e, t.OrderPlaced))
+    assert ev.event_key(order) == b"100234"
+
+
+def test_dedupe_key_is_ticket_and_version_in_a_stream_else_event_id():
+    events = sample_events("T-1")
+    assert events[2].dedupe_key == ("T-1", 3)
+    order = next(e for e in events if isinstance(e, t.OrderPlaced))
+    assert order.dedupe_key == str(order.event_id)
+
+
+def test_version_counts_from_one():
+    raw = ev.to_dict(sample_events()[0]) | {"version": 0}
+    with pytest.raises(ev.UndecodableEvent):
+        ev.from_dict(raw)
+
+
+def test_deterministic_ids_repeat_for_the_same_parts_only():
+    deadline = T0.isoformat()
+    a = ev.deterministic_id("T-1", "first_response", 1, deadline)
+    assert a == ev.deterministic_id("T-1", "first_response", 1, deadline)
+    assert a != ev.deterministic_id("T-1", "first_response", 2, deadline)
+    assert isinstance(a, uuid.UUID)
+
+
+def test_ticket_ids_are_short_and_unambiguous():
+    ids = {ev.new_ticket_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for ticket_id in ids:
+        assert ticket_id.startswith("T-") and len(ticket_id) == 12
+        assert not set(ticket_id[2:]) & set("ILOU")
+
+
+def test_a_v1_ticket_submitted_is_upcast_to_v2():
+    current = ev.to_dict(sample_events()[0])
+    v1 = json.loads(json.dumps(current))
+    v1["schema_version"] = 1
+    del v1["data"]["channel"]
+    del v1["data"]["customer"]["language"]
+    event = ev.from_dict(v1)
+    assert event.schema_version == 2
+    assert event.data.channel == ev.Channel.WEB
+    assert event.data.customer.language == ev.Language.ES
+    assert event.data.customer.name == "Ana Pérez"
+    assert "channel" not in v1["data"]  # the caller's dict is left alone
+
+
+def test_a_schema_version_newer_than_the_code_is_refused():
+    raw = ev.to_dict(sample_events()[0]) | {"schema_version": 9}
+    with pytest.raises(ev.UndecodableEvent, match="newer"):
+        ev.from_dict(raw)
+
+
+def test_an_upcaster_cannot_be_registered_twice():
+    from soporte.events.upcasters import upcaster
+
+    with pytest.raises(ValueError):
+        upcaster("TicketSubmitted", 1)(lambda raw: raw)
+
+
+def test_topics_are_defined_once_with_prefixes_for_isolation():
+    names = [spec.base_name for spec in ev.ALL_TOPICS]
+    assert len(names) == len(set(names))
+    assert ev.TICKET_EVENTS.name() == "tickets.events.v1"
+    assert ev.TICKET_EVENTS.name("t1.") == "t1.tickets.events.v1"
+    assert ev.TICKET_EVENTS.config["retention.ms"] == "-1"  # the ticket log is kept forever

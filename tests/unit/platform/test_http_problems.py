@@ -1,0 +1,84 @@
+"""The shared HTTP edge: every error is problem+json with a stable type."""
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import CollectorRegistry
+from pydantic import BaseModel, ConfigDict
+
+from soporte.platform.http import FieldError, Problem, add_health_routes, problem_middleware
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    count: int
+
+
+class TicketGone(Exception):
+    pass
+
+
+def make_app():
+    async def validate(request):
+        Body.model_validate(await request.json())
+        return web.json_response({})
+
+    async def refuse(_):
+        raise Problem(409, "version-conflict", "Stale version", errors=[FieldError("expected_version", "is 3, not 2")])
+
+    async def gone(_):
+        raise TicketGone()
+
+    async def boom(_):
+        raise RuntimeError("secret detail")
+
+    async def unready():
+        raise ConnectionError("db down")
+
+    app = web.Application(
+        middlewares=[problem_middleware(lambda exc: Problem(404, "not-found", "No such ticket") if isinstance(exc, TicketGone) else None)]
+    )
+    app.router.add_post("/validate", validate)
+    app.router.add_get("/refuse", refuse)
+    app.router.add_get("/gone", gone)
+    app.router.add_get("/boom", boom)
+    add_health_routes(app, CollectorRegistry(), [("database", unready)])
+    return app
+
+
+@pytest.fixture
+async def client():
+    async with TestClient(TestServer(make_app())) as test_client:
+        yield test_client
+
+
+async def test_validation_errors_name_every_field(client):
+    response = await client.post("/validate", json={"name": 3, "extra": True})
+    assert response.status == 422
+    assert response.content_type == "application/problem+json"
+    body = await response.json()
+    assert body["type"].endswith("/validation-error")
+    assert {e["field"] for e in body["errors"]} == {"name", "count", "extra"}
+
+
+async def test_problems_domain_errors_unknown_routes_and_crashes(client):
+    refused = await client.get("/refuse")
+    assert refused.status == 409 and (await refused.json())["errors"][0]["field"] == "expected_version"
+    gone = await client.get("/gone")
+    assert gone.status == 404 and (await gone.json())["title"] == "No such ticket"
+    missing = await client.get("/nowhere")
+    assert missing.status == 404 and missing.content_type == "application/problem+json"
+    crash = await client.get("/boom")
+    body = await crash.json()
+    assert crash.status == 500 and "secret detail" not in str(body)
+    assert crash.headers["X-Correlation-Id"]
+
+
+async def test_health_is_up_while_readiness_reports_the_failing_dependency(client):
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 503
+    assert "db down" in (await ready.json())["checks"]["database"]
+    metrics = await client.get("/metrics")
+    assert metrics.status == 200
