@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -40,8 +41,26 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", SERVER_USER, "--", *argv]
 
 
+def cluster_root(config: StackConfig) -> Path:
+    """``.local/postgres``, or — when root runs us from a folder the server user cannot walk
+    into (a 0700 home or temp dir) — a folder of ours under /var/tmp, noted in a pointer file."""
+    wanted = config.paths.postgres
+    if os.geteuid() != 0 or _server_user_can_reach(wanted.parent):
+        return wanted
+    digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:12]
+    fallback = Path("/var/tmp/soporte-postgres") / digest
+    wanted.mkdir(parents=True, exist_ok=True)
+    (wanted / "WHERE.txt").write_text(f"the cluster lives in {fallback} (the postgres user cannot reach this folder)\n")
+    return fallback
+
+
+def _server_user_can_reach(folder: Path) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(_as_server_user(["test", "-x", str(folder)]), capture_output=True).returncode == 0
+
+
 def data_dir(config: StackConfig) -> Path:
-    return config.paths.postgres / "data"
+    return cluster_root(config) / "data"
 
 
 def _chown_for_server(path: Path) -> None:
@@ -74,15 +93,16 @@ def ensure_cluster(config: StackConfig) -> None:
     data = data_dir(config)
     if (data / "PG_VERSION").exists():
         return
+    root = cluster_root(config)
     say(f"initialising a PostgreSQL cluster in {data} (first start only)")
-    config.paths.postgres.mkdir(parents=True, exist_ok=True)
-    _chown_for_server(config.paths.postgres)
-    _check_reachable(config.paths.postgres)
+    root.mkdir(parents=True, exist_ok=True)
+    _chown_for_server(root)
+    _check_reachable(root)
     _run(
         [str(bin_dir() / "initdb"), "-D", str(data), "-U", "soporte", "--auth=trust", "-E", "UTF8", "--no-locale"],
         "initdb",
     )
-    sockets = config.paths.postgres / "sockets"
+    sockets = root / "sockets"
     sockets.mkdir(exist_ok=True)
     _chown_for_server(sockets)
     with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
@@ -110,7 +130,7 @@ def start(config: StackConfig) -> None:
         require_free_port(config.host, config.postgres_port, "PostgreSQL", "SOPORTE_DEV_POSTGRES_PORT")
         ensure_cluster(config)
         say(f"starting PostgreSQL on {config.host}:{config.postgres_port}")
-        log = config.paths.postgres / "server.log"
+        log = cluster_root(config) / "server.log"
         if not log.exists():
             log.touch()
             _chown_for_server(log)

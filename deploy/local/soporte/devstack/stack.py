@@ -91,7 +91,9 @@ def is_up(config: StackConfig) -> bool:
 def clean(config: StackConfig) -> None:
     """Stop, then delete every byte of local data (jars kept: they are not data)."""
     down(config)
-    for part in (config.paths.kafka / "data", config.paths.kafka / "logs", config.paths.postgres, config.paths.mail, config.paths.run):
+    parts = (postgres.cluster_root(config), config.paths.kafka / "data", config.paths.kafka / "logs",
+             config.paths.postgres, config.paths.mail, config.paths.run)
+    for part in parts:
         if part.exists():
             shutil.rmtree(part)
     (config.paths.kafka / "server.log").unlink(missing_ok=True)

@@ -1,0 +1,61 @@
+# Soporte — the two commands are `make run` and `make test`; everything else is a step of theirs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+TOOLS      := .tools/venv
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+PY         := $(VENV)/bin/python
+SOPORTE    := $(VENV)/bin/soporte
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help run test deps python-deps chromium infra-up infra-down infra-status clean bench test-unit schemas
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: deps ## start Kafka, PostgreSQL, the mail sink and every service in the foreground (Ctrl-C stops all)
+	$(SOPORTE) run
+
+test: deps ## install what is missing, then run the whole suite (starts and stops the stack it needs)
+	$(PY) -m pytest
+
+test-unit: python-deps ## only the tests that need no infrastructure
+	$(PY) -m pytest tests/unit
+
+deps: python-deps chromium ## everything the project needs on this machine
+
+$(UV):
+	@echo "[soporte] installing uv $(UV_VERSION) into $(TOOLS)"
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+python-deps: $(UV) ## the Python packages pinned in uv.lock, into .venv
+	@echo "[soporte] syncing Python packages from uv.lock"
+	$(UV) sync --frozen
+
+chromium: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@command -v chromium >/dev/null || { \
+	  echo "[soporte] installing Debian's chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+infra-up: python-deps ## start the local Kafka, PostgreSQL and SMTP sink (idempotent) and print their addresses
+	$(SOPORTE) infra up
+
+infra-down: ## stop them, keeping their data
+	@if [ -x $(SOPORTE) ]; then $(SOPORTE) infra down; fi
+
+infra-status: ## which parts run, and where
+	$(SOPORTE) infra status
+
+clean: ## stop the stack and delete its data (.local/) and test artifacts
+	@if [ -x $(SOPORTE) ]; then $(SOPORTE) infra clean; fi
+	rm -rf .local test-artifacts .pytest_cache
+
+schemas: python-deps ## re-export the event JSON Schemas after a contract change
+	$(SOPORTE) events export-schemas
+
+bench: python-deps ## speed targets (never asserted in tests)
+	$(PY) -m tests.bench.run
