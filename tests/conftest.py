@@ -16,11 +16,16 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def infra():
+def infra(pytestconfig):
     """The real Kafka and PostgreSQL for this run (environment, testcontainers or local stack)."""
-    found = infra_support.discover()
+    # Starting the stack can take a while the first time (jar download): let its progress show.
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        found = infra_support.discover()
+        print(f"\n[soporte] tests use Kafka {found.kafka_bootstrap} and PostgreSQL from the {found.source}", flush=True)
     yield found
-    found.stop()
+    with capture.global_and_fixture_disabled():
+        found.stop()
 
 
 @pytest.fixture
