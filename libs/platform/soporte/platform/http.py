@@ -18,6 +18,8 @@ from pydantic import ValidationError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://soporte.dev/problems/"
+# The correlation id of the request being handled (from X-Correlation-Id, or a new one).
+CORRELATION_ID = web.RequestKey("correlation_id", str)
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +91,7 @@ def problem_middleware(*mappers: ExceptionMapper):
     @web.middleware
     async def middleware(request: web.Request, handler):
         correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
-        request["correlation_id"] = correlation_id
+        request[CORRELATION_ID] = correlation_id
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
         try:
             response = await handler(request)
