@@ -1,0 +1,134 @@
+"""Named cases people ask about: DST in Madrid and Mexico City, Christmas, 17:59 on a Friday, leap day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from soporte.businesstime import BusinessCalendar, CalendarError, SpecialDay, calendar_from_dict, load_calendar, parse_interval
+
+MADRID = ZoneInfo("Europe/Madrid")
+MEXICO = ZoneInfo("America/Mexico_City")
+
+
+def at(tz, *args) -> datetime:
+    return datetime(*args, tzinfo=tz)
+
+
+def weekdays(tz: str, interval: str) -> BusinessCalendar:
+    hours = (parse_interval(interval),)
+    return BusinessCalendar(tz, (hours,) * 5 + ((), ()))
+
+
+def test_the_shop_calendar_opens_at_midnight_and_closes_at_six_pm_madrid_time():
+    shop = load_calendar()
+    assert shop.timezone == "Europe/Madrid"
+    assert shop.is_open(at(MADRID, 2026, 11, 25, 0, 0))
+    assert shop.is_open(at(MADRID, 2026, 11, 25, 17, 59))
+    assert not shop.is_open(at(MADRID, 2026, 11, 25, 18, 0))
+    assert not shop.is_open(at(MADRID, 2026, 11, 28, 12, 0))  # Saturday
+
+
+def test_a_ticket_opened_at_1759_on_a_friday_is_due_monday_morning():
+    shop = load_calendar()
+    due = shop.add_business_time(at(MADRID, 2026, 11, 27, 17, 59), timedelta(minutes=15))
+    assert due == at(MADRID, 2026, 11, 30, 0, 14)
+
+
+def test_christmas_is_closed_and_christmas_eve_closes_at_two():
+    shop = load_calendar()
+    assert shop.holiday_name(date(2026, 12, 25)) == "Navidad"
+    assert not shop.is_open(at(MADRID, 2026, 12, 25, 10, 0))
+    assert shop.is_open(at(MADRID, 2026, 12, 24, 13, 59))
+    assert not shop.is_open(at(MADRID, 2026, 12, 24, 14, 0))
+    # 13:50 on Christmas Eve + 15 min: 10 min that day, then Monday 28th (25th holiday, weekend) 00:05.
+    assert shop.add_business_time(at(MADRID, 2026, 12, 24, 13, 50), timedelta(minutes=15)) == at(MADRID, 2026, 12, 28, 0, 5)
+
+
+def test_spring_forward_in_madrid_loses_an_hour_of_business_time():
+    always = BusinessCalendar.always_open("Europe/Madrid")
+    day_start, day_end = at(MADRID, 2026, 3, 29, 0, 0), at(MADRID, 2026, 3, 30, 0, 0)
+    assert always.business_time_between(day_start, day_end) == timedelta(hours=23)
+    # open 01:00-04:00 wall time on the change night: 02:00-03:00 does not exist, so 2 real hours
+    night = BusinessCalendar("Europe/Madrid", ((),) * 6 + ((parse_interval("01:00-04:00"),),))
+    assert night.business_time_between(day_start, day_end) == timedelta(hours=2)
+    assert night.add_business_time(at(MADRID, 2026, 3, 29, 1, 30), timedelta(minutes=45)) == at(MADRID, 2026, 3, 29, 3, 15)
+
+
+def test_fall_back_in_madrid_gains_an_hour_both_passes_counted():
+    night = BusinessCalendar("Europe/Madrid", ((),) * 6 + ((parse_interval("01:00-04:00"),),))
+    day_start = at(MADRID, 2026, 10, 25, 0, 0)
+    assert night.business_time_between(day_start, day_start + timedelta(days=1)) == timedelta(hours=4)
+    first_pass = datetime(2026, 10, 25, 2, 30, tzinfo=MADRID, fold=0)
+    second_pass = datetime(2026, 10, 25, 2, 30, tzinfo=MADRID, fold=1)
+    assert night.is_open(first_pass) and night.is_open(second_pass)
+    assert night.business_time_between(first_pass, second_pass) == timedelta(hours=1)
+
+
+def test_mexico_city_has_had_no_dst_since_2022():
+    office = weekdays("America/Mexico_City", "09:00-18:00")
+    # US DST starts 8 Mar 2026; Mexico City keeps UTC-6 all year.
+    assert office.next_opening(datetime(2026, 3, 9, 14, 0, tzinfo=UTC)) == datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    assert office.next_opening(datetime(2026, 11, 2, 14, 0, tzinfo=UTC)) == datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    week = office.business_time_between(at(MEXICO, 2026, 4, 6, 0, 0), at(MEXICO, 2026, 4, 13, 0, 0))
+    assert week == timedelta(hours=45)
+
+
+def test_mexico_city_dst_before_2022_is_honoured():
+    always = BusinessCalendar.always_open("America/Mexico_City")
+    # DST began on 3 April 2022 in Mexico City (the last time): that day had 23 hours.
+    assert always.business_time_between(at(MEXICO, 2022, 4, 3, 0, 0), at(MEXICO, 2022, 4, 4, 0, 0)) == timedelta(hours=23)
+
+
+def test_midnight_and_overnight_hours():
+    night_shift = BusinessCalendar("UTC", ((parse_interval("22:00-02:00"),),) * 7)
+    assert night_shift.is_open(datetime(2026, 5, 5, 23, 59, tzinfo=UTC))
+    assert night_shift.is_open(datetime(2026, 5, 6, 0, 0, tzinfo=UTC))
+    assert not night_shift.is_open(datetime(2026, 5, 6, 2, 0, tzinfo=UTC))
+    assert night_shift.add_business_time(datetime(2026, 5, 5, 23, 30, tzinfo=UTC), timedelta(hours=3)) == datetime(
+        2026, 5, 6, 22, 30, tzinfo=UTC
+    )
+
+
+def test_leap_day_is_an_ordinary_tuesday():
+    office = weekdays("Europe/Madrid", "09:00-17:00")
+    assert office.is_open(at(MADRID, 2028, 2, 29, 10, 0))
+    # Monday 16:00 + 10 h: 1 h on Monday, 8 h on the 29th, 1 h on 1 March.
+    assert office.add_business_time(at(MADRID, 2028, 2, 28, 16, 0), timedelta(hours=10)) == at(MADRID, 2028, 3, 1, 10, 0)
+
+
+def test_overlapping_hours_are_counted_once():
+    overlapping = BusinessCalendar("UTC", ((parse_interval("08:00-12:00"), parse_interval("10:00-14:00")),) * 7)
+    day = datetime(2026, 6, 1, tzinfo=UTC)
+    assert overlapping.business_time_between(day, day + timedelta(days=1)) == timedelta(hours=6)
+
+
+def test_special_days_with_hours_of_their_own():
+    cal = BusinessCalendar(
+        "UTC", ((parse_interval("09:00-17:00"),),) * 7, {date(2026, 6, 2): SpecialDay(date(2026, 6, 2), "Inventario", ((600, 660),))}
+    )
+    assert cal.business_time_between(datetime(2026, 6, 2, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC)) == timedelta(hours=1)
+
+
+def test_results_are_utc_and_inputs_must_be_aware():
+    shop = load_calendar()
+    due = shop.add_business_time(at(MADRID, 2026, 11, 25, 10, 0), timedelta(minutes=15))
+    assert due.tzinfo is UTC
+    with pytest.raises(ValueError):
+        shop.is_open(datetime(2026, 11, 25, 10, 0))
+    with pytest.raises(ValueError):
+        shop.add_business_time(due, timedelta(minutes=-1))
+
+
+def test_bad_calendars_are_refused_with_a_reason():
+    with pytest.raises(CalendarError, match="timezone"):
+        calendar_from_dict({"timezone": "Mars/Olympus"})
+    with pytest.raises(CalendarError, match="HH:MM"):
+        calendar_from_dict({"timezone": "UTC", "weekly": {"monday": ["9-5"]}})
+    with pytest.raises(CalendarError, match="weekdays"):
+        calendar_from_dict({"timezone": "UTC", "weekly": {"funday": ["09:00-10:00"]}})
+    never = calendar_from_dict({"timezone": "UTC"})
+    with pytest.raises(CalendarError, match="no business time"):
+        never.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=1))
