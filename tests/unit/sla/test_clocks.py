@@ -1,199 +1,173 @@
-"""SLA clocks as a pure fold: start, pause, resume, stop, and the escalations that fall due."""
+"""The SLA state machine, without Kafka: named scenarios with a fixed calendar and event times."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from soporte.businesstime import BusinessCalendar, load_calendar, policies_from_dict
-from soporte.events import Actor, ActorKind, Category, Priority
+from soporte.businesstime import BusinessCalendar, load_calendar, load_policies
+from soporte.events import Priority, deterministic_id
 from soporte.events import types as t
-from soporte.sla.domain.clocks import (
-    TicketClocks,
-    apply_event,
-    due_escalations,
-    escalation_event,
-    mark_fired,
-    pending_escalations,
-)
+from soporte.sla.domain.clocks import SlaEngine
 
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Madrid
-CUSTOMER = Actor(kind=ActorKind.CUSTOMER, id="c-1")
-AGENT = Actor(kind=ActorKind.AGENT, id="a-1")
-ALWAYS = BusinessCalendar.always_open()
-POLICIES = policies_from_dict({"default": {"first_response": "15m", "next_response": "60m", "attention": "24h"}})
+from .scenario import Stream
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+S = timedelta(seconds=1)
+M = timedelta(minutes=1)
 
 
-class Ticket:
-    """Builds a ticket's stream with versions counted, and folds it."""
-
-    def __init__(self, calendar=ALWAYS, ticket_id="T-CLOCK00001"):
-        self.calendar, self.version = calendar, 0
-        self.state = TicketClocks(ticket_id)
-        self.kpis = []
-
-    def add(self, cls, data, minutes: float, actor=AGENT):
-        self.version += 1
-        event = cls.create(
-            data=data, actor=actor, occurred_at=T0 + timedelta(minutes=minutes), ticket_id=self.state.ticket_id, version=self.version
-        )
-        return self.apply(event)
-
-    def apply(self, event):
-        applied = apply_event(self.state, event, self.calendar, POLICIES)
-        self.state = applied.state
-        if applied.first_response:
-            self.kpis.append(applied.first_response)
-        return event
-
-    def submitted(self, minutes=0):
-        return self.add(
-            t.TicketSubmitted,
-            t.TicketSubmittedData(
-                category=Category.DAMAGED_ITEM,
-                description="Pantalla rota",
-                customer=t.CustomerRef(name="Ana", email="ana@example.com"),
-                actionability=t.Actionability(actionable=True, priority=Priority.NORMAL),
-            ),
-            minutes,
-            CUSTOMER,
-        )
-
-    def due(self, minutes):
-        return due_escalations(self.state, self.calendar, POLICIES, T0 + timedelta(minutes=minutes))
+def engine(calendar: BusinessCalendar | None = None) -> SlaEngine:
+    return SlaEngine(calendar or BusinessCalendar.always_open(), load_policies())
 
 
-def kinds(escalations):
-    return [(e.clock.value, e.kind) for e in escalations]
+def kinds(events) -> list[tuple[str, str]]:
+    return [(e.type, str(e.data.clock)) for e in events]
 
 
-def test_an_unanswered_ticket_warns_at_80_percent_then_breaches():
-    ticket = Ticket()
-    ticket.submitted()
-    assert ticket.due(11.9) == []
-    assert kinds(ticket.due(12)) == [("first_response", "warning")]
-    assert kinds(ticket.due(15)) == [("first_response", "warning"), ("first_response", "breach")]
-    breach = ticket.due(15)[1]
-    assert breach.deadline == T0 + timedelta(minutes=15)
-    assert breach.level == 2 and "ops" in breach.notify
+def test_unanswered_ticket_warns_at_80_percent_then_breaches_at_100():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    assert sla.due(T0 + 11 * M) == []
+    warning = sla.due(T0 + 12 * M)
+    assert kinds(warning) == [("SlaWarning", "first_response")]
+    assert warning[0].data.deadline == T0 + 15 * M
+    assert warning[0].data.elapsed_seconds == 12 * 60
+    assert warning[0].data.notify == ["team-lead"]
+    breach = sla.due(T0 + 15 * M)
+    assert kinds(breach) == [("SlaBreached", "first_response")]
+    assert breach[0].data.level == 2 and breach[0].data.notify == ["team-lead", "ops"]
+    assert breach[0].event_id == deterministic_id(stream.ticket_id, "first_response", 2, (T0 + 15 * M).isoformat())
+    assert sla.due(T0 + 15 * M) == []  # fired once
 
 
-def test_a_ticket_answered_in_time_raises_nothing_and_measures_its_first_response():
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.AgentReplied, t.MessageData(body="Hola"), 9)
-    assert ticket.due(60 * 48) == []
-    assert [k.business_seconds for k in ticket.kpis] == [9 * 60]
+def test_answered_in_time_raises_nothing_and_measures_the_first_response():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    kpis = sla.apply(stream.agent_replied(T0 + 9 * M))
+    assert [k.type for k in kpis] == ["FirstResponseMeasured"]
+    assert kpis[0].data.business_seconds == 9 * 60
+    assert sla.due(T0 + timedelta(days=3)) == []
+
+
+def test_duplicate_events_are_ignored():
+    sla, stream = engine(), Stream()
+    submitted = stream.submitted(T0)
+    reply = stream.agent_replied(T0 + M)
+    assert sla.apply(submitted) == []
+    assert len(sla.apply(reply)) == 1
+    assert sla.apply(reply) == [] and sla.apply(submitted) == []
+    assert sla.due(T0 + timedelta(days=3)) == []
 
 
 def test_clarification_pauses_and_the_customer_answer_resumes_with_elapsed_time_kept():
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), 5)
-    assert pending_escalations(ticket.state, ALWAYS, POLICIES) == []  # paused: nothing can fall due
-    assert ticket.due(600) == []
-    ticket.add(t.CustomerReplied, t.MessageData(body="Aquí"), 100, CUSTOMER)
-    # 5 minutes used before the pause, 10 left: the breach is at 110, the warning (12 min used) at 107.
-    due = ticket.due(110)
-    assert [(e.kind, e.deadline) for e in due] == [
-        ("warning", T0 + timedelta(minutes=107)),
-        ("breach", T0 + timedelta(minutes=110)),
-    ]
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    sla.apply(stream.clarification(T0 + 5 * M))
+    assert sla.due(T0 + timedelta(hours=5)) == []  # paused: nothing, however long the customer takes
+    sla.apply(stream.customer_replied(T0 + 5 * timedelta(hours=1)))
+    resumed = T0 + 5 * timedelta(hours=1)
+    assert kinds(sla.due(resumed + 7 * M)) == [("SlaWarning", "first_response")]  # 5 + 7 = 12 minutes
+    breach = sla.due(resumed + 10 * M)
+    assert breach[0].data.deadline == resumed + 10 * M
+    assert breach[0].data.elapsed_seconds == 15 * 60
 
 
-def test_a_clarification_request_counts_as_attention_but_not_as_first_response():
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), 5)
-    assert t.SlaClock.ATTENTION not in ticket.state.clocks
-    assert t.SlaClock.FIRST_RESPONSE in ticket.state.clocks
-    assert ticket.kpis == []
+def test_warning_fired_before_a_pause_is_not_raised_again_after_resume():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    assert len(sla.due(T0 + 13 * M)) == 1
+    sla.apply(stream.clarification(T0 + 13 * M))
+    sla.apply(stream.customer_replied(T0 + 60 * M))
+    assert kinds(sla.due(T0 + 62 * M)) == [("SlaBreached", "first_response")]
 
 
-def test_the_attention_clock_counts_wall_clock_hours_whatever_the_day():
-    friday_evening = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 18:30 Madrid: closed
-    ticket = Ticket(calendar=load_calendar())
-    ticket.apply(
-        t.TicketSubmitted.create(
-            data=t.TicketSubmittedData(
-                category=Category.PRE_SALES,
-                description="¿Tienen 15.6?",
-                customer=t.CustomerRef(name="Ana", email="ana@example.com"),
-                actionability=t.Actionability(actionable=True),
-            ),
-            actor=CUSTOMER,
-            occurred_at=friday_evening,
-            ticket_id="T-CLOCK00001",
-            version=1,
-        )
-    )
-    escalations = pending_escalations(ticket.state, ticket.calendar, POLICIES)
-    attention = [e for e in escalations if e.clock is t.SlaClock.ATTENTION and e.kind == "breach"]
-    first = [e for e in escalations if e.clock is t.SlaClock.FIRST_RESPONSE and e.kind == "breach"]
-    assert attention[0].deadline == friday_evening + timedelta(hours=24)
-    assert first[0].deadline == datetime(2026, 11, 29, 23, 15, tzinfo=UTC)  # Monday 00:15 Madrid
+def test_attention_clock_is_wall_clock_and_breaches_over_a_weekend():
+    madrid = load_calendar()
+    friday_evening = datetime(2026, 3, 6, 16, 59, tzinfo=UTC)  # 17:59 in Madrid, one business minute left
+    sla, stream = engine(madrid), Stream()
+    sla.apply(stream.submitted(friday_evening))
+    saturday_night = friday_evening + timedelta(hours=24)
+    raised = sla.due(saturday_night)
+    assert ("SlaBreached", "attention") in kinds(raised)
+    assert ("SlaBreached", "first_response") not in kinds(raised)  # business time stands still at the weekend
+    first = [e for e in sla.due(datetime(2026, 3, 9, 0, 0, tzinfo=UTC)) if e.data.clock == t.SlaClock.FIRST_RESPONSE]
+    assert [e.type for e in first] == ["SlaWarning", "SlaBreached"]
+    # Monday 00:00 Madrid (Sunday 23:00 UTC) + the 14 business minutes left.
+    assert first[1].data.deadline == datetime(2026, 3, 8, 23, 14, tzinfo=UTC)
 
 
-def test_a_customer_message_after_the_first_answer_starts_the_next_response_clock():
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.AgentReplied, t.MessageData(body="Hola"), 3)
-    ticket.add(t.CustomerReplied, t.MessageData(body="Gracias, pero..."), 30, CUSTOMER)
-    assert kinds(ticket.due(30 + 60)) == [("next_response", "warning"), ("next_response", "breach")]
-    ticket.add(t.AgentReplied, t.MessageData(body="Claro"), 40)
-    assert ticket.due(300) == []
+def test_customer_message_after_an_answer_starts_the_next_response_clock_and_agent_reply_stops_it():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    sla.apply(stream.agent_replied(T0 + M))
+    sla.apply(stream.customer_replied(T0 + 10 * M))
+    warning = sla.due(T0 + 10 * M + 48 * M)
+    assert kinds(warning) == [("SlaWarning", "next_response")]
+    sla.apply(stream.agent_replied(T0 + 10 * M + 50 * M))
+    assert sla.due(T0 + timedelta(days=2)) == []
 
 
-def test_resolving_stops_every_clock_and_a_reopen_starts_a_next_response_clock():
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.TicketResolved, t.TicketResolvedData(resolution="Hecho"), 2)
-    assert ticket.due(10_000) == []
-    ticket.add(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.AGENT_REOPENED), 20)
-    assert kinds(ticket.due(80)) == [("next_response", "warning"), ("next_response", "breach")]
+def test_urgent_priority_has_a_tighter_first_response_target():
+    sla, stream = engine(), Stream(priority=Priority.URGENT)
+    sla.apply(stream.submitted(T0))
+    breach = [e for e in sla.due(T0 + 10 * M) if e.type == "SlaBreached"]
+    assert breach and breach[0].data.target_seconds == 600
 
 
-def test_a_redelivered_event_changes_nothing():
-    ticket = Ticket()
-    submitted = ticket.submitted()
-    reply = ticket.add(t.AgentReplied, t.MessageData(body="Hola"), 9)
-    before = ticket.state
-    ticket.apply(submitted)
-    ticket.apply(reply)
-    assert ticket.state == before
-    assert len(ticket.kpis) == 1
+def test_resolved_stops_every_clock_and_reopening_starts_a_next_response_clock():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    sla.apply(stream.resolved(T0 + M))
+    assert sla.due(T0 + timedelta(days=2)) == []
+    reopened_at = T0 + timedelta(days=2)
+    sla.apply(stream.customer_replied(reopened_at))
+    sla.apply(stream.reopened(reopened_at))
+    breach = [e for e in sla.due(reopened_at + 60 * M) if e.type == "SlaBreached"]
+    assert kinds(breach) == [("SlaBreached", "next_response")]
 
 
-def test_fired_escalations_are_not_due_again_and_ids_are_deterministic():
-    ticket = Ticket()
-    ticket.submitted()
-    due = ticket.due(20)
-    replay = Ticket()
-    replay.submitted()
-    assert [e.escalation_id for e in replay.due(20)] == [e.escalation_id for e in due]
-    ticket.state = mark_fired(ticket.state, [e.escalation_id for e in due])
-    assert ticket.due(20) == []
+def test_notes_do_not_touch_the_clocks():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    sla.apply(stream.note(T0 + M))
+    assert kinds(sla.due(T0 + 15 * M)) == [("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
 
 
-def test_escalation_events_carry_the_deterministic_id_and_the_facts():
-    ticket = Ticket()
-    ticket.submitted()
-    warning = ticket.due(12)[0]
-    event = escalation_event(warning, ticket.state, ALWAYS)
-    assert isinstance(event, t.SlaWarning)
-    assert str(event.event_id) == warning.escalation_id
-    assert event.ticket_id == "T-CLOCK00001"
-    assert event.data.elapsed_seconds == 12 * 60 and event.data.target_seconds == 15 * 60
-    assert event.data.notify == ["team-lead"]
-    assert event.occurred_at == T0 + timedelta(minutes=12)  # event time, not processing time
+def test_replaying_the_same_events_gives_the_same_escalation_ids():
+    stream = Stream()
+    events = [stream.submitted(T0), stream.clarification(T0 + 3 * M), stream.customer_replied(T0 + 30 * M)]
+    ids = []
+    for _ in range(2):
+        sla = engine()
+        for event in events:
+            sla.apply(event)
+        ids.append([e.event_id for e in sla.due(T0 + timedelta(days=2))])
+    assert ids[0] == ids[1] and len(ids[0]) == 2
 
 
-@pytest.mark.parametrize("pause_at", [1, 7, 11])
-def test_elapsed_business_time_is_kept_across_any_pause(pause_at):
-    ticket = Ticket()
-    ticket.submitted()
-    ticket.add(t.ClarificationRequested, t.ClarificationRequestedData(question="?"), pause_at)
-    ticket.add(t.CustomerReplied, t.MessageData(body="ok"), 500, CUSTOMER)
-    breach = [e for e in ticket.due(10_000) if e.kind == "breach" and e.clock is t.SlaClock.FIRST_RESPONSE][0]
-    assert breach.deadline == T0 + timedelta(minutes=500 + 15 - pause_at)
+def test_escalations_read_back_after_a_restart_are_not_raised_again():
+    stream = Stream()
+    events = [stream.submitted(T0)]
+    first = engine()
+    first.apply(events[0])
+    raised = first.due(T0 + 13 * M)  # the warning went out, then the process died
+    restarted = engine()
+    restarted.apply(events[0])
+    for e in raised:
+        restarted.mark_fired(e.ticket_id, e.data.clock, e.data.level, e.causation_id)
+    assert kinds(restarted.due(T0 + 15 * M)) == [("SlaBreached", "first_response")]
+
+
+def test_unfire_lets_a_failed_publish_be_retried():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    [warning] = sla.due(T0 + 12 * M)
+    sla.unfire(warning)
+    assert [e.event_id for e in sla.due(T0 + 12 * M)] == [warning.event_id]
+
+
+def test_deadlines_come_from_event_time_not_from_when_they_are_processed():
+    sla, stream = engine(), Stream()
+    sla.apply(stream.submitted(T0))
+    late = sla.due(T0 + timedelta(days=30))  # processed a month late
+    assert {e.data.deadline for e in late if e.data.clock == t.SlaClock.FIRST_RESPONSE} == {T0 + 15 * M}

@@ -1,230 +1,270 @@
-"""Per-ticket SLA clocks: a pure fold of ticket events into clock state, and the escalations that fall due.
+"""Per-ticket SLA clocks: a pure state machine driven by ticket events, plus the due-timer heap.
 
 Deadlines come from event time (``occurred_at``) and the calendar, never from
-the wall clock at processing time, so replaying the topic derives the same
-deadlines and the same escalation ids. The wall clock only decides *when* a due
-escalation is emitted (``due_escalations(state, now)``).
-
-Clocks:
-- first response (business time): from submission to the first public agent reply;
-- next response (business time): from a customer message to the next agent reply;
-- attention (wall-clock): from submission to the first agent action, whatever the day.
-Business clocks pause while the ticket waits on the customer and resume with the
-elapsed time kept.
+the wall clock, so replaying the same events yields the same deadlines and the
+same escalation ids. The wall clock only decides *when* a due timer fires.
 """
 
 from __future__ import annotations
 
+import heapq
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from soporte.businesstime import BusinessCalendar, SlaPolicies, SlaPolicy
 from soporte.events import Actor, ActorKind, Event, deterministic_id
 from soporte.events import types as t
 
-ZERO = timedelta(0)
+SLA_ACTOR = Actor(kind=ActorKind.SYSTEM, id="sla", name="SLA processor")
+_ZERO = timedelta(0)
+_WALL_CLOCK = BusinessCalendar.always_open()
+WARNING, BREACH = "warning", "breach"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Clock:
-    """One running (or paused) clock. ``elapsed`` is what was used before ``running_since``."""
+    """One running (or paused) SLA clock episode.
 
-    name: t.SlaClock
+    ``episode`` is the id of the event that started it: a pause/resume keeps it,
+    a new start (next customer message) changes it. Each episode warns and
+    breaches at most once.
+    """
+
+    kind: t.SlaClock
+    episode: uuid.UUID
     target: timedelta
     business: bool
-    elapsed: timedelta = ZERO
-    running_since: datetime | None = None  # None while paused
-    started_at: datetime | None = None
+    running_since: datetime | None  # event time of the start/resume; None while paused
+    elapsed_before: timedelta = _ZERO  # counted time before the current running stretch
+    fired: set[str] = field(default_factory=set)  # WARNING / BREACH already raised for this episode
 
-    def used(self, calendar: BusinessCalendar, at: datetime) -> timedelta:
-        """Time used by ``at``: business time for business clocks, wall-clock otherwise."""
-        if self.running_since is None:
-            return self.elapsed
-        span = calendar.business_time_between(self.running_since, at) if self.business else at - self.running_since
-        return self.elapsed + max(span, ZERO)
+    def calendar(self, business_calendar: BusinessCalendar) -> BusinessCalendar:
+        return business_calendar if self.business else _WALL_CLOCK
 
-    def deadline_for(self, calendar: BusinessCalendar, fraction: float) -> datetime | None:
-        """When ``fraction`` of the target is used, given the clock keeps running (None while paused)."""
+    def due_at(self, level: str, calendar: BusinessCalendar, warning_fraction: float) -> datetime | None:
+        """When ``level`` falls due for this episode (None while paused)."""
         if self.running_since is None:
             return None
-        remaining = self.target * fraction - self.elapsed
-        if remaining <= ZERO:
-            return self.running_since
-        if self.business:
-            return calendar.add_business_time(self.running_since, remaining)
-        return self.running_since + remaining
+        goal = self.target * warning_fraction if level == WARNING else self.target
+        remaining = max(goal - self.elapsed_before, _ZERO)
+        return self.calendar(calendar).add_business_time(self.running_since, remaining)
 
-    def paused(self, calendar: BusinessCalendar, at: datetime) -> "Clock":
-        if self.running_since is None:
-            return self
-        return replace(self, elapsed=self.used(calendar, at), running_since=None)
+    def deadline(self, calendar: BusinessCalendar) -> datetime | None:
+        return self.due_at(BREACH, calendar, 1.0)
 
-    def resumed(self, at: datetime) -> "Clock":
-        return self if self.running_since is not None else replace(self, running_since=at)
+    def elapsed_at(self, instant: datetime, calendar: BusinessCalendar) -> timedelta:
+        if self.running_since is None or instant <= self.running_since:
+            return self.elapsed_before
+        return self.elapsed_before + self.calendar(calendar).business_time_between(self.running_since, instant)
 
 
-@dataclass(frozen=True)
-class Escalation:
-    """A warning or breach that is due at ``due_at`` (event-time deadline)."""
-
-    escalation_id: str
-    ticket_id: str
-    kind: str  # "warning" | "breach"
-    clock: t.SlaClock
-    level: int
-    deadline: datetime
-    target: timedelta
-    notify: tuple[str, ...]
-
-    @property
-    def due_at(self) -> datetime:
-        return self.deadline
-
-
-@dataclass(frozen=True)
+@dataclass
 class TicketClocks:
-    """Everything the SLA processor keeps for one ticket."""
+    """Everything the processor keeps about one ticket."""
 
     ticket_id: str
     last_version: int = 0
     category: str | None = None
     priority: str | None = None
     submitted_at: datetime | None = None
-    first_response_at: datetime | None = None
+    first_response_measured: bool = False
     waiting_on_customer: bool = False
     resolved: bool = False
     clocks: dict[t.SlaClock, Clock] = field(default_factory=dict)
-    fired: frozenset[str] = frozenset()  # escalation ids already emitted
 
 
 @dataclass(frozen=True)
-class Applied:
-    """The new state, plus a KPI measurement when this event was the first response."""
+class Due:
+    """A timer in the heap. Stale entries are dropped when popped (checked against the state)."""
 
-    state: TicketClocks
-    first_response: t.FirstResponseMeasuredData | None = None
+    at: datetime
+    ticket_id: str
+    clock: t.SlaClock
+    level: str
+    episode: uuid.UUID
+
+    def __lt__(self, other: "Due") -> bool:
+        return (self.at, self.ticket_id, self.clock, self.level) < (other.at, other.ticket_id, other.clock, other.level)
 
 
-def apply_event(state: TicketClocks, event: Event, calendar: BusinessCalendar, policies: SlaPolicies) -> Applied:
-    """Fold one ticket event into the clocks. An already-seen version changes nothing."""
-    if event.version is None or event.version <= state.last_version:
-        return Applied(state)
-    at = event.occurred_at
-    state = replace(state, last_version=event.version)
-    data = event.data
-    kpi = None
+class SlaEngine:
+    """Folds ticket events into clocks and turns due timers into escalation events.
 
-    if isinstance(event, t.TicketSubmitted):
-        priority = data.actionability.priority.value
-        policy = policies.for_ticket(data.category.value, priority)
-        state = replace(
-            state,
-            category=data.category.value,
-            priority=priority,
-            submitted_at=at,
-            clocks={
-                t.SlaClock.FIRST_RESPONSE: _clock(t.SlaClock.FIRST_RESPONSE, policy, at),
-                t.SlaClock.ATTENTION: _clock(t.SlaClock.ATTENTION, policy, at),
-            },
+    Pure: no I/O; ``now`` is always passed in.
+    """
+
+    def __init__(self, calendar: BusinessCalendar, policies: SlaPolicies) -> None:
+        self.calendar = calendar
+        self.policies = policies
+        self.tickets: dict[str, TicketClocks] = {}
+        self._heap: list[Due] = []
+
+    # --- events in -----------------------------------------------------------
+
+    def policy(self, ticket: TicketClocks) -> SlaPolicy:
+        return self.policies.for_ticket(ticket.category, ticket.priority)
+
+    def apply(self, event: Event) -> list[Event]:
+        """Apply one ticket-stream event; returns the KPI events it produces. Duplicates are ignored."""
+        if event.ticket_id is None or event.version is None:
+            return []
+        ticket = self.tickets.setdefault(event.ticket_id, TicketClocks(event.ticket_id))
+        if event.version <= ticket.last_version:
+            return []  # redelivery or replay of something already applied
+        ticket.last_version = event.version
+        at = event.occurred_at
+        out: list[Event] = []
+        match event:
+            case t.TicketSubmitted():
+                ticket.category = str(event.data.category)
+                ticket.priority = str(event.data.actionability.priority)
+                ticket.submitted_at = at
+                self._start(ticket, t.SlaClock.FIRST_RESPONSE, event.event_id, at)
+                self._start(ticket, t.SlaClock.ATTENTION, event.event_id, at)
+            case t.AgentReplied():
+                if t.SlaClock.FIRST_RESPONSE in ticket.clocks and not ticket.first_response_measured:
+                    out.append(self._first_response_kpi(ticket, event))
+                for kind in (t.SlaClock.FIRST_RESPONSE, t.SlaClock.NEXT_RESPONSE, t.SlaClock.ATTENTION):
+                    ticket.clocks.pop(kind, None)
+                ticket.waiting_on_customer = False
+            case t.ClarificationRequested():
+                # An agent acted: the ticket is attended; business clocks wait for the customer.
+                ticket.clocks.pop(t.SlaClock.ATTENTION, None)
+                ticket.waiting_on_customer = True
+                for clock in ticket.clocks.values():
+                    if clock.business and clock.running_since is not None:
+                        clock.elapsed_before = clock.elapsed_at(at, self.calendar)
+                        clock.running_since = None
+            case t.CustomerReplied():
+                if ticket.resolved:
+                    pass  # the TicketReopened that intake emits alongside restarts the clocks
+                elif ticket.waiting_on_customer:
+                    ticket.waiting_on_customer = False
+                    paused = [c for c in ticket.clocks.values() if c.running_since is None]
+                    for clock in paused:
+                        clock.running_since = at
+                        self._schedule(ticket, clock)
+                    if not paused:
+                        self._start(ticket, t.SlaClock.NEXT_RESPONSE, event.event_id, at)
+                elif t.SlaClock.FIRST_RESPONSE not in ticket.clocks and t.SlaClock.NEXT_RESPONSE not in ticket.clocks:
+                    self._start(ticket, t.SlaClock.NEXT_RESPONSE, event.event_id, at)
+            case t.TicketResolved():
+                ticket.clocks.clear()
+                ticket.resolved = True
+                ticket.waiting_on_customer = False
+            case t.TicketReopened():
+                ticket.resolved = False
+                ticket.waiting_on_customer = False
+                self._start(ticket, t.SlaClock.NEXT_RESPONSE, event.event_id, at)
+            case _:
+                pass  # notes, assignments, labels, claims do not touch the clocks
+        return out
+
+    def _start(self, ticket: TicketClocks, kind: t.SlaClock, episode: uuid.UUID, at: datetime) -> None:
+        policy = self.policy(ticket)
+        target = {
+            t.SlaClock.FIRST_RESPONSE: policy.first_response,
+            t.SlaClock.NEXT_RESPONSE: policy.next_response,
+            t.SlaClock.ATTENTION: policy.attention,
+        }[kind]
+        clock = Clock(kind, episode, target, business=kind != t.SlaClock.ATTENTION, running_since=at)
+        ticket.clocks[kind] = clock
+        self._schedule(ticket, clock)
+
+    def _schedule(self, ticket: TicketClocks, clock: Clock) -> None:
+        fraction = self.policy(ticket).warning_fraction
+        for level in (WARNING, BREACH):
+            if level not in clock.fired:
+                due = clock.due_at(level, self.calendar, fraction)
+                if due is not None:
+                    heapq.heappush(self._heap, Due(due, ticket.ticket_id, clock.kind, level, clock.episode))
+
+    def _first_response_kpi(self, ticket: TicketClocks, reply: Event) -> Event:
+        ticket.first_response_measured = True
+        clock = ticket.clocks[t.SlaClock.FIRST_RESPONSE]
+        seconds = int(clock.elapsed_at(reply.occurred_at, self.calendar).total_seconds())
+        return t.FirstResponseMeasured.create(
+            data=t.FirstResponseMeasuredData(
+                submitted_at=ticket.submitted_at or reply.occurred_at,
+                responded_at=reply.occurred_at,
+                business_seconds=seconds,
+                category=ticket.category,
+            ),
+            actor=SLA_ACTOR,
+            ticket_id=ticket.ticket_id,
+            occurred_at=reply.occurred_at,
+            event_id=deterministic_id(ticket.ticket_id, "first_response_measured"),
+            causation_id=reply.event_id,
+            correlation_id=reply.correlation_id,
         )
-    elif isinstance(event, t.AgentReplied):
-        clocks = dict(state.clocks)
-        first = clocks.pop(t.SlaClock.FIRST_RESPONSE, None)
-        if first is not None and state.first_response_at is None:
-            used = first.used(calendar, at)
-            kpi = t.FirstResponseMeasuredData(
-                submitted_at=state.submitted_at or at,
-                responded_at=at,
-                business_seconds=int(used.total_seconds()),
-                category=state.category,
-            )
-            state = replace(state, first_response_at=at)
-        clocks.pop(t.SlaClock.NEXT_RESPONSE, None)
-        clocks.pop(t.SlaClock.ATTENTION, None)
-        state = replace(state, clocks=clocks, waiting_on_customer=False)
-    elif isinstance(event, t.ClarificationRequested | t.ReturnLabelIssued | t.CourierClaimOpened):
-        # An agent acted on the ticket: it is attended (assigning it is not attending it).
-        clocks = {n: c for n, c in state.clocks.items() if n is not t.SlaClock.ATTENTION}
-        if isinstance(event, t.ClarificationRequested):
-            # Waiting on the customer: business clocks pause, keeping what they used.
-            clocks = {n: c.paused(calendar, at) for n, c in clocks.items()}
-            state = replace(state, waiting_on_customer=True)
-        state = replace(state, clocks=clocks)
-    elif isinstance(event, t.CustomerReplied):
-        clocks = dict(state.clocks)
-        if state.waiting_on_customer:
-            clocks = {n: c.resumed(at) for n, c in clocks.items()}
-        elif t.SlaClock.FIRST_RESPONSE not in clocks and t.SlaClock.NEXT_RESPONSE not in clocks:
-            policy = policies.for_ticket(state.category, state.priority)
-            clocks[t.SlaClock.NEXT_RESPONSE] = _clock(t.SlaClock.NEXT_RESPONSE, policy, at)
-        state = replace(state, clocks=clocks, waiting_on_customer=False, resolved=False)
-    elif isinstance(event, t.TicketResolved):
-        state = replace(state, clocks={}, resolved=True, waiting_on_customer=False)
-    elif isinstance(event, t.TicketReopened):
-        state = replace(state, resolved=False)
-        if not state.clocks:
-            policy = policies.for_ticket(state.category, state.priority)
-            state = replace(state, clocks={t.SlaClock.NEXT_RESPONSE: _clock(t.SlaClock.NEXT_RESPONSE, policy, at)})
-    return Applied(state, kpi)
+
+    # --- escalations out -------------------------------------------------------
+
+    def mark_fired(self, ticket_id: str, clock: str, level: int, episode: uuid.UUID | None) -> None:
+        """Record an escalation already on the topic (read back at start) so it is never raised again."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or episode is None:
+            return
+        current = ticket.clocks.get(t.SlaClock(clock))
+        if current is not None and current.episode == episode:
+            policy = self.policy(ticket)
+            current.fired.add(WARNING if level == policy.warning.level else BREACH)
+
+    def next_due_at(self) -> datetime | None:
+        return self._heap[0].at if self._heap else None
+
+    def due(self, now: datetime) -> list[Event]:
+        """Escalations due at ``now`` (each is marked fired: call :meth:`unfire` if sending fails)."""
+        out: list[Event] = []
+        while self._heap and self._heap[0].at <= now:
+            entry = heapq.heappop(self._heap)
+            ticket = self.tickets.get(entry.ticket_id)
+            clock = ticket.clocks.get(entry.clock) if ticket else None
+            if ticket is None or clock is None or clock.episode != entry.episode or entry.level in clock.fired:
+                continue  # stopped, restarted or already raised since it was scheduled
+            policy = self.policy(ticket)
+            if clock.due_at(entry.level, self.calendar, policy.warning_fraction) != entry.at:
+                continue  # paused (and maybe resumed): a fresher entry exists
+            clock.fired.add(entry.level)
+            out.append(self._escalation(ticket, clock, entry.level, policy))
+        return out
+
+    def unfire(self, event: Event) -> None:
+        """Undo :meth:`due` for an escalation that could not be sent, so it is retried."""
+        ticket = self.tickets.get(event.ticket_id or "")
+        clock = ticket.clocks.get(event.data.clock) if ticket else None
+        if ticket and clock and clock.episode == event.causation_id:
+            level = WARNING if isinstance(event, t.SlaWarning) else BREACH
+            clock.fired.discard(level)
+            self._schedule(ticket, clock)
+
+    def _escalation(self, ticket: TicketClocks, clock: Clock, level: str, policy: SlaPolicy) -> Event:
+        deadline = clock.deadline(self.calendar)
+        assert deadline is not None  # only running clocks are due
+        due = clock.due_at(level, self.calendar, policy.warning_fraction) or deadline
+        escalation = policy.warning if level == WARNING else policy.breach
+        event_type = t.SlaWarning if level == WARNING else t.SlaBreached
+        return event_type.create(
+            data=t.EscalationData(
+                clock=clock.kind,
+                level=escalation.level,
+                deadline=deadline,
+                target_seconds=int(clock.target.total_seconds()),
+                elapsed_seconds=int(clock.elapsed_at(due, self.calendar).total_seconds()),
+                notify=list(escalation.notify),
+                category=ticket.category,
+                priority=ticket.priority,
+            ),
+            actor=SLA_ACTOR,
+            ticket_id=ticket.ticket_id,
+            occurred_at=due,
+            # Derived, so a restart or replay that raises it again produces the same id.
+            event_id=deterministic_id(ticket.ticket_id, clock.kind.value, escalation.level, deadline.isoformat()),
+            causation_id=clock.episode,
+        )
 
 
-def _clock(name: t.SlaClock, policy: SlaPolicy, at: datetime) -> Clock:
-    if name is t.SlaClock.ATTENTION:
-        return Clock(name, policy.attention, business=False, running_since=at, started_at=at)
-    target = policy.first_response if name is t.SlaClock.FIRST_RESPONSE else policy.next_response
-    return Clock(name, target, business=True, running_since=at, started_at=at)
-
-
-def pending_escalations(state: TicketClocks, calendar: BusinessCalendar, policies: SlaPolicies) -> list[Escalation]:
-    """The warnings and breaches the running clocks will reach, not yet fired, soonest first."""
-    policy = policies.for_ticket(state.category, state.priority)
-    found = []
-    for clock in state.clocks.values():
-        for kind, fraction, level in (
-            ("warning", policy.warning_fraction, policy.warning),
-            ("breach", 1.0, policy.breach),
-        ):
-            deadline = clock.deadline_for(calendar, fraction)
-            if deadline is None:
-                continue
-            escalation_id = str(deterministic_id(state.ticket_id, clock.name.value, level.level, deadline.isoformat()))
-            if escalation_id in state.fired:
-                continue
-            found.append(
-                Escalation(escalation_id, state.ticket_id, kind, clock.name, level.level, deadline, clock.target, level.notify)
-            )
-    return sorted(found, key=lambda e: e.due_at)
-
-
-def due_escalations(state: TicketClocks, calendar: BusinessCalendar, policies: SlaPolicies, now: datetime) -> list[Escalation]:
-    """Those pending escalations whose deadline has passed by ``now`` (the wall clock)."""
-    return [e for e in pending_escalations(state, calendar, policies) if e.due_at <= now]
-
-
-def mark_fired(state: TicketClocks, escalation_ids: list[str]) -> TicketClocks:
-    return replace(state, fired=state.fired | frozenset(escalation_ids))
-
-
-def escalation_event(escalation: Escalation, state: TicketClocks, calendar: BusinessCalendar) -> Event:
-    """The SlaWarning/SlaBreached event for an escalation; its id is the deterministic escalation id."""
-    clock = state.clocks.get(escalation.clock)
-    elapsed = clock.used(calendar, escalation.deadline) if clock else escalation.target
-    data = t.EscalationData(
-        clock=escalation.clock,
-        level=escalation.level,
-        deadline=escalation.deadline,
-        target_seconds=int(escalation.target.total_seconds()),
-        elapsed_seconds=int(elapsed.total_seconds()),
-        notify=list(escalation.notify),
-        category=state.category,
-        priority=state.priority,
-    )
-    cls = t.SlaWarning if escalation.kind == "warning" else t.SlaBreached
-    return cls.create(
-        data=data,
-        actor=Actor(kind=ActorKind.SYSTEM, id="sla"),
-        occurred_at=escalation.deadline,
-        ticket_id=state.ticket_id,
-        event_id=uuid.UUID(escalation.escalation_id),
-    )
+def utc_now() -> datetime:
+    """The default wall clock (injected everywhere as a callable)."""
+    return datetime.now(UTC)

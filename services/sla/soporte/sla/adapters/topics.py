@@ -1,0 +1,48 @@
+"""Reading whole topics with aiokafka and the shared codec (no consumer group: this process owns its state)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from soporte.platform.kafka import make_consumer
+
+
+async def assigned_consumer(bootstrap: str, topic: str, *, client_id: str, from_beginning: bool = True) -> AIOKafkaConsumer:
+    """A started consumer holding every partition of ``topic``, at its start (or its end)."""
+    consumer = make_consumer(bootstrap, group_id=None, client_id=client_id)
+    await consumer.start()
+    await consumer.topics()  # a full metadata fetch, so the partitions of ``topic`` are known
+    partitions = consumer.partitions_for_topic(topic) or set()
+    if not partitions:
+        await consumer.stop()
+        raise RuntimeError(f"topic {topic} does not exist")
+    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    consumer.assign(tps)
+    if from_beginning:
+        await consumer.seek_to_beginning(*tps)
+    else:
+        await consumer.seek_to_end(*tps)
+    return consumer
+
+
+async def read_until_caught_up(consumer: AIOKafkaConsumer) -> AsyncIterator:
+    """Yield the records of the assigned partitions up to the end offsets seen now, then stop."""
+    tps = list(consumer.assignment())
+    ends = await consumer.end_offsets(tps)
+    while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        batches = await consumer.getmany(*tps, timeout_ms=500)
+        for records in batches.values():
+            for record in records:
+                yield record
+
+
+async def read_topic(bootstrap: str, topic: str, *, client_id: str) -> AsyncIterator:
+    """Every record currently on ``topic`` (from the beginning to the end seen at call time)."""
+    consumer = await assigned_consumer(bootstrap, topic, client_id=client_id)
+    try:
+        async for record in read_until_caught_up(consumer):
+            yield record
+    finally:
+        await consumer.stop()

@@ -1,0 +1,102 @@
+"""``soporte sla run`` (the processor) and ``soporte escalations watch`` (the ops view)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+
+from soporte.events import SLA_ESCALATIONS, UndecodableEvent, decode, to_dict
+from soporte.events import types as t
+from soporte.platform.lifecycle import run
+from soporte.platform.logging import configure_logging
+
+from ..adapters.topics import assigned_consumer
+from ..settings import SlaSettings
+
+
+def sla(argv: list[str]) -> int:
+    """``sla run``: start the SLA processor with the environment's settings."""
+    parser = argparse.ArgumentParser(prog="soporte sla", description="SLA processor")
+    parser.add_argument("command", nargs="?", default="run", choices=["run"])
+    parser.parse_args(argv)
+    from ..bootstrap import create_app
+
+    settings = SlaSettings.from_env()
+    configure_logging("sla", settings.log_level, json=settings.log_json)
+    app = create_app(settings)
+    run(app.run)
+    return 0
+
+
+def format_escalation(event: t.SlaWarning | t.SlaBreached) -> str:
+    """One readable line per escalation."""
+    d = event.data
+    kind = "BREACH " if isinstance(event, t.SlaBreached) else "WARNING"
+    return (
+        f"{event.occurred_at:%Y-%m-%d %H:%M:%S}Z {kind} level={d.level} ticket={event.ticket_id} clock={d.clock} "
+        f"deadline={d.deadline:%Y-%m-%d %H:%M:%S}Z elapsed={d.elapsed_seconds}s/{d.target_seconds}s "
+        f"notify={','.join(d.notify) or '-'} id={event.event_id}"
+    )
+
+
+async def _watch(args: argparse.Namespace, settings: SlaSettings) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    deadline = loop.time() + args.timeout if args.timeout else None
+    consumer = await assigned_consumer(
+        settings.kafka_bootstrap,
+        SLA_ESCALATIONS.name(settings.topic_prefix),
+        client_id="soporte-escalations-watch",
+        from_beginning=args.from_beginning,
+    )
+    shown = 0
+    try:
+        while not stop.is_set():
+            if deadline is not None and loop.time() >= deadline:
+                return 0 if args.max is None else 1  # --max not reached in time
+            batches = await consumer.getmany(timeout_ms=300)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = decode(record.value)
+                    except UndecodableEvent:
+                        continue
+                    if not isinstance(event, t.SlaWarning | t.SlaBreached):
+                        continue
+                    if args.level is not None and event.data.level != args.level:
+                        continue
+                    line = json.dumps(to_dict(event)) if args.json else format_escalation(event)
+                    print(line, flush=True)
+                    shown += 1
+                    if args.max is not None and shown >= args.max:
+                        return 0
+        return 0
+    finally:
+        await consumer.stop()
+
+
+def escalations(argv: list[str]) -> int:
+    """``escalations watch [--json] [--level N] [--from-beginning] [--max N] [--timeout S]``."""
+    parser = argparse.ArgumentParser(prog="soporte escalations", description="SLA escalations (ops view)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    watch = sub.add_parser("watch", help="tail the escalation topic as readable lines")
+    watch.add_argument("--json", action="store_true", help="one JSON event per line")
+    watch.add_argument("--level", type=int, help="only this escalation level (1 = warning, 2 = breach)")
+    watch.add_argument("--from-beginning", action="store_true", help="show past escalations too")
+    watch.add_argument("--max", type=int, help="exit after this many lines")
+    watch.add_argument("--timeout", type=float, help="exit after this many seconds")
+    args = parser.parse_args(argv)
+    settings = SlaSettings.from_env()
+    configure_logging("sla", "WARNING", json=False)
+    try:
+        return asyncio.run(_watch(args, settings))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one readable line for the operator
+        print(f"soporte escalations: {exc}", file=sys.stderr)
+        return 1
