@@ -89,7 +89,7 @@ class SlaApp:
                 on_escalation=self._counted,
             )
             tasks = [asyncio.create_task(self.processor.run(stop), name="sla-processor")]
-            if s.sla_port >= 0:
+            if s.sla_web_enabled:
                 tasks.append(asyncio.create_task(serve_app(self.web_app(), s.sla_host, s.sla_port, stop), name="sla-http"))
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in pending:

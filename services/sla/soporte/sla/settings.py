@@ -1,22 +1,17 @@
-"""SLA processor settings (``SOPORTE_*`` and ``SOPORTE_SLA_*`` environment variables)."""
+"""SLA processor settings (``SOPORTE_*`` environment variables)."""
 
 from __future__ import annotations
-
-import os
-from collections.abc import Mapping
 
 from soporte.platform.settings import CommonSettings
 
 
 class SlaSettings(CommonSettings):
-    app_id: str = "soporte-sla"
-    host: str = "127.0.0.1"
-    port: int = 8083
-    web_enabled: bool = True
-    tick_seconds: float = 1.0
+    """What the SLA processor reads from the environment on top of the common settings."""
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "SlaSettings":
-        environ = os.environ if environ is None else environ
-        values = {**cls.env_values(environ), **cls.env_values(environ, prefix="SOPORTE_SLA_")}
-        return cls(**{**values, **overrides})
+    sla_app_id: str = "soporte-sla"  # SOPORTE_SLA_APP_ID: Kafka client id; names this processor in dead letters
+    sla_host: str = "127.0.0.1"
+    sla_port: int = 8083  # SOPORTE_SLA_PORT: /healthz, /readyz, /metrics, /kpis
+    sla_web_enabled: bool = True  # SOPORTE_SLA_WEB_ENABLED=false: no HTTP server (tests)
+    calendar_file: str | None = None  # SOPORTE_CALENDAR_FILE (else the packaged calendar)
+    sla_policy_file: str | None = None  # SOPORTE_SLA_POLICY_FILE (else the packaged policies)
+    sla_tick_seconds: float = 1.0  # SOPORTE_SLA_TICK_SECONDS: the longest wait between due-timer checks

@@ -13,8 +13,9 @@ async def assigned_consumer(bootstrap: str, topic: str, *, client_id: str, from_
     """A started consumer holding every partition of ``topic``, at its start (or its end)."""
     consumer = make_consumer(bootstrap, group_id=None, client_id=client_id)
     await consumer.start()
-    await consumer.topics()  # a full metadata fetch, so the partitions of ``topic`` are known
-    partitions = consumer.partitions_for_topic(topic) or set()
+    # A fresh metadata fetch: the client's cached cluster view may not list a new topic yet.
+    cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - aiokafka has no public call for this
+    partitions = cluster.partitions_for_topic(topic) or set()
     if not partitions:
         await consumer.stop()
         raise RuntimeError(f"topic {topic} does not exist")
@@ -31,7 +32,7 @@ async def read_until_caught_up(consumer: AIOKafkaConsumer) -> AsyncIterator:
     """Yield the records of the assigned partitions up to the end offsets seen now, then stop."""
     tps = list(consumer.assignment())
     ends = await consumer.end_offsets(tps)
-    while any(await consumer.position(tp) < ends[tp] for tp in tps):
+    while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
         batches = await consumer.getmany(*tps, timeout_ms=500)
         for records in batches.values():
             for record in records:
