@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -101,3 +104,16 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
     await get_json_when(f"http://127.0.0.1:{port}/readyz", lambda body: body["status"] == "ok")
     again = await read_for(kafka_bootstrap, SLA_KPIS.name(topic_prefix), 3)
     assert sorted(e.ticket_id for e in again) == sorted([fast.ticket_id, slow.ticket_id])
+
+
+async def test_escalations_watch_stops_cleanly_on_sigterm(sla_env):
+    watch = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "soporte.cli.main", "escalations", "watch", "--json",
+        env=sla_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    await asyncio.sleep(3)  # let it connect and start tailing
+    assert watch.returncode is None
+    watch.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(watch.communicate(), timeout=30)
+    assert watch.returncode == 0, err.decode()
+    assert out == b""  # nothing was escalated in this test's topics
