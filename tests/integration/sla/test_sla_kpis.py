@@ -95,7 +95,7 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
         [(fast.ticket_id, 30), (slow.ticket_id, 90)]
     )
     letters = await read_until(kafka_bootstrap, DEAD_LETTERS.name(topic_prefix), lambda seen: len(seen) >= 1)
-    assert isinstance(letters[0], t.DeadLettered) and letters[0].data.key == "T-GARBAGE"
+    assert isinstance(letters[0], t.DeadLettered) and letters[0].data.consumer == "sla" and letters[0].data.key == "T-GARBAGE"
     assert letters[0].data.payload == "{not json"
 
     # A restart reads the KPI topic back: nothing is measured twice.
@@ -104,6 +104,7 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
     await get_json_when(f"http://127.0.0.1:{port}/readyz", lambda body: body["status"] == "ok")
     again = await read_for(kafka_bootstrap, SLA_KPIS.name(topic_prefix), 3)
     assert sorted(e.ticket_id for e in again) == sorted([fast.ticket_id, slow.ticket_id])
+    assert len(await read_for(kafka_bootstrap, DEAD_LETTERS.name(topic_prefix), 1)) == 1  # not dead-lettered twice
 
 
 async def test_escalations_watch_stops_cleanly_on_sigterm(sla_env):

@@ -34,6 +34,7 @@ from ..domain.clocks import SLA_ACTOR, SlaEngine
 from ..domain.kpis import FirstResponseKpis
 
 log = get_logger(__name__)
+CONSUMER_NAME = "sla"  # names this reader in DeadLettered events, whatever the app id
 
 
 class SlaProcessor:
@@ -63,10 +64,12 @@ class SlaProcessor:
         self.on_escalation = on_escalation
         self.ready = asyncio.Event()
         self._published_kpis: set[str] = set()
+        self._dead_lettered: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Catch up with the ticket stream, then follow it and fire timers until ``stop`` is set."""
         topic = TICKET_EVENTS.name(self.prefix)
+        await self._read_back_dead_letters()
         consumer = await assigned_consumer(self.bootstrap, topic, client_id=self.client_id)
         try:
             pending_kpis: list[Event] = []
@@ -101,7 +104,22 @@ class SlaProcessor:
             return []
         if not isinstance(event, t.TICKET_STREAM_TYPES):
             return []
-        return self.engine.apply(event)
+        try:
+            return self.engine.apply(event)
+        except Exception as exc:  # noqa: BLE001 - the fold is pure: retrying the same event cannot help
+            log.exception("event could not be applied", ticket_id=event.ticket_id, version=event.version)
+            await self._dead_letter(record, f"{exc.__class__.__name__}: {exc}")
+            return []
+
+    async def _read_back_dead_letters(self) -> None:
+        """The records this processor already dead-lettered, so a replay does not send them again."""
+        async for record in read_topic(self.bootstrap, DEAD_LETTERS.name(self.prefix), client_id=self.client_id):
+            try:
+                letter = decode(record.value)
+            except UndecodableEvent:
+                continue
+            if isinstance(letter, t.DeadLettered) and letter.data.consumer == CONSUMER_NAME:
+                self._dead_lettered.add(str(letter.event_id))
 
     async def _read_back_published(self) -> None:
         """Mark the escalations already on the topic as fired, and learn which KPIs were published."""
@@ -149,9 +167,12 @@ class SlaProcessor:
             self.on_escalation(escalation)
 
     async def _dead_letter(self, record, reason: str) -> None:
+        letter_id = deterministic_id(CONSUMER_NAME, record.topic, record.partition, record.offset)
+        if str(letter_id) in self._dead_lettered:
+            return  # dead-lettered by an earlier run over the same log
         letter = t.DeadLettered.create(
             data=t.DeadLetteredData(
-                consumer=self.client_id,
+                consumer=CONSUMER_NAME,
                 source_topic=record.topic,
                 source_partition=record.partition,
                 source_offset=record.offset,
@@ -162,7 +183,8 @@ class SlaProcessor:
             ),
             actor=SLA_ACTOR,
             occurred_at=self.clock(),
-            event_id=deterministic_id(self.client_id, record.topic, record.partition, record.offset),
+            event_id=letter_id,
         )
         await self.producer.send_and_wait(DEAD_LETTERS.name(self.prefix), encode(letter), key=event_key(letter))
+        self._dead_lettered.add(str(letter_id))
         log.warning("event dead-lettered", topic=record.topic, offset=record.offset, reason=reason[:200])
