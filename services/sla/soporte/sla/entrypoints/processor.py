@@ -74,6 +74,8 @@ class SlaProcessor:
         try:
             pending_kpis: list[Event] = []
             async for record in read_until_caught_up(consumer):
+                if stop.is_set():
+                    return  # SIGTERM during a long replay: nothing was fired yet, so just leave
                 pending_kpis += await self._apply(record)
             await self._read_back_published()
             for kpi in pending_kpis:
