@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
 from soporte.events import deterministic_id
 from soporte.events import types as t
 from tests.unit.sla.scenario import Stream
@@ -52,7 +54,7 @@ async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarificat
 
 
 async def test_killed_mid_clock_breaches_once_after_restart_and_a_replay_raises_no_new_ids(
-    sla_process, publish, escalations, sla_env
+    sla_process, publish, escalations, sla_env, pg_dsn
 ):
     first = sla_process()
     t0 = datetime.now(UTC)
@@ -66,7 +68,13 @@ async def test_killed_mid_clock_breaches_once_after_restart_and_a_replay_raises_
     assert len(of(seen, ticket.ticket_id, t.SlaBreached)) == 1
     assert restarted.stop() == 0  # SIGTERM: a clean exit
 
-    # A new run over the same data (new app id) replays the topic from the start.
+    # A new run over the same data (new app id, no saved state) replays the topic from the start.
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM sla.ticket_clocks") == 1  # the state was in PostgreSQL
+        await conn.execute("DROP SCHEMA sla CASCADE; DELETE FROM soporte_migrations WHERE service = 'sla'")
+    finally:
+        await conn.close()
     replay = sla_process(SOPORTE_SLA_APP_ID="sla-replay")
     probe = Stream()
     await publish(probe.submitted(datetime.now(UTC)))

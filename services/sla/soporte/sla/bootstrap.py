@@ -16,6 +16,7 @@ from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import serve_app
 
+from .adapters.state_store import SlaStateStore
 from .domain.clocks import SlaEngine, utc_now
 from .domain.kpis import FirstResponseKpis
 from .entrypoints.processor import SlaProcessor
@@ -50,6 +51,7 @@ class SlaApp:
             lambda: len(self.engine.tickets)
         )
         self.processor: SlaProcessor | None = None
+        self.store: SlaStateStore | None = None
 
     def _counted(self, escalation: Event) -> None:
         self._escalations.labels(escalation.type, str(escalation.data.clock)).inc()
@@ -66,7 +68,12 @@ class SlaApp:
                 {**self.kpis.summary(), "per_ticket_minutes": dict(self.kpis.minutes_by_ticket)}
             )
 
-        add_health_routes(app, self.registry, [("processor", processor_caught_up)])
+        async def database() -> None:
+            if self.store is None:
+                raise RuntimeError("not connected yet")
+            await self.store.ping()
+
+        add_health_routes(app, self.registry, [("processor", processor_caught_up), ("postgres", database)])
         app.router.add_get("/kpis", kpis)
         return app
 
@@ -74,6 +81,7 @@ class SlaApp:
         """Create the topics if needed, then process and serve until ``stop`` is set."""
         s = self.settings
         await ensure_topics(s.kafka_bootstrap, [TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, DEAD_LETTERS], s.topic_prefix)
+        self.store = await SlaStateStore.open(s.database_url)
         producer = make_producer(s.kafka_bootstrap, client_id=s.sla_app_id)
         await producer.start()
         try:
@@ -87,6 +95,7 @@ class SlaApp:
                 kpis=self.kpis,
                 clock=self.clock,
                 on_escalation=self._counted,
+                store=self.store,
             )
             tasks = [asyncio.create_task(self.processor.run(stop), name="sla-processor")]
             if s.sla_web_enabled:
@@ -100,6 +109,7 @@ class SlaApp:
                 task.result()  # re-raise a crash
         finally:
             await producer.stop()
+            await self.store.close()
 
 
 def create_app(settings: SlaSettings, clock: Callable[[], datetime] = utc_now) -> SlaApp:

@@ -99,6 +99,19 @@ class SlaEngine:
         self.policies = policies
         self.tickets: dict[str, TicketClocks] = {}
         self._heap: list[Due] = []
+        self._changed: set[str] = set()
+
+    def restore(self, ticket: TicketClocks) -> None:
+        """Take a saved ticket back (at start) and put its running clocks in the heap."""
+        self.tickets[ticket.ticket_id] = ticket
+        for clock in ticket.clocks.values():
+            self._schedule(ticket, clock)
+
+    def take_changed(self) -> list[TicketClocks]:
+        """The tickets changed since the last call (what the store must save)."""
+        changed = [self.tickets[ticket_id] for ticket_id in sorted(self._changed) if ticket_id in self.tickets]
+        self._changed.clear()
+        return changed
 
     # --- events in -----------------------------------------------------------
 
@@ -113,6 +126,7 @@ class SlaEngine:
         if event.version <= ticket.last_version:
             return []  # redelivery or replay of something already applied
         ticket.last_version = event.version
+        self._changed.add(ticket.ticket_id)
         at = event.occurred_at
         out: list[Event] = []
         match event:
@@ -210,6 +224,7 @@ class SlaEngine:
         if current is not None and current.episode == episode:
             policy = self.policy(ticket)
             current.fired.add(WARNING if level == policy.warning.level else BREACH)
+            self._changed.add(ticket_id)
 
     def next_due_at(self) -> datetime | None:
         return self._heap[0].at if self._heap else None
@@ -227,6 +242,7 @@ class SlaEngine:
             if clock.due_at(entry.level, self.calendar, policy.warning_fraction) != entry.at:
                 continue  # paused (and maybe resumed): a fresher entry exists
             clock.fired.add(entry.level)
+            self._changed.add(ticket.ticket_id)
             out.append(self._escalation(ticket, clock, entry.level, policy))
         return out
 
@@ -237,6 +253,7 @@ class SlaEngine:
         if ticket and clock and clock.episode == event.causation_id:
             level = WARNING if isinstance(event, t.SlaWarning) else BREACH
             clock.fired.discard(level)
+            self._changed.add(ticket.ticket_id)
             self._schedule(ticket, clock)
 
     def _escalation(self, ticket: TicketClocks, clock: Clock, level: str, policy: SlaPolicy) -> Event:

@@ -29,6 +29,7 @@ from soporte.events import (
 from soporte.events import types as t
 from soporte.platform.logging import get_logger
 
+from ..adapters.state_store import SlaStateStore
 from ..adapters.topics import assigned_consumer, read_topic, read_until_caught_up
 from ..domain.clocks import SLA_ACTOR, SlaEngine
 from ..domain.kpis import FirstResponseKpis
@@ -52,6 +53,7 @@ class SlaProcessor:
         kpis: FirstResponseKpis,
         clock: Callable[[], datetime],
         on_escalation: Callable[[Event], None] = lambda _: None,
+        store: SlaStateStore | None = None,
     ) -> None:
         self.engine = engine
         self.bootstrap = bootstrap
@@ -62,6 +64,8 @@ class SlaProcessor:
         self.kpis = kpis
         self.clock = clock
         self.on_escalation = on_escalation
+        self.store = store
+        self._saved_positions: dict[int, int] | None = None
         self.ready = asyncio.Event()
         self._published_kpis: set[str] = set()
         self._dead_lettered: set[str] = set()
@@ -72,12 +76,21 @@ class SlaProcessor:
         await self._read_back_dead_letters()
         consumer = await assigned_consumer(self.bootstrap, topic, client_id=self.client_id)
         try:
+            if self.store is not None:
+                # Resume from the saved state instead of replaying the whole stream.
+                tickets, positions = await self.store.load(topic)
+                for ticket in tickets:
+                    self.engine.restore(ticket)
+                for tp in consumer.assignment():
+                    if tp.partition in positions:
+                        consumer.seek(tp, positions[tp.partition])
             pending_kpis: list[Event] = []
             async for record in read_until_caught_up(consumer):
                 if stop.is_set():
                     return  # SIGTERM during a long replay: nothing was fired yet, so just leave
                 pending_kpis += await self._apply(record)
             await self._read_back_published()
+            await self._save(consumer)
             for kpi in pending_kpis:
                 await self._publish_kpi(kpi)
             log.info("sla caught up", tickets=len(self.engine.tickets))
@@ -89,8 +102,20 @@ class SlaProcessor:
                     for record in records:
                         for kpi in await self._apply(record):
                             await self._publish_kpi(kpi)
+                await self._save(consumer)
         finally:
             await consumer.stop()
+
+    async def _save(self, consumer) -> None:
+        """Store the changed tickets with the positions reached, in one transaction (at-least-once:
+        events re-read after a crash are deduped by version, escalations by the read-back)."""
+        if self.store is None:
+            return
+        changed = self.engine.take_changed()
+        positions = {tp.partition: await consumer.position(tp) for tp in consumer.assignment()}
+        if changed or positions != self._saved_positions:
+            await self.store.save(changed, TICKET_EVENTS.name(self.prefix), positions)
+            self._saved_positions = positions
 
     def _wait_seconds(self) -> float:
         due = self.engine.next_due_at()
