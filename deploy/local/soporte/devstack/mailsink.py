@@ -22,9 +22,8 @@ class MaildirHandler:
     """aiosmtpd handler storing each accepted message, with its envelope recipients, in a Maildir."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.maildir = mailbox.Maildir(self.folder, create=True)
+        self.folder = ensure_maildir(folder)
+        self.maildir = mailbox.Maildir(self.folder, create=False)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content
@@ -36,9 +35,17 @@ class MaildirHandler:
         return "250 Message accepted for delivery"
 
 
+def ensure_maildir(folder: Path) -> Path:
+    """The folder with its tmp/new/cur parts (Maildir(create=True) skips them when the folder exists)."""
+    folder = Path(folder)
+    for part in ("tmp", "new", "cur"):
+        (folder / part).mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def read_maildir(folder: Path) -> list[EmailMessage]:
     """Every message in the folder, oldest first."""
-    box = mailbox.Maildir(Path(folder), factory=None, create=True)
+    box = mailbox.Maildir(ensure_maildir(folder), factory=None, create=False)
     messages = []
     for key in box.keys():
         with box.get_file(key) as fh:

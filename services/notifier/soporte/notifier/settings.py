@@ -1,0 +1,43 @@
+"""Notifier settings (``SOPORTE_*`` and ``SOPORTE_NOTIFIER_*``; SMTP from ``SOPORTE_SMTP_*``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from soporte.platform.settings import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, CommonSettings
+
+
+class NotifierSettings(CommonSettings):
+    host: str = "127.0.0.1"
+    port: int = 8084
+    group_id: str = "soporte-notifier"
+    portal_url: str = "http://127.0.0.1:8082"
+    mail_from: str = "Soporte <soporte@localhost>"
+    smtp_host: str = DEFAULT_SMTP_HOST
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    # role=address[,role=address...], e.g. "team-lead=lead@shop.test,ops=ops@shop.test"
+    escalation_recipients: str = "team-lead=team-lead@localhost,ops=ops@localhost"
+    max_attempts: int = 8
+    retry_base_seconds: float = 5.0
+    retry_cap_seconds: float = 900.0
+    poll_seconds: float = 0.5
+    lease_seconds: float = 120.0  # a claimed mail not finished by then (crash) is tried again
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "NotifierSettings":
+        environ = os.environ if environ is None else environ
+        values = {**cls.env_values(environ), **cls.env_values(environ, prefix="SOPORTE_NOTIFIER_")}
+        return cls(**{**values, **overrides})
+
+    def recipients_by_role(self) -> dict[str, list[str]]:
+        roles: dict[str, list[str]] = {}
+        for pair in filter(None, (p.strip() for p in self.escalation_recipients.split(","))):
+            role, _, address = pair.partition("=")
+            roles.setdefault(role.strip(), []).append(address.strip())
+        return roles

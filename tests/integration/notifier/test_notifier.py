@@ -1,0 +1,123 @@
+"""Mails sent once, in the customer's language, retried when the relay says later, dead-lettered when it says never."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import asyncpg
+
+from soporte.events import Language
+from soporte.events import types as t
+
+from .conftest import read_topic, wait_for_mail
+
+
+def plain(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+async def test_acknowledgements_in_the_customers_language_one_mail_per_reply_and_redelivery_sends_nothing(
+    notifier, shop, smtp_sink, notifier_settings
+):
+    notifier.start()
+    await shop.submit("T-NOTIFYES01")
+    await shop.submit("T-NOTIFYEN01", name="John Smith", email="john@example.com", language=Language.EN)
+    await shop.agent_reply("T-NOTIFYES01", 2, "Le enviamos una pantalla nueva hoy mismo.")
+    messages = await wait_for_mail(smtp_sink, 3)
+
+    by_subject = {m["Subject"]: m for m in messages}
+    spanish = by_subject["[T-NOTIFYES01] Hemos recibido su ticket"]
+    assert spanish["To"] == "Ana Pérez <ana@example.com>"
+    assert "2026-11-30 00:05" in plain(spanish)  # expected answer from the calendar: Monday 00:05 Madrid
+    assert "photo" in plain(spanish)  # what is still missing
+    english = by_subject["[T-NOTIFYEN01] We received your ticket"]
+    assert "We have received your ticket" in plain(english)
+    reply = by_subject["[T-NOTIFYES01] Respuesta a su ticket"]
+    assert "Le enviamos una pantalla nueva hoy mismo." in plain(reply)
+
+    # Redelivery: the same events again on the topic, and the consumer rewound to the start.
+    await notifier.halt()
+    for event in list(shop.sent):
+        await shop.publish(event)
+    conn = await asyncpg.connect(notifier_settings.database_url)
+    try:
+        await conn.execute("UPDATE notifier.positions SET next_offset = 0")
+    finally:
+        await conn.close()
+    notifier.start()
+    await read_topic(notifier_settings.kafka_bootstrap, f"{notifier_settings.topic_prefix}notifications.outcomes.v1", lambda s: len(s) >= 3)
+    await asyncio.sleep(3)
+    assert len(smtp_sink.messages()) == 3
+
+
+async def test_a_relay_that_says_451_then_accepts_gets_the_mail_after_a_retry(notifier, shop, smtp_sink, outcomes_topic, kafka_bootstrap):
+    smtp_sink.handler.replies.append("451 4.3.0 Try again later")
+    notifier.start()
+    await shop.submit("T-RETRY00001")
+    (message,) = await wait_for_mail(smtp_sink, 1)
+    assert message["Subject"].startswith("[T-RETRY00001]")
+    assert smtp_sink.handler.attempts == 2
+    outcomes = await read_topic(kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationSent) for e in s))
+    sent = [e for e in outcomes if isinstance(e, t.NotificationSent)]
+    assert sent[0].data.attempts == 2 and sent[0].ticket_id == "T-RETRY00001"
+
+
+async def test_a_550_ends_in_the_dead_letter_topic_with_a_failed_outcome_and_can_be_retried(
+    notifier, shop, smtp_sink, outcomes_topic, dead_letter_topic, kafka_bootstrap, notifier_settings
+):
+    smtp_sink.handler.replies.append("550 5.1.1 No such user")
+    notifier.start()
+    await shop.submit("T-BOUNCE0001", email="nobody@example.com")
+    outcomes = await read_topic(kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationFailed) for e in s))
+    failed = [e for e in outcomes if isinstance(e, t.NotificationFailed)][0]
+    assert "550" in failed.data.reason and failed.data.recipient == "nobody@example.com"
+    letters = await read_topic(kafka_bootstrap, dead_letter_topic, lambda s: bool(s))
+    assert letters[0].data.consumer == "notifier" and "550" in letters[0].data.reason
+    assert smtp_sink.messages() == []
+
+    # `soporte notifications retry` queues it again; the relay now accepts.
+    env = {**os.environ, "SOPORTE_DATABASE_URL": notifier_settings.database_url}
+    retry = subprocess.run([sys.executable, "-m", "soporte.cli.main", "notifications", "retry"], env=env, capture_output=True, text=True, timeout=60)
+    assert retry.returncode == 0 and retry.stdout.startswith("1 failed notification"), retry.stderr
+    (message,) = await wait_for_mail(smtp_sink, 1)
+    assert message["To"].endswith("<nobody@example.com>")
+
+
+async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_once(shop, smtp_sink, notifier_settings, tmp_path):
+    s = notifier_settings
+    env = {
+        **os.environ,
+        "SOPORTE_DATABASE_URL": s.database_url,
+        "SOPORTE_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+        "SOPORTE_TOPIC_PREFIX": s.topic_prefix,
+        "SOPORTE_NOTIFIER_GROUP_ID": s.group_id,
+        "SOPORTE_SMTP_HOST": s.smtp_host,
+        "SOPORTE_SMTP_PORT": str(s.smtp_port),
+        "SOPORTE_NOTIFIER_PORT": "0",
+        "SOPORTE_NOTIFIER_POLL_SECONDS": "0.1",
+        "SOPORTE_LOG_LEVEL": "WARNING",
+    }
+    tickets = [f"T-KILL{n:06d}" for n in range(8)]
+    for ticket_id in tickets:
+        await shop.submit(ticket_id)
+    log = open(tmp_path / "notifier.log", "ab")
+    first = subprocess.Popen([sys.executable, "-m", "soporte.notifier"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await wait_for_mail(smtp_sink, 1, timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    second = subprocess.Popen([sys.executable, "-m", "soporte.notifier"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await wait_for_mail(smtp_sink, len(tickets), timeout=90)
+        await asyncio.sleep(2)  # anything sent twice would arrive by now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0
+    per_ticket = Counter(m["Subject"].split("]")[0].strip("[") for m in smtp_sink.messages())
+    assert per_ticket == Counter({ticket_id: 1 for ticket_id in tickets})
