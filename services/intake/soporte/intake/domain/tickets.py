@@ -1,0 +1,233 @@
+"""A ticket's state, rebuilt from its own events, and the decisions commands make against it.
+
+Decisions are pure: ``decide_*(state, command, actor, now)`` returns the event
+payloads to append (or raises a ``DomainError``); the fold ``apply`` turns
+events back into state. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, Priority
+from soporte.events import types as t
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+
+
+class DomainError(Exception):
+    """A command the ticket's state does not allow."""
+
+
+class TicketNotFound(DomainError):
+    pass
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this (a customer asking for clarification, say)."""
+
+
+class InvalidTransition(DomainError):
+    """Allowed actor, wrong moment (replying on a resolved ticket as an agent, resolving twice)."""
+
+
+@dataclass(frozen=True)
+class TicketState:
+    ticket_id: str
+    version: int = 0
+    status: Status | None = None
+    customer_email: str | None = None
+    customer_id: str | None = None
+    order_number: str | None = None
+    assignee_id: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def apply(state: TicketState, event: Event) -> TicketState:
+    """Fold one event of the ticket's own stream."""
+    state = replace(state, version=event.version or state.version)
+    data = event.data
+    if isinstance(event, t.TicketSubmitted):
+        return replace(
+            state, status=Status.NEW, customer_email=str(data.customer.email).lower(),
+            customer_id=data.customer.customer_id, order_number=data.order_number,
+        )
+    if isinstance(event, t.AgentReplied | t.ReturnLabelIssued | t.CourierClaimOpened):
+        return replace(state, status=Status.OPEN)
+    if isinstance(event, t.ClarificationRequested):
+        return replace(state, status=Status.WAITING_ON_CUSTOMER)
+    if isinstance(event, t.CustomerReplied):
+        return replace(state, status=Status.OPEN if state.status != Status.NEW else Status.NEW)
+    if isinstance(event, t.TicketResolved):
+        return replace(state, status=Status.RESOLVED)
+    if isinstance(event, t.TicketReopened):
+        return replace(state, status=Status.OPEN)
+    if isinstance(event, t.TicketAssigned):
+        return replace(state, assignee_id=data.assignee_id)
+    return state
+
+
+def rebuild(ticket_id: str, events: list[Event]) -> TicketState:
+    state = TicketState(ticket_id)
+    for event in events:
+        state = apply(state, event)
+    return state
+
+
+# --- actionability -------------------------------------------------------------------
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+NEEDS_ORDER = {Category.DAMAGED_ITEM, Category.WRONG_ITEM, Category.RETURN_REQUEST, Category.ORDER_STATUS, Category.TROUBLESHOOTING}
+NEEDS_PHOTO = {Category.DAMAGED_ITEM, Category.WRONG_ITEM}
+MIN_DIAGNOSIS_LENGTH = 40
+
+
+def assess(category: Category, description: str, order_number: str | None, attachments: list[AttachmentRef]) -> t.Actionability:
+    """Can an agent act at once? Each category has its own rules (seed: photos help filter wrong parts)."""
+    missing = []
+    if category in NEEDS_ORDER and not order_number:
+        missing.append("order_number")
+    photos = [a for a in attachments if a.content_type in IMAGE_TYPES]
+    if category in NEEDS_PHOTO and not photos:
+        missing.append("photo_of_item")
+    if category in {Category.LCD_DIAGNOSIS, Category.TROUBLESHOOTING} and len(description.strip()) < MIN_DIAGNOSIS_LENGTH:
+        missing.append("detailed_description")
+    if missing:
+        priority = Priority.NORMAL
+    elif category in NEEDS_PHOTO:
+        priority = Priority.HIGH  # a broken or wrong part: return label or courier claim at once
+    else:
+        priority = Priority.NORMAL
+    return t.Actionability(actionable=not missing, missing=missing, priority=priority)
+
+
+# --- decisions ------------------------------------------------------------------------
+
+def _require_exists(state: TicketState) -> None:
+    if not state.exists:
+        raise TicketNotFound(state.ticket_id)
+
+
+def _require_agent(actor: Actor, what: str) -> None:
+    if actor.kind is not ActorKind.AGENT:
+        raise NotAllowed(f"only agents can {what}")
+
+
+def _require_open(state: TicketState, what: str) -> None:
+    if state.status is Status.RESOLVED:
+        raise InvalidTransition(f"the ticket is resolved: reopen it before you {what}")
+
+
+Decision = list[tuple[type[Event], object]]  # (event type, payload) pairs, appended in order
+
+
+def decide_submit(
+    state: TicketState,
+    *,
+    category: Category,
+    description: str,
+    customer: t.CustomerRef,
+    order_number: str | None,
+    attachments: list[AttachmentRef],
+    channel: Channel,
+    actor: Actor,
+) -> Decision:
+    if state.exists:
+        raise InvalidTransition("a ticket with this id exists already")
+    if channel in (Channel.PHONE, Channel.CHAT) and actor.kind is not ActorKind.AGENT:
+        raise NotAllowed("only agents open tickets from a phone call or chat")
+    return [
+        (t.TicketSubmitted, t.TicketSubmittedData(
+            category=category,
+            description=description,
+            customer=customer,
+            order_number=order_number,
+            attachments=attachments,
+            channel=channel,
+            opened_by_agent_id=actor.id if actor.kind is ActorKind.AGENT else None,
+            actionability=assess(category, description, order_number, attachments),
+        ))
+    ]
+
+
+def decide_customer_reply(state: TicketState, body: str, attachments: list[AttachmentRef], actor: Actor) -> Decision:
+    """A customer message; on a resolved ticket it reopens it first."""
+    _require_exists(state)
+    if actor.kind is ActorKind.AGENT:
+        raise NotAllowed("agents answer with a response or a note")
+    payloads: list = []
+    if state.status is Status.RESOLVED:
+        payloads.append((t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED)))
+    payloads.append((t.CustomerReplied, t.MessageData(body=body, attachments=attachments)))
+    return payloads
+
+
+def decide_agent_reply(state: TicketState, body: str, attachments: list[AttachmentRef], actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "respond")
+    _require_open(state, "respond")
+    return [(t.AgentReplied, t.MessageData(body=body, attachments=attachments))]
+
+
+def decide_note(state: TicketState, body: str, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "add internal notes")
+    return [(t.InternalNoteAdded, t.MessageData(body=body))]
+
+
+def decide_clarification(state: TicketState, question: str, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "ask for clarification")
+    _require_open(state, "ask for clarification")
+    if state.status is Status.WAITING_ON_CUSTOMER:
+        raise InvalidTransition("the ticket already waits on the customer")
+    return [(t.ClarificationRequested, t.ClarificationRequestedData(question=question))]
+
+
+def decide_resolve(state: TicketState, resolution: str, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "resolve tickets")
+    if state.status is Status.RESOLVED:
+        raise InvalidTransition("the ticket is resolved already")
+    return [(t.TicketResolved, t.TicketResolvedData(resolution=resolution))]
+
+
+def decide_reopen(state: TicketState, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "reopen tickets (customers reopen by replying)")
+    if state.status is not Status.RESOLVED:
+        raise InvalidTransition("only a resolved ticket can be reopened")
+    return [(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.AGENT_REOPENED))]
+
+
+def decide_assign(state: TicketState, assignee_id: str | None, assignee_name: str | None, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "assign tickets")
+    if state.assignee_id == assignee_id:
+        return []
+    return [(t.TicketAssigned, t.TicketAssignedData(assignee_id=assignee_id, assignee_name=assignee_name))]
+
+
+def decide_return_label(state: TicketState, label_id: str, carrier: str, tracking_number: str, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "issue return labels")
+    _require_open(state, "issue a return label")
+    return [(t.ReturnLabelIssued, t.ReturnLabelIssuedData(
+        label_id=label_id, carrier=carrier, tracking_number=tracking_number, order_number=state.order_number))]
+
+
+def decide_courier_claim(state: TicketState, claim_id: str, carrier: str, tracking_number: str | None, reason: str, actor: Actor) -> Decision:
+    _require_exists(state)
+    _require_agent(actor, "open courier claims")
+    _require_open(state, "open a courier claim")
+    return [(t.CourierClaimOpened, t.CourierClaimOpenedData(
+        claim_id=claim_id, carrier=carrier, tracking_number=tracking_number, reason=reason))]

@@ -1,0 +1,110 @@
+"""Who is asking: agents (opaque tokens, hashed in the store), customers (tokens the shop signs),
+guests (a session after email + order were checked) and ticket-access tokens (for status pages)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from soporte.events import Actor, ActorKind
+from soporte.intake.adapters.store import Agents
+from soporte.intake.domain.tickets import TicketState
+from soporte.platform.http import Problem
+from soporte.platform.tokens import InvalidToken, verify_token
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # agent | customer | guest | ticket
+    id: str
+    name: str | None = None
+    email: str | None = None
+    customer_id: str | None = None
+    ticket_id: str | None = None
+    order_number: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        kind = {"agent": ActorKind.AGENT, "customer": ActorKind.CUSTOMER}.get(self.kind, ActorKind.GUEST)
+        return Actor(kind=kind, id=self.id, name=self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def can_see(self, state: TicketState) -> bool:
+        """Customers see their own tickets only; agents see all."""
+        if not state.exists:
+            return False
+        if self.kind == "agent":
+            return True
+        if self.kind == "customer":
+            return bool(self.customer_id and state.customer_id == self.customer_id) or (self.email or "").lower() == state.customer_email
+        if self.kind == "ticket":
+            return self.ticket_id == state.ticket_id
+        return (self.email or "").lower() == state.customer_email  # guest session
+
+
+UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
+
+
+class Authenticator:
+    def __init__(self, agents: Agents, shop_secret: str, desk_secret: str, now) -> None:
+        self.agents, self.shop_secret, self.desk_secret, self.now = agents, shop_secret, desk_secret, now
+
+    async def principal(self, request: web.Request) -> Principal | None:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        if not token:
+            return None
+        if token.startswith("sp_agent_"):
+            agent = await self.agents.by_token(token)
+            return Principal("agent", agent.agent_id, agent.name, agent.email) if agent else None
+        now: datetime = self.now()
+        try:
+            claims = verify_token(token, self.shop_secret, now=now, kind="customer")
+            return Principal("customer", str(claims["sub"]), claims.get("name"), str(claims.get("email", "")).lower(), customer_id=str(claims["sub"]))
+        except InvalidToken:
+            pass
+        try:
+            claims = verify_token(token, self.desk_secret, now=now)
+        except InvalidToken:
+            return None
+        if claims.get("kind") == "guest":
+            return Principal("guest", claims["email"], None, claims["email"], order_number=claims.get("order_number"))
+        if claims.get("kind") == "ticket":
+            return Principal("ticket", claims["ticket_id"], None, claims.get("email"), ticket_id=claims["ticket_id"])
+        return None
+
+    async def require(self, request: web.Request, *kinds: str) -> Principal:
+        principal = await self.principal(request)
+        if principal is None:
+            raise UNAUTHORIZED
+        if kinds and principal.kind not in kinds:
+            raise Problem(403, "forbidden", "Not allowed", detail=f"this needs a token of: {', '.join(kinds)}")
+        return principal
+
+
+class AttemptLimiter:
+    """Sliding-window counts per key (client address, order number), in memory."""
+
+    def __init__(self, limit: int, window_seconds: float, clock=time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window_seconds, clock
+        self.attempts: dict[str, deque[float]] = defaultdict(deque)
+
+    def hit(self, key: str) -> bool:
+        """Record an attempt; False when the key is over its limit."""
+        now, attempts = self.clock(), self.attempts[key]
+        while attempts and attempts[0] <= now - self.window:
+            attempts.popleft()
+        if len(attempts) >= self.limit:
+            return False
+        attempts.append(now)
+        return True

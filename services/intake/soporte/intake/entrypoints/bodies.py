@@ -1,0 +1,66 @@
+"""Request bodies: strict pydantic models (unknown fields are refused with 422)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from soporte.events import Category, Channel, Language
+
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GuestSessionBody(Body):
+    email: EmailStr
+    order_number: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SubmitTicketBody(Body):
+    category: Category
+    description: Text
+    customer_name: Short
+    order_number: Annotated[str | None, Field(max_length=64)] = None
+    language: Language = Language.ES
+    channel: Channel = Channel.WEB
+    customer_email: EmailStr | None = Field(default=None, description="agents only: the customer they open the ticket for")
+
+
+class Versioned(Body):
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class MessageBody(Versioned):
+    body: Text
+
+
+class ClarificationBody(Versioned):
+    question: Text
+
+
+class ResolveBody(Versioned):
+    resolution: Annotated[str, Field(max_length=20_000)] = ""
+
+
+class ReopenBody(Versioned):
+    pass
+
+
+class AssignBody(Versioned):
+    assignee_id: Annotated[str | None, Field(max_length=200)] = None
+
+
+class ReturnLabelBody(Versioned):
+    carrier: Short
+    tracking_number: Annotated[str | None, Field(max_length=200)] = None
+
+
+class CourierClaimBody(Versioned):
+    carrier: Short
+    tracking_number: Annotated[str | None, Field(max_length=200)] = None
+    reason: Text

@@ -1,0 +1,116 @@
+"""Intake on the real PostgreSQL and Kafka: the app on a test server, orders fed through the shop topic."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from soporte.events import SHOP_ORDERS, TICKET_EVENTS, Actor, ActorKind, decode, encode, event_key
+from soporte.events import types as t
+from soporte.intake.bootstrap import create_app
+from soporte.intake.settings import IntakeSettings
+from soporte.platform.kafka import make_consumer, make_producer
+from soporte.platform.tokens import sign_token
+
+SHOP_SECRET = "test-shop-secret"
+
+
+@pytest.fixture
+def intake_settings(pg_dsn, kafka_bootstrap, topic_prefix) -> IntakeSettings:
+    return IntakeSettings(
+        database_url=pg_dsn, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, shop_secret=SHOP_SECRET,
+        desk_secret="test-desk-secret", portal_url="http://portal.test", group_id=f"intake-test-{uuid.uuid4().hex[:8]}",
+        relay_poll_seconds=0.2,
+    )
+
+
+@pytest.fixture
+async def client(intake_settings):
+    async with TestClient(TestServer(create_app(intake_settings))) as test_client:
+        yield test_client
+
+
+def intake_env(settings: IntakeSettings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SOPORTE_DATABASE_URL": settings.database_url,
+        "SOPORTE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SOPORTE_TOPIC_PREFIX": settings.topic_prefix,
+        "SOPORTE_LOG_LEVEL": "WARNING",
+        "SOPORTE_INTAKE_RELAY_POLL_SECONDS": "0.2",
+    }
+
+
+@pytest.fixture
+def agent_token(client, intake_settings) -> str:
+    """An agent created the way people do it: `soporte agents create`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
+        env=intake_env(intake_settings), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
+
+
+def customer_token(customer_id="cust-1", email="ana@example.com", name="Ana Pérez") -> str:
+    return sign_token({"kind": "customer", "sub": customer_id, "email": email, "name": name}, SHOP_SECRET,
+                      expires_at=datetime.now(UTC) + timedelta(hours=1))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def shop_orders(kafka_bootstrap, topic_prefix, client):
+    """Publishes OrderPlaced on the shop topic, as the shop would; returns a function to add orders."""
+    producer = make_producer(kafka_bootstrap)
+    await producer.start()
+
+    async def place(order_number: str, email: str, customer_id: str | None = None) -> None:
+        event = t.OrderPlaced.create(
+            data=t.OrderPlacedData(
+                order_number=order_number, email=email, customer_id=customer_id, customer_name="Ana",
+                items=[t.OrderItem(sku="LCD-156", name='Pantalla 15.6"', quantity=1)], placed_at=datetime.now(UTC),
+            ),
+            actor=Actor(kind=ActorKind.SYSTEM, id="shop"), occurred_at=datetime.now(UTC),
+        )
+        await producer.send_and_wait(SHOP_ORDERS.name(topic_prefix), encode(event), key=event_key(event))
+
+    yield place
+    await producer.stop()
+
+
+async def guest_session(client, email: str, order_number: str, timeout: float = 30.0):
+    """Ask for a guest session until the order has arrived from the shop topic."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        response = await client.post("/api/v1/guest-sessions", json={"email": email, "order_number": order_number})
+        if response.status == 201 or loop.time() > end:
+            return response
+        await asyncio.sleep(0.3)
+
+
+async def ticket_events(bootstrap: str, prefix: str, predicate, timeout: float = 30.0) -> list:
+    consumer = make_consumer(bootstrap, TICKET_EVENTS.name(prefix), group_id=None)
+    await consumer.start()
+    seen: list = []
+    try:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while loop.time() < end:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                seen.extend(decode(r.value) for r in records)
+            if predicate(seen):
+                return seen
+        raise AssertionError(f"not seen on the ticket topic: {[(e.type, e.ticket_id, e.version) for e in seen]}")
+    finally:
+        await consumer.stop()

@@ -1,0 +1,94 @@
+"""Intake's pure decisions: who may do what, when, and how complete a submission is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Priority
+from soporte.events import types as t
+from soporte.intake.domain import tickets as d
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+AGENT = Actor(kind=ActorKind.AGENT, id="agent-1")
+GUEST = Actor(kind=ActorKind.GUEST, id="ana@example.com")
+PHOTO = AttachmentRef(sha256="b" * 64, filename="lcd.jpg", content_type="image/jpeg", size=10)
+PDF = AttachmentRef(sha256="c" * 64, filename="factura.pdf", content_type="application/pdf", size=10)
+CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
+
+
+def stream(*decisions) -> d.TicketState:
+    """Fold decided payloads as if they had been appended."""
+    state, events = d.TicketState("T-DECIDE0001"), []
+    for decision in decisions:
+        for event_type, data in decision(state):
+            event = event_type.create(data=data, actor=AGENT, occurred_at=NOW, ticket_id=state.ticket_id, version=state.version + 1)
+            events.append(event)
+            state = d.apply(state, event)
+    return state
+
+
+def submit(state, channel=Channel.WEB, actor=GUEST):
+    return d.decide_submit(state, category=Category.PRE_SALES, description="¿Hay stock?", customer=CUSTOMER, order_number=None,
+                           attachments=[], channel=channel, actor=actor)
+
+
+@pytest.mark.parametrize(
+    ("category", "order", "attachments", "description", "missing", "priority"),
+    [
+        (Category.DAMAGED_ITEM, "100234", [PHOTO], "Rota", [], Priority.HIGH),
+        (Category.DAMAGED_ITEM, None, [PDF], "Rota", ["order_number", "photo_of_item"], Priority.NORMAL),
+        (Category.WRONG_ITEM, "100234", [], "No es la pieza", ["photo_of_item"], Priority.NORMAL),
+        (Category.PRE_SALES, None, [], "¿Tienen 15.6?", [], Priority.NORMAL),
+        (Category.LCD_DIAGNOSIS, None, [], "No va", ["detailed_description"], Priority.NORMAL),
+        (Category.LCD_DIAGNOSIS, None, [], "Líneas verticales al abrir la tapa; con monitor externo va bien", [], Priority.NORMAL),
+        (Category.TROUBLESHOOTING, None, [], "La pantalla recibida no enciende con el cable original del portátil", ["order_number"], Priority.NORMAL),
+    ],
+)
+def test_each_category_has_its_own_completeness_rules(category, order, attachments, description, missing, priority):
+    verdict = d.assess(category, description, order, attachments)
+    assert verdict.missing == missing
+    assert verdict.actionable is (not missing)
+    assert verdict.priority is priority
+
+
+def test_only_agents_open_phone_or_chat_tickets_and_record_themselves():
+    with pytest.raises(d.NotAllowed):
+        submit(d.TicketState("T-1"), channel=Channel.PHONE, actor=GUEST)
+    (event_type, data), = submit(d.TicketState("T-1"), channel=Channel.CHAT, actor=AGENT)
+    assert event_type is t.TicketSubmitted and data.opened_by_agent_id == "agent-1" and data.channel is Channel.CHAT
+
+
+def test_a_customer_reply_on_a_resolved_ticket_reopens_it_first():
+    state = stream(submit, lambda s: d.decide_resolve(s, "Hecho", AGENT))
+    decided = d.decide_customer_reply(state, "Sigue mal", [], GUEST)
+    assert [event_type for event_type, _ in decided] == [t.TicketReopened, t.CustomerReplied]
+    assert decided[0][1].reason is t.ReopenReason.CUSTOMER_REPLIED
+
+
+def test_agents_only_commands_and_wrong_moments():
+    state = stream(submit)
+    with pytest.raises(d.NotAllowed):
+        d.decide_clarification(state, "?", GUEST)
+    with pytest.raises(d.NotAllowed):
+        d.decide_customer_reply(state, "hola", [], AGENT)
+    waiting = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT))
+    assert waiting.status is d.Status.WAITING_ON_CUSTOMER
+    with pytest.raises(d.InvalidTransition):
+        d.decide_clarification(waiting, "¿Otra?", AGENT)
+    resolved = stream(submit, lambda s: d.decide_resolve(s, "", AGENT))
+    for decide in (lambda s: d.decide_agent_reply(s, "x", [], AGENT), lambda s: d.decide_resolve(s, "", AGENT),
+                   lambda s: d.decide_return_label(s, "RL-1", "Correos", "PK1", AGENT)):
+        with pytest.raises(d.InvalidTransition):
+            decide(resolved)
+    with pytest.raises(d.InvalidTransition):
+        d.decide_reopen(state, AGENT)
+    with pytest.raises(d.TicketNotFound):
+        d.decide_note(d.TicketState("T-NONE"), "x", AGENT)
+
+
+def test_assigning_the_same_agent_again_changes_nothing():
+    state = stream(submit, lambda s: d.decide_assign(s, "agent-2", "Marta", AGENT))
+    assert state.assignee_id == "agent-2"
+    assert d.decide_assign(state, "agent-2", "Marta", AGENT) == []
