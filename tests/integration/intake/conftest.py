@@ -23,8 +23,9 @@ SHOP_SECRET = "test-shop-secret"
 
 
 @pytest.fixture
-def intake_settings(pg_dsn, kafka_bootstrap, topic_prefix) -> IntakeSettings:
+def intake_settings(pg_dsn, kafka_bootstrap, topic_prefix, tmp_path) -> IntakeSettings:
     return IntakeSettings(
+        attachments_dir=str(tmp_path / "attachments"),
         database_url=pg_dsn, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, shop_secret=SHOP_SECRET,
         desk_secret="test-desk-secret", portal_url="http://portal.test", group_id=f"intake-test-{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,

@@ -15,6 +15,7 @@ from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import wait_for_kafka
 from soporte.platform.migrations import apply_migrations
 
+from .adapters.files import LocalFileStore
 from .adapters.relay import OutboxRelay
 from .adapters.store import Agents, EventStore, Orders
 from .entrypoints import keys
@@ -22,6 +23,7 @@ from .entrypoints.api import ROUTES, map_domain_error
 from .entrypoints.auth import AttemptLimiter, Authenticator
 from .entrypoints.openapi import build_openapi
 from .entrypoints.orders_consumer import consume_orders
+from .entrypoints.uploads import UploadLimits
 from .service import TicketService
 from .settings import IntakeSettings
 
@@ -50,6 +52,8 @@ def create_app(
     app[keys.CLOCK] = now
     app[keys.CLIENT_LIMITER] = AttemptLimiter(settings.guest_attempts_per_client, settings.guest_attempt_window_seconds)
     app[keys.ORDER_LIMITER] = AttemptLimiter(settings.guest_attempts_per_order, settings.guest_attempt_window_seconds)
+    app[keys.FILES] = LocalFileStore(Path(settings.attachments_dir))
+    app[keys.UPLOAD_LIMITS] = UploadLimits(settings.max_file_bytes, settings.max_total_upload_bytes, settings.max_files)
     registry = CollectorRegistry()
 
     async def resources(app: web.Application):

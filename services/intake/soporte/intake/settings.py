@@ -22,6 +22,10 @@ class IntakeSettings(CommonSettings):
     guest_attempts_per_client: int = 20
     guest_attempt_window_seconds: int = 600
     group_id: str = "soporte-intake-orders"
+    attachments_dir: str = ".local/attachments"
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_total_upload_bytes: int = 25 * 1024 * 1024
+    max_files: int = 5
     relay_poll_seconds: float = 1.0
 
     @classmethod

@@ -46,6 +46,7 @@ class TicketState:
     customer_id: str | None = None
     order_number: str | None = None
     assignee_id: str | None = None
+    attachments: frozenset[str] = frozenset()  # sha256 of every file the ticket references
 
     @property
     def exists(self) -> bool:
@@ -56,6 +57,9 @@ def apply(state: TicketState, event: Event) -> TicketState:
     """Fold one event of the ticket's own stream."""
     state = replace(state, version=event.version or state.version)
     data = event.data
+    files = [a.sha256 for a in getattr(data, "attachments", [])]
+    if files:
+        state = replace(state, attachments=state.attachments | frozenset(files))
     if isinstance(event, t.TicketSubmitted):
         return replace(
             state, status=Status.NEW, customer_email=str(data.customer.email).lower(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,7 @@ from soporte.platform.http import CORRELATION_ID, FieldError, Problem, validatio
 from soporte.platform.tokens import sign_token
 
 from . import keys
+from .uploads import Upload, read_multipart
 
 
 def map_domain_error(exc: Exception) -> Problem | None:
@@ -45,9 +47,22 @@ def map_domain_error(exc: Exception) -> Problem | None:
     return None
 
 
+async def parse_with_files(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, Upload]:
+    """JSON, or multipart/form-data with files (stored now; the caller discards them if the command fails)."""
+    if request.content_type != "multipart/form-data":
+        return await parse(request, model), Upload()
+    upload = await read_multipart(request, request.app[keys.FILES], request.app[keys.UPLOAD_LIMITS])
+    try:
+        fields = {k: v for k, v in upload.fields.items() if v != "" or k in model.model_fields and model.model_fields[k].is_required()}
+        return model.model_validate(fields), upload
+    except ValidationError as exc:
+        upload.discard(request.app[keys.FILES])
+        raise validation_problem(exc) from exc
+
+
 async def parse(request: web.Request, model: type[BaseModel]) -> BaseModel:
     if request.content_type != "application/json":
-        raise Problem(415, "unsupported-media-type", "Send JSON", detail="Content-Type must be application/json")
+        raise Problem(415, "unsupported-media-type", "Send JSON", detail="Content-Type must be application/json or multipart/form-data")
     if request.content_length is not None and request.content_length > request.app[keys.SETTINGS].max_body_bytes:
         raise Problem(413, "payload-too-large", "Request body too large")
     try:
@@ -112,7 +127,16 @@ async def my_orders(request: web.Request) -> web.Response:
 async def submit_ticket(request: web.Request) -> web.Response:
     app = request.app
     principal = await app[keys.AUTH].require(request, "customer", "guest", "agent")
-    body: SubmitTicketBody = await parse(request, SubmitTicketBody)
+    body, upload = await parse_with_files(request, SubmitTicketBody)
+    try:
+        return await _submit(request, principal, body, upload)
+    except BaseException:
+        upload.discard(app[keys.FILES])
+        raise
+
+
+async def _submit(request: web.Request, principal: Principal, body: SubmitTicketBody, upload: Upload) -> web.Response:
+    app = request.app
     order_number = body.order_number
     if principal.kind == "agent":
         if not body.customer_email:
@@ -151,42 +175,48 @@ async def submit_ticket(request: web.Request) -> web.Response:
         ticket_id, principal.actor,
         lambda state: domain.decide_submit(
             state, category=body.category, description=body.description, customer=customer, order_number=order_number,
-            attachments=[], channel=body.channel, actor=principal.actor,
+            attachments=upload.attachments, channel=body.channel, actor=principal.actor,
         ),
         idempotency=idempotency(request, principal), respond=respond, correlation_id=request.get(CORRELATION_ID),
     )
     return answer(result)
 
 
-async def _ticket_command(request: web.Request, model, decide, *kinds: str, lookup=None) -> web.Response:
+async def _ticket_command(request: web.Request, model, decide, *kinds: str, lookup=None, files: bool = False) -> web.Response:
     """Shared flow of the commands on an existing ticket: who, which ticket, what they may see, decide.
 
-    ``lookup(body)`` may fetch what the decision needs beforehand (the assignee's name).
+    ``lookup(body)`` may fetch what the decision needs beforehand (the assignee's name);
+    with ``files`` the command also takes multipart uploads, handed to ``decide`` as attachments.
     """
     app = request.app
     principal = await app[keys.AUTH].require(request, *kinds)
-    body = await parse(request, model)
-    extra = await lookup(body) if lookup else None
-    ticket_id = request.match_info["ticket_id"]
-    service = app[keys.SERVICE]
-    state = await service.state(ticket_id)
-    if not principal.can_see(state):
-        raise domain.TicketNotFound(ticket_id)  # 404, never confirm someone else's ticket exists
-    result = await service.execute(
-        ticket_id, principal.actor, lambda s: decide(s, body, principal, extra), state=state,
-        expected_version=body.expected_version, idempotency=idempotency(request, principal),
-        correlation_id=request.get(CORRELATION_ID),
-    )
+    body, upload = await parse_with_files(request, model) if files else (await parse(request, model), Upload())
+    try:
+        extra = await lookup(body) if lookup else upload.attachments
+        ticket_id = request.match_info["ticket_id"]
+        service = app[keys.SERVICE]
+        state = await service.state(ticket_id)
+        if not principal.can_see(state):
+            raise domain.TicketNotFound(ticket_id)  # 404, never confirm someone else's ticket exists
+        result = await service.execute(
+            ticket_id, principal.actor, lambda s: decide(s, body, principal, extra), state=state,
+            expected_version=body.expected_version, idempotency=idempotency(request, principal),
+            correlation_id=request.get(CORRELATION_ID),
+        )
+    except BaseException:
+        upload.discard(app[keys.FILES])
+        raise
     return answer(result)
 
 
 async def customer_message(request):
-    return await _ticket_command(request, MessageBody, lambda s, b, p, _: domain.decide_customer_reply(s, b.body, [], p.actor),
-                                 "customer", "guest", "ticket")
+    return await _ticket_command(request, MessageBody, lambda s, b, p, files: domain.decide_customer_reply(s, b.body, files, p.actor),
+                                 "customer", "guest", "ticket", files=True)
 
 
 async def agent_response(request):
-    return await _ticket_command(request, MessageBody, lambda s, b, p, _: domain.decide_agent_reply(s, b.body, [], p.actor), "agent")
+    return await _ticket_command(request, MessageBody, lambda s, b, p, files: domain.decide_agent_reply(s, b.body, files, p.actor),
+                                 "agent", files=True)
 
 
 async def internal_note(request):
@@ -238,6 +268,23 @@ async def courier_claim(request):
     )
 
 
+async def download_attachment(request: web.Request) -> web.StreamResponse:
+    """A ticket's file, for whoever may see the ticket; the name is for display only."""
+    app = request.app
+    principal = await app[keys.AUTH].require(request)
+    ticket_id, sha = request.match_info["ticket_id"], request.match_info["sha256"]
+    state = await app[keys.SERVICE].state(ticket_id)
+    path = app[keys.FILES].path_of(sha)
+    if not principal.can_see(state) or sha not in state.attachments or path is None:
+        raise Problem(404, "not-found", "No such file")
+    ref = next(a for e in await app[keys.SERVICE].store.load(ticket_id) for a in getattr(e.data, "attachments", []) if a.sha256 == sha)
+    return web.FileResponse(path, headers={
+        "Content-Type": ref.content_type,
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(ref.filename)}",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
 ROUTES = [
     ("POST", "/api/v1/guest-sessions", create_guest_session),
     ("GET", "/api/v1/whoami", whoami),
@@ -252,4 +299,5 @@ ROUTES = [
     ("POST", "/api/v1/tickets/{ticket_id}/assignment", assignment),
     ("POST", "/api/v1/tickets/{ticket_id}/return-labels", return_label),
     ("POST", "/api/v1/tickets/{ticket_id}/courier-claims", courier_claim),
+    ("GET", "/api/v1/tickets/{ticket_id}/attachments/{sha256}", download_attachment),
 ]
