@@ -70,7 +70,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def shop_orders(kafka_bootstrap, topic_prefix, client):
+async def shop_orders(kafka_bootstrap, topic_prefix):
     """Publishes OrderPlaced on the shop topic, as the shop would; returns a function to add orders."""
     producer = make_producer(kafka_bootstrap)
     await producer.start()

@@ -21,6 +21,7 @@ from .adapters.store import Agents, EventStore, Orders
 from .entrypoints import keys
 from .entrypoints.api import ROUTES, map_domain_error
 from .entrypoints.auth import AttemptLimiter, Authenticator
+from .entrypoints.form import add_form_routes
 from .entrypoints.openapi import build_openapi
 from .entrypoints.orders_consumer import consume_orders
 from .entrypoints.uploads import UploadLimits
@@ -80,6 +81,7 @@ def create_app(
     app.cleanup_ctx.append(resources)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
+    add_form_routes(app)
     document = build_openapi(ROUTES)
 
     async def openapi(_: web.Request) -> web.Response:

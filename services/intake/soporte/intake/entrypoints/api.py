@@ -52,9 +52,14 @@ async def parse_with_files(request: web.Request, model: type[BaseModel]) -> tupl
     if request.content_type != "multipart/form-data":
         return await parse(request, model), Upload()
     upload = await read_multipart(request, request.app[keys.FILES], request.app[keys.UPLOAD_LIMITS])
+    return body_from_fields(request, model, upload), upload
+
+
+def body_from_fields(request: web.Request, model: type[BaseModel], upload: Upload) -> BaseModel:
+    """Validate the form fields of an upload (empty optional fields count as absent)."""
+    fields = {k: v for k, v in upload.fields.items() if v != "" or (k in model.model_fields and model.model_fields[k].is_required())}
     try:
-        fields = {k: v for k, v in upload.fields.items() if v != "" or k in model.model_fields and model.model_fields[k].is_required()}
-        return model.model_validate(fields), upload
+        return model.model_validate(fields)
     except ValidationError as exc:
         upload.discard(request.app[keys.FILES])
         raise validation_problem(exc) from exc
@@ -94,8 +99,18 @@ def answer(result: CommandResult) -> web.Response:
 
 
 async def create_guest_session(request: web.Request) -> web.Response:
-    app = request.app
     body = await parse(request, GuestSessionBody)
+    token = await create_guest_session_for(request, str(body.email), body.order_number)
+    return web.json_response({"guest_token": token, "order_number": body.order_number.strip()}, status=201)
+
+
+async def create_guest_session_for(request: web.Request, email: str, order_number: str) -> str:
+    """A guest token when email + order match a known order (rate-limited; one answer for any mismatch)."""
+    app = request.app
+    try:
+        body = GuestSessionBody(email=email, order_number=order_number)
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
     per_client, per_order = app[keys.CLIENT_LIMITER], app[keys.ORDER_LIMITER]
     if not per_client.hit(request.remote or "?") or not per_order.hit(body.order_number.strip().lower()):
         raise Problem(429, "too-many-requests", "Too many attempts, try again later")
@@ -103,12 +118,11 @@ async def create_guest_session(request: web.Request) -> web.Response:
         # Same answer whether the email or the order is wrong: no probing of either.
         raise Problem(401, "guest-verification-failed", "We could not find an order with that email and order number")
     settings = app[keys.SETTINGS]
-    token = sign_token(
+    return sign_token(
         {"kind": "guest", "email": str(body.email).lower(), "order_number": body.order_number.strip()},
         settings.desk_secret,
         expires_at=app[keys.CLOCK]() + timedelta(minutes=settings.guest_session_minutes),
     )
-    return web.json_response({"guest_token": token, "order_number": body.order_number.strip()}, status=201)
 
 
 async def whoami(request: web.Request) -> web.Response:

@@ -62,8 +62,10 @@ class Authenticator:
     async def principal(self, request: web.Request) -> Principal | None:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        if not token:
-            return None
+        return await self.from_token(token) if token else None
+
+    async def from_token(self, token: str) -> Principal | None:
+        """The principal a token stands for, or None (forged, expired, unknown)."""
         if token.startswith("sp_agent_"):
             agent = await self.agents.by_token(token)
             return Principal("agent", agent.agent_id, agent.name, agent.email) if agent else None

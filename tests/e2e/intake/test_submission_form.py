@@ -1,0 +1,69 @@
+"""The submission form in a real browser (Debian's chromium, driven by Playwright), without JavaScript."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from soporte.intake.bootstrap import create_app
+from tests.integration.intake.conftest import SHOP_SECRET, intake_settings, shop_orders  # noqa: F401 (fixtures)
+from tests.support.smtp import free_port
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
+
+
+async def serve(settings):
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def test_a_guest_submits_a_ticket_with_a_photo_and_sees_field_errors_first(
+    browser, intake_settings, shop_orders, artifacts_dir, tmp_path  # noqa: F811
+):
+    await shop_orders("100234", "ana@example.com")
+    runner, base = await serve(intake_settings)
+    photo = tmp_path / "pantalla.jpg"
+    photo.write_bytes(JPEG)
+    try:
+        context = await browser.new_context(java_script_enabled=False, locale="es-ES")
+        page = await context.new_page()
+        await page.goto(f"{base}/")
+        assert await page.locator("h1").inner_text() == "Crear un ticket de soporte"
+        for _ in range(60):  # the order arrives through the shop topic
+            await page.fill("#email", "ana@example.com")
+            await page.fill("#order_number", "100234")
+            await page.click("button[type=submit]")
+            if await page.locator("#description").count():
+                break
+            await page.wait_for_timeout(500)
+        assert await page.locator("#order_number").input_value() == "100234"  # pre-selected for the guest
+
+        await page.select_option("#category", "damaged_item")
+        await page.fill("#customer_name", "Ana Pérez")
+        await page.click("button[type=submit]")  # empty description
+        assert await page.locator("#description-error").is_visible()
+        await page.screenshot(path=str(artifacts_dir / "intake-form-errors.png"), full_page=True)
+
+        await page.fill("#description", "La pantalla llegó rota, adjunto foto")
+        await page.set_input_files("#files", str(photo))
+        await page.click("button[type=submit]")
+        await page.screenshot(path=str(artifacts_dir / "intake-form-success.png"), full_page=True)
+        ticket_number = await page.locator("#ticket-number").inner_text(timeout=10_000)
+        assert ticket_number.startswith("T-")
+        assert ticket_number in await page.locator("#status-link").get_attribute("href")
+
+        english = await browser.new_page()
+        await english.goto(f"{base}/?lang=en")
+        assert await english.locator("h1").inner_text() == "Open a support ticket"
+    finally:
+        await runner.cleanup()
+
+    conn = await asyncpg.connect(intake_settings.database_url)
+    try:
+        row = await conn.fetchrow("SELECT payload FROM intake.events WHERE ticket_id = $1", ticket_number)
+    finally:
+        await conn.close()
+    assert '"content_type": "image/jpeg"' in row["payload"] and '"filename": "pantalla.jpg"' in row["payload"]
