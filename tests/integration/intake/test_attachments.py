@@ -54,14 +54,16 @@ async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_dow
     assert (await client.get(path)).status == 401
 
 
-async def test_a_customer_reply_carries_its_files(client, intake_settings):
+async def test_a_customer_submits_with_a_photo_and_replies_with_a_file(client, intake_settings):
     token = customer_token()
-    ticket = await (await client.post("/api/v1/tickets", headers=bearer(token), json={
-        "category": "lcd_diagnosis", "description": "Parpadea", "customer_name": "Ana"})).json()
+    ticket = await (await client.post("/api/v1/tickets", headers=bearer(token), data=form(
+        {"category": "lcd_diagnosis", "description": "Parpadea", "customer_name": "Ana"}, [("pantalla.jpg", JPEG)]))).json()
     reply = await client.post(f"/api/v1/tickets/{ticket['ticket_id']}/messages", headers=bearer(token),
                               data=form({"body": "Adjunto el registro"}, [("log.txt", "línea 1\nlínea 2\n".encode())]))
     assert reply.status == 201
     seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 2)
+    assert seen[0].actor.kind == "customer" and seen[0].data.attachments[0].content_type == "image/jpeg"
+    assert [e.version for e in seen] == [1, 2]
     assert seen[1].data.attachments[0].content_type == "text/plain"
 
 
