@@ -100,6 +100,9 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
         "SOPORTE_SMTP_PORT": str(s.smtp_port),
         "SOPORTE_NOTIFIER_PORT": "0",
         "SOPORTE_NOTIFIER_POLL_SECONDS": "0.1",
+        # Claims of the killed notifier come due again after the lease: keep it short here.
+        "SOPORTE_NOTIFIER_LEASE_SECONDS": "3",
+        "SOPORTE_NOTIFIER_SMTP_TIMEOUT_SECONDS": "0.5",
         "SOPORTE_LOG_LEVEL": "WARNING",
     }
     tickets = [f"T-KILL{n:06d}" for n in range(8)]

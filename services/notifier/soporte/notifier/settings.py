@@ -27,7 +27,10 @@ class NotifierSettings(CommonSettings):
     retry_base_seconds: float = 5.0
     retry_cap_seconds: float = 900.0
     poll_seconds: float = 0.5
-    lease_seconds: float = 120.0  # a claimed mail not finished by then (crash) is tried again
+    # A claimed mail not finished within the lease (its sender crashed) is tried again; the lease must
+    # outlast sending a whole claim (claim_size mails at up to smtp_timeout_seconds each).
+    claim_size: int = 5
+    lease_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "NotifierSettings":

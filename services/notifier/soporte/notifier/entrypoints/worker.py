@@ -160,7 +160,7 @@ class NotifierWorker:
 
     async def send_once(self) -> int:
         s = self.settings
-        claimed = await self.ledger.claim_due(self.now(), timedelta(seconds=s.lease_seconds))
+        claimed = await self.ledger.claim_due(self.now(), timedelta(seconds=s.lease_seconds), limit=s.claim_size)
         for item in claimed:
             n = item.notification
             try:
