@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from soporte.events import SHOP_ORDERS, TICKET_EVENTS, Actor, ActorKind, decode, encode, event_key
+from soporte.events import SHOP_ORDERS, TICKET_EVENTS, Actor, ActorKind, encode, event_key
 from soporte.events import types as t
 from soporte.intake.bootstrap import create_app
 from soporte.intake.settings import IntakeSettings
-from soporte.platform.kafka import make_consumer, make_producer
+from soporte.platform.kafka import make_producer
 from soporte.platform.tokens import sign_token
+from tests.support.kafka import read_topic_until
 
 SHOP_SECRET = "test-shop-secret"
 
@@ -101,17 +102,4 @@ async def guest_session(client, email: str, order_number: str, timeout: float = 
 
 
 async def ticket_events(bootstrap: str, prefix: str, predicate, timeout: float = 30.0) -> list:
-    consumer = make_consumer(bootstrap, TICKET_EVENTS.name(prefix), group_id=None)
-    await consumer.start()
-    seen: list = []
-    try:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while loop.time() < end:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                seen.extend(decode(r.value) for r in records)
-            if predicate(seen):
-                return seen
-        raise AssertionError(f"not seen on the ticket topic: {[(e.type, e.ticket_id, e.version) for e in seen]}")
-    finally:
-        await consumer.stop()
+    return await read_topic_until(bootstrap, TICKET_EVENTS.name(prefix), predicate, timeout)

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, TICKET_EVENTS, Actor, ActorKind, Category, Language, decode, encode, event_key
+from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, TICKET_EVENTS, Actor, ActorKind, Category, Language, encode, event_key
 from soporte.events import types as t
 from soporte.notifier.bootstrap import run
 from soporte.notifier.settings import NotifierSettings
-from soporte.platform.kafka import make_consumer, make_producer
+from soporte.platform.kafka import make_producer
+from tests.support.kafka import read_topic_until
 
 # Friday 17:50 in Madrid: the shop calendar puts the 15-minute answer at Monday 00:05.
 SUBMITTED_AT = datetime(2026, 11, 27, 16, 50, tzinfo=UTC)
@@ -114,22 +115,7 @@ async def wait_for_mail(sink, count: int, timeout: float = 45.0):
     raise AssertionError(f"expected {count} mails, got {len(sink.messages())}")
 
 
-async def read_topic(bootstrap: str, topic: str, predicate, timeout: float = 45.0) -> list:
-    """Events on ``topic`` (from the start) once ``predicate(events)`` holds."""
-    consumer = make_consumer(bootstrap, topic, group_id=None)
-    await consumer.start()
-    seen: list = []
-    try:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while loop.time() < end:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                seen.extend(decode(r.value) for r in records)
-            if predicate(seen):
-                return seen
-        raise AssertionError(f"not seen on {topic}: {[e.type for e in seen]}")
-    finally:
-        await consumer.stop()
+read_topic = read_topic_until  # events on a topic (from the start) once a predicate holds
 
 
 @pytest.fixture

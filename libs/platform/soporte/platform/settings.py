@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +22,8 @@ class CommonSettings(BaseModel):
     """What every service needs: where Kafka and PostgreSQL are, and how to log."""
 
     model_config = ConfigDict(frozen=True)
+    # A service's own variables may also come as SOPORTE_<SERVICE>_<FIELD> (they win over SOPORTE_<FIELD>).
+    SERVICE_ENV_PREFIX: ClassVar[str | None] = None
 
     kafka_bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP
     database_url: str = DEFAULT_DATABASE_URL
@@ -42,4 +45,7 @@ class CommonSettings(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object):
         """Build settings from the environment; keyword overrides win (tests use them)."""
-        return cls(**{**cls.env_values(environ), **overrides})
+        values = cls.env_values(environ)
+        if cls.SERVICE_ENV_PREFIX:
+            values.update(cls.env_values(environ, prefix=cls.SERVICE_ENV_PREFIX))
+        return cls(**{**values, **overrides})

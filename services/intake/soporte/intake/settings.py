@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from soporte.platform.settings import CommonSettings
 
 
 class IntakeSettings(CommonSettings):
+    SERVICE_ENV_PREFIX = "SOPORTE_INTAKE_"
+
     host: str = "127.0.0.1"
     port: int = 8081
     portal_url: str = "http://127.0.0.1:8082"
@@ -27,9 +26,3 @@ class IntakeSettings(CommonSettings):
     max_total_upload_bytes: int = 25 * 1024 * 1024
     max_files: int = 5
     relay_poll_seconds: float = 1.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "IntakeSettings":
-        environ = os.environ if environ is None else environ
-        values = {**cls.env_values(environ), **cls.env_values(environ, prefix="SOPORTE_INTAKE_")}
-        return cls(**{**values, **overrides})

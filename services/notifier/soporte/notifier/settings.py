@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from soporte.platform.settings import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, CommonSettings
 
 
 class NotifierSettings(CommonSettings):
+    SERVICE_ENV_PREFIX = "SOPORTE_NOTIFIER_"
+
     host: str = "127.0.0.1"
     port: int = 8084
     group_id: str = "soporte-notifier"
@@ -31,12 +30,6 @@ class NotifierSettings(CommonSettings):
     # outlast sending a whole claim (claim_size mails at up to smtp_timeout_seconds each).
     claim_size: int = 5
     lease_seconds: float = 300.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "NotifierSettings":
-        environ = os.environ if environ is None else environ
-        values = {**cls.env_values(environ), **cls.env_values(environ, prefix="SOPORTE_NOTIFIER_")}
-        return cls(**{**values, **overrides})
 
     def recipients_by_role(self) -> dict[str, list[str]]:
         roles: dict[str, list[str]] = {}

@@ -1,0 +1,26 @@
+"""Reading a real topic from its start until what a test waits for is there (bounded)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from soporte.events import decode
+from soporte.platform.kafka import make_consumer
+
+
+async def read_topic_until(bootstrap: str, topic: str, predicate, timeout: float = 45.0) -> list:
+    """Every event on ``topic`` once ``predicate(events)`` holds; AssertionError after ``timeout``."""
+    consumer = make_consumer(bootstrap, topic, group_id=None)
+    await consumer.start()
+    seen: list = []
+    try:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while loop.time() < end:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                seen.extend(decode(r.value) for r in records)
+            if predicate(seen):
+                return seen
+        raise AssertionError(f"not seen on {topic}: {[(e.type, e.ticket_id, e.version) for e in seen]}")
+    finally:
+        await consumer.stop()
