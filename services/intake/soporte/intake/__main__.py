@@ -29,7 +29,7 @@ def serve() -> int:
 
 
 def relay() -> int:
-    """The outbox relay alone (several may run: rows are claimed with SKIP LOCKED)."""
+    """The outbox relay alone (several may run: one drains at a time, the others stand by)."""
     settings = _settings()
 
     async def main(stop: asyncio.Event) -> None:

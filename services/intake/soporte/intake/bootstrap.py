@@ -23,7 +23,7 @@ from .entrypoints.api import ROUTES, map_domain_error
 from .entrypoints.auth import AttemptLimiter, Authenticator
 from .entrypoints.form import add_form_routes
 from .entrypoints.openapi import build_openapi
-from .entrypoints.orders_consumer import consume_orders
+from .entrypoints.orders_consumer import OrdersConsumer
 from .entrypoints.uploads import UploadLimits
 from .service import TicketService
 from .settings import IntakeSettings
@@ -71,8 +71,8 @@ def create_app(
             relay = OutboxRelay(pool, settings.kafka_bootstrap, settings.topic_prefix, registry, poll_seconds=settings.relay_poll_seconds)
             background.append(asyncio.create_task(relay.run(stop)))
         if run_orders_consumer:
-            background.append(asyncio.create_task(
-                consume_orders(pool, settings.kafka_bootstrap, settings.topic_prefix, settings.group_id, stop)))
+            consumer = OrdersConsumer(pool, settings.kafka_bootstrap, settings.topic_prefix, settings.group_id, now=now)
+            background.append(asyncio.create_task(consumer.run(stop)))
         yield
         stop.set()
         await asyncio.gather(*background, return_exceptions=True)

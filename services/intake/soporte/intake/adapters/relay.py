@@ -2,8 +2,11 @@
 
 A crash between commit and publish loses nothing (the rows stay unpublished); a
 crash between publish and flag publishes again (readers dedupe by ticket+version).
-Woken by NOTIFY, with a poll behind it because a LISTEN connection does not
-survive a PostgreSQL restart (asyncpg #421, #447).
+Rows are drained by "not yet published" under ``FOR UPDATE SKIP LOCKED``, never by
+"id > last seen": a bigserial is not commit order. One relay drains at a time (a
+transaction-scoped advisory lock), so with several relays running a ticket's
+events still reach Kafka in version order. Woken by NOTIFY, with a poll behind it
+because a LISTEN connection does not survive a PostgreSQL restart (asyncpg #421, #447).
 """
 
 from __future__ import annotations
@@ -16,29 +19,48 @@ from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from soporte.events import TICKET_EVENTS
-from soporte.platform.kafka import make_producer
+from soporte.platform.kafka import ensure_topics, make_producer
 
 log = structlog.get_logger(__name__)
+
+NOTIFY_CHANNEL = "intake_outbox"
+# The pg_advisory_xact_lock key that stands for "draining the intake outbox" (any fixed bigint would do).
+DRAIN_LOCK = 48_073_101
 
 
 class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, bootstrap: str, prefix: str, registry: CollectorRegistry, *, batch: int = 200, poll_seconds: float = 1.0):
-        self.pool, self.bootstrap, self.topic = pool, bootstrap, TICKET_EVENTS.name(prefix)
+        self.pool, self.bootstrap, self.prefix, self.topic = pool, bootstrap, prefix, TICKET_EVENTS.name(prefix)
         self.batch, self.poll_seconds = batch, poll_seconds
         self.wake = asyncio.Event()
         self.published = Counter("soporte_outbox_published_total", "Events published to Kafka", registry=registry)
-        self.lag = Gauge("soporte_outbox_lag_seconds", "Age of the oldest unpublished event", registry=registry)
+        self.lag = Gauge("soporte_outbox_lag_seconds", "Age of the oldest unpublished event (publication lag)", registry=registry)
+        self.recreated = Counter("soporte_outbox_producer_recreated_total", "Producers replaced after a stuck sequence", registry=registry)
         self.producer = None
 
-    async def _new_producer(self):
+    async def _new_producer(self) -> None:
         if self.producer is not None:
-            await self.producer.stop()
-        self.producer = make_producer(self.bootstrap, client_id="soporte-intake-relay")
-        await self.producer.start()
+            try:
+                await self.producer.stop()
+            except KafkaError as exc:
+                log.warning("stopping the old producer failed", error=str(exc))
+            self.producer = None
+        producer = make_producer(self.bootstrap, client_id="soporte-intake-relay")
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self.producer = producer
 
     async def publish_once(self) -> int:
-        """Publish one batch of unpublished rows in id order (per ticket that is version order)."""
+        """Publish one batch of unpublished rows in id order (per ticket that is version order).
+
+        Returns how many rows were published; 0 also when another relay holds the drain lock.
+        """
         async with self.pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", DRAIN_LOCK):
+                return 0
             rows = await conn.fetch(
                 """SELECT id, ticket_id, payload, extract(epoch FROM now() - created_at) AS age
                    FROM intake.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
@@ -47,6 +69,7 @@ class OutboxRelay:
             self.lag.set(float(rows[0]["age"]) if rows else 0.0)
             if not rows:
                 return 0
+            # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
             futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["ticket_id"].encode()) for r in rows]
             await asyncio.gather(*futures)  # every send acknowledged by all in-sync replicas
             await conn.execute("UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows])
@@ -54,22 +77,30 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self._new_producer()
-        listener = await self._listen()
-        log.info("outbox relay started", topic=self.topic)
+        """Drain the outbox until ``stop``; Kafka or PostgreSQL being away is waited out, not fatal."""
+        listener = None
         try:
             while not stop.is_set():
                 try:
+                    if self.producer is None:
+                        await ensure_topics(self.bootstrap, [TICKET_EVENTS], self.prefix)
+                        await self._new_producer()
+                        log.info("outbox relay started", topic=self.topic)
+                    if listener is None:
+                        listener = await self._listen()
                     while await self.publish_once() == self.batch:
                         pass
                 except OutOfOrderSequenceNumber:
                     # aiokafka #1017: the idempotent producer can stick; a new one starts a clean sequence.
                     log.warning("producer out of sequence, recreating it")
-                    await self._new_producer()
+                    self.recreated.inc()
+                    await self._drop_producer()
                     continue
-                except (KafkaError, OSError, asyncpg.PostgresError) as exc:
+                except (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                     log.warning("relay round failed, retrying", error=str(exc))
-                    await asyncio.sleep(1)
+                    if listener is not None and isinstance(exc, OSError | asyncpg.InterfaceError):
+                        listener = await _closed(listener)  # the LISTEN connection may be gone with the server
+                    await _sleep_unless(stop, 1.0)
                     continue
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=self.poll_seconds)
@@ -78,17 +109,29 @@ class OutboxRelay:
                 self.wake.clear()
         finally:
             if listener is not None:
-                await listener.close()
-            await self.producer.stop()
+                await _closed(listener)
+            await self._drop_producer()
 
-    async def _listen(self):
+    async def _drop_producer(self) -> None:
+        if self.producer is not None:
+            try:
+                await self.producer.stop()
+            except KafkaError as exc:
+                log.warning("stopping the producer failed", error=str(exc))
+            self.producer = None
+
+    async def _listen(self) -> "_Listener | None":
         try:
             conn = await self.pool.acquire()
-            listener = _Listener(self.pool, conn, lambda *_: self.wake.set())
-            await conn.add_listener("intake_outbox", listener.callback)
-            return listener
         except (OSError, asyncpg.PostgresError):
             return None  # the poll still drains the outbox
+        listener = _Listener(self.pool, conn, lambda *_: self.wake.set())
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, listener.callback)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await _closed(listener)
+            return None
+        return listener
 
 
 class _Listener:
@@ -96,5 +139,22 @@ class _Listener:
         self.pool, self.conn, self.callback = pool, conn, callback
 
     async def close(self) -> None:
-        await self.conn.remove_listener("intake_outbox", self.callback)
-        await self.pool.release(self.conn)
+        try:
+            await self.conn.remove_listener(NOTIFY_CHANNEL, self.callback)
+        finally:
+            await self.pool.release(self.conn)
+
+
+async def _closed(listener: _Listener) -> None:
+    try:
+        await listener.close()
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.debug("closing the LISTEN connection failed", error=str(exc))
+    return None
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

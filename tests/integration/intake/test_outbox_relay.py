@@ -1,0 +1,142 @@
+"""The outbox relay on the real PostgreSQL and Kafka: nothing lost, order kept, duplicates only as repeats."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from prometheus_client import CollectorRegistry
+
+from soporte.events import Actor, ActorKind, Category, Channel, new_ticket_id
+from soporte.events import types as t
+from soporte.intake.adapters.relay import OutboxRelay
+from soporte.intake.adapters.store import EventStore
+from soporte.intake.bootstrap import migrate
+from soporte.intake.domain import tickets as domain
+from soporte.intake.service import TicketService
+
+from .conftest import intake_env, ticket_events
+
+AGENT = Actor(kind=ActorKind.AGENT, id="agent-1", name="Luis")
+CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
+
+
+@pytest.fixture
+async def pool(intake_settings):
+    await migrate(intake_settings.database_url)
+    pool = await asyncpg.create_pool(intake_settings.database_url, min_size=1, max_size=6)
+    yield pool
+    await pool.close()
+
+
+async def write_tickets(pool, tickets: int, notes: int) -> list[str]:
+    """``tickets`` tickets of 1 + ``notes`` events each, committed as intake commits them."""
+    service = TicketService(EventStore(pool), lambda: datetime.now(UTC))
+    ids = []
+    for _ in range(tickets):
+        ticket_id = new_ticket_id()
+        await service.execute(ticket_id, AGENT, lambda s: domain.decide_submit(
+            s, category=Category.PRE_SALES, description="Consulta", customer=CUSTOMER, order_number=None,
+            attachments=[], channel=Channel.PHONE, actor=AGENT))
+        for n in range(notes):
+            await service.execute(ticket_id, AGENT, lambda s, n=n: domain.decide_note(s, f"nota {n}", AGENT))
+        ids.append(ticket_id)
+    return ids
+
+
+def versions_by_ticket(events) -> dict[str, list[int]]:
+    seen = defaultdict(list)
+    for event in events:
+        seen[event.ticket_id].append(event.version)
+    return seen
+
+
+async def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60.0) -> None:
+    """Read the process's log lines until one contains ``text`` (in a thread: the pipe blocks)."""
+
+    def read() -> None:
+        for line in process.stderr:
+            if text in line:
+                return
+        raise AssertionError(f"the process ended without logging {text!r}")
+
+    await asyncio.wait_for(asyncio.to_thread(read), timeout)
+
+
+def start_relay(settings) -> subprocess.Popen:
+    env = {**intake_env(settings), "SOPORTE_LOG_LEVEL": "INFO"}
+    return subprocess.Popen([sys.executable, "-m", "soporte.intake", "relay"], env=env, stderr=subprocess.PIPE, text=True)
+
+
+async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_settings, pool):
+    """Commits land while the relay is frozen, it is SIGKILLed, a new one starts: every event once after dedupe."""
+    first = start_relay(intake_settings)
+    try:
+        await wait_for_line(first, "outbox relay started")
+        os.kill(first.pid, signal.SIGSTOP)  # frozen: it cannot publish what is committed now
+        tickets = await write_tickets(pool, tickets=5, notes=2)
+        assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
+    finally:
+        first.kill()  # SIGKILL: no clean-up of any kind
+        first.wait(timeout=30)
+    assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
+
+    second = start_relay(intake_settings)
+    try:
+        await wait_for_line(second, "outbox relay started")
+        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix,
+                                   lambda s: len({(e.ticket_id, e.version) for e in s}) >= 15, timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0  # SIGTERM is a clean stop
+    assert {(e.ticket_id, e.version) for e in seen} == {(ticket, v) for ticket in tickets for v in (1, 2, 3)}
+    assert all(versions == [1, 2, 3] for versions in versions_by_ticket(seen).values())
+    assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 0
+
+
+async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(intake_settings, pool):
+    """The crash after publish and before flagging, replayed by hand: the suffix repeats, in order."""
+    registry = CollectorRegistry()
+    relay = OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry)
+    tickets = await write_tickets(pool, tickets=2, notes=1)
+    await relay._new_producer()
+    try:
+        assert await relay.publish_once() == 4
+        await pool.execute("UPDATE intake.outbox SET published_at = NULL WHERE version = 2")  # as if the flag never came
+        assert await relay.publish_once() == 2
+        assert await relay.publish_once() == 0
+    finally:
+        await relay._drop_producer()
+    seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 6)
+    assert len(seen) == 6 and len({(e.ticket_id, e.version) for e in seen}) == 4
+    for ticket in tickets:
+        assert versions_by_ticket(seen)[ticket] == [1, 2, 2]  # a repeat comes after what it repeats
+    assert registry.get_sample_value("soporte_outbox_published_total") == 6
+    assert registry.get_sample_value("soporte_outbox_lag_seconds") == 0.0
+
+
+async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_settings, pool):
+    stop = asyncio.Event()
+    relays = [
+        OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, CollectorRegistry(), batch=3, poll_seconds=0.05)
+        for _ in range(2)
+    ]
+    running = [asyncio.create_task(relay.run(stop)) for relay in relays]
+    try:
+        writers = [write_tickets(pool, tickets=3, notes=4) for _ in range(3)]
+        tickets = [ticket for batch in await asyncio.gather(*writers) for ticket in batch]
+        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix,
+                                   lambda s: len({(e.ticket_id, e.version) for e in s}) >= 45, timeout=60)
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+    by_ticket = versions_by_ticket(seen)
+    assert sorted(by_ticket) == sorted(tickets)
+    assert all(versions == [1, 2, 3, 4, 5] for versions in by_ticket.values()), dict(by_ticket)
