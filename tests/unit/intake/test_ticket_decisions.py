@@ -92,3 +92,39 @@ def test_assigning_the_same_agent_again_changes_nothing():
     state = stream(submit, lambda s: d.decide_assign(s, "agent-2", "Marta", AGENT))
     assert state.assignee_id == "agent-2"
     assert d.decide_assign(state, "agent-2", "Marta", AGENT) == []
+
+
+def test_the_fold_follows_the_ticket_through_its_statuses():
+    submitted = stream(submit)
+    assert (submitted.status, submitted.version, submitted.customer_email) == (d.Status.NEW, 1, "ana@example.com")
+    assert stream(submit, lambda s: d.decide_customer_reply(s, "más datos", [], GUEST)).status is d.Status.NEW  # still unanswered
+    answered = stream(submit, lambda s: d.decide_agent_reply(s, "Hola", [], AGENT))
+    assert answered.status is d.Status.OPEN
+    waiting = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT))
+    assert waiting.status is d.Status.WAITING_ON_CUSTOMER
+    replied = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT),
+                     lambda s: d.decide_customer_reply(s, "Adjunta", [PHOTO], GUEST))
+    assert replied.status is d.Status.OPEN and replied.attachments == {PHOTO.sha256}
+    reopened = stream(submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_customer_reply(s, "Sigue", [], GUEST))
+    assert (reopened.status, reopened.version) == (d.Status.OPEN, 4)
+    by_agent = stream(submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_reopen(s, AGENT))
+    assert by_agent.status is d.Status.OPEN
+
+
+def test_return_labels_and_courier_claims_carry_what_the_customer_mail_needs():
+    state = d.TicketState("T-1", version=1, status=d.Status.NEW, order_number="100234")
+    ((label_type, label),) = d.decide_return_label(state, "RL-1", "Correos", "PK123", AGENT)
+    assert label_type is t.ReturnLabelIssued and label.order_number == "100234" and label.tracking_number == "PK123"
+    ((claim_type, claim),) = d.decide_courier_claim(state, "CC-1", "SEUR", None, "Caja aplastada", AGENT)
+    assert claim_type is t.CourierClaimOpened and claim.reason == "Caja aplastada"
+    for decide in (lambda s: d.decide_return_label(s, "RL-2", "Correos", "PK", GUEST),
+                   lambda s: d.decide_courier_claim(s, "CC-2", "SEUR", None, "x", GUEST),
+                   lambda s: d.decide_assign(s, "agent-2", "Marta", GUEST),
+                   lambda s: d.decide_note(s, "x", GUEST)):
+        with pytest.raises(d.NotAllowed):
+            decide(state)
+
+
+def test_submitting_twice_under_one_id_is_refused():
+    with pytest.raises(d.InvalidTransition):
+        submit(stream(submit))

@@ -22,7 +22,7 @@ from .entrypoints import keys
 from .entrypoints.api import ROUTES, map_domain_error
 from .entrypoints.auth import AttemptLimiter, Authenticator
 from .entrypoints.form import add_form_routes
-from .entrypoints.openapi import build_openapi
+from .entrypoints.openapi import app_routes, build_openapi
 from .entrypoints.orders_consumer import OrdersConsumer
 from .entrypoints.uploads import UploadLimits
 from .service import TicketService
@@ -30,6 +30,7 @@ from .settings import IntakeSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 POOL = web.AppKey("pool", asyncpg.Pool)
+OPENAPI = web.AppKey("openapi", dict)
 
 
 def utc_now() -> datetime:
@@ -82,10 +83,10 @@ def create_app(
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     add_form_routes(app)
-    document = build_openapi(ROUTES)
 
-    async def openapi(_: web.Request) -> web.Response:
-        return web.json_response(document)
+    async def openapi(request: web.Request) -> web.Response:
+        """The OpenAPI 3.1 document of this service."""
+        return web.json_response(request.app[OPENAPI])
 
     app.router.add_get("/api/openapi.json", openapi)
 
@@ -96,4 +97,5 @@ def create_app(
         await wait_for_kafka(settings.kafka_bootstrap, timeout=3)
 
     add_health_routes(app, registry, [("database", database), ("kafka", kafka)])
+    app[OPENAPI] = build_openapi(app_routes(app.router))  # last: every route is registered by now
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 SNIFF_BYTES = 512
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.|\.\.")
@@ -36,7 +37,18 @@ def sniff(head: bytes) -> str | None:
 
 
 def check_filename(name: str | None) -> str | None:
-    """The name if it is a plain display name; None for path tricks (traversal, separators, control characters)."""
-    if not name or len(name) > 255 or _UNSAFE_NAME.search(name):
+    """The name (NFC) if it is a plain display name; None for path tricks.
+
+    Refused: traversal (``..``), separators, a leading dot, control characters and
+    invisible format characters such as the right-to-left override that makes
+    ``photo\u202egpj.exe`` look like ``photoexe.jpg``. The name is only ever shown,
+    never used as a path.
+    """
+    if not name:
+        return None
+    name = unicodedata.normalize("NFC", name)
+    if len(name) > 255 or name.strip() != name or _UNSAFE_NAME.search(name):
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for c in name):
         return None
     return name

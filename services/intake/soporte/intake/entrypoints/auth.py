@@ -37,7 +37,10 @@ class Principal:
         return f"{self.kind}:{self.id}"
 
     def as_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """The ``whoami`` answer: kind, id, name and email always; the rest when the token carries them."""
+        always = {"kind": self.kind, "id": self.id, "name": self.name, "email": self.email}
+        optional = {"customer_id": self.customer_id, "ticket_id": self.ticket_id, "order_number": self.order_number}
+        return always | {k: v for k, v in optional.items() if v is not None}
 
     def can_see(self, state: TicketState) -> bool:
         """Customers see their own tickets only; agents see all."""
@@ -97,12 +100,18 @@ class Authenticator:
 class AttemptLimiter:
     """Sliding-window counts per key (client address, order number), in memory."""
 
+    SWEEP_EVERY = 1000  # hits between sweeps of keys whose attempts have all left the window
+
     def __init__(self, limit: int, window_seconds: float, clock=time.monotonic) -> None:
         self.limit, self.window, self.clock = limit, window_seconds, clock
         self.attempts: dict[str, deque[float]] = defaultdict(deque)
+        self.hits = 0
 
     def hit(self, key: str) -> bool:
         """Record an attempt; False when the key is over its limit."""
+        self.hits += 1
+        if self.hits % self.SWEEP_EVERY == 0:
+            self._sweep()
         now, attempts = self.clock(), self.attempts[key]
         while attempts and attempts[0] <= now - self.window:
             attempts.popleft()
@@ -110,3 +119,9 @@ class AttemptLimiter:
             return False
         attempts.append(now)
         return True
+
+    def _sweep(self) -> None:
+        """Forget keys with no attempt left in the window (memory stays bounded by recent keys)."""
+        horizon = self.clock() - self.window
+        for key in [k for k, attempts in self.attempts.items() if not attempts or attempts[-1] <= horizon]:
+            del self.attempts[key]

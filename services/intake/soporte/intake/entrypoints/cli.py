@@ -16,6 +16,9 @@ from pydantic import ValidationError
 from soporte.events import types as t
 from soporte.intake.settings import IntakeSettings
 
+REQUIRED_COLUMNS = ("order_number", "email", "placed_at")
+IMPORT_BATCH = 500  # rows per transaction (and per progress line) in `orders import`
+
 
 def intake(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="soporte intake", description="the intake service")
@@ -52,23 +55,65 @@ def agents(argv: list[str]) -> int:
     return 0
 
 
-def parse_order_row(row: dict[str, str]) -> t.OrderPlacedData:
+class BadRow(ValueError):
+    """A CSV row that cannot be an order; the message says which column and why."""
+
+
+def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
     """One CSV row: order_number,email,customer_id,customer_name,placed_at,items (items as JSON or 'sku:name:qty;...')."""
-    items_text = (row.get("items") or "").strip()
+    value = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for column in REQUIRED_COLUMNS:
+        if not value.get(column):
+            raise BadRow(f"{column}: empty")
+    items_text = value.get("items", "")
     if items_text.startswith("["):
-        items = json.loads(items_text)
+        try:
+            items = json.loads(items_text)
+        except json.JSONDecodeError as exc:
+            raise BadRow(f"items: not valid JSON ({exc.msg})") from exc
     else:
         items = []
-        for part in filter(None, items_text.split(";")):
-            sku, name, quantity = part.split(":")
+        for part in filter(None, (p.strip() for p in items_text.split(";"))):
+            sku, _, rest = part.partition(":")
+            name, _, quantity = rest.rpartition(":")
+            if not (sku and name and quantity.isdigit()):
+                raise BadRow(f"items: {part!r} is not sku:name:quantity")
             items.append({"sku": sku, "name": name, "quantity": int(quantity)})
-    placed_at = datetime.fromisoformat(row["placed_at"])
+    try:
+        placed_at = datetime.fromisoformat(value["placed_at"])
+    except ValueError as exc:
+        raise BadRow(f"placed_at: {value['placed_at']!r} is not an ISO date or date-time") from exc
     if placed_at.tzinfo is None:
         placed_at = placed_at.replace(tzinfo=UTC)
-    return t.OrderPlacedData(
-        order_number=row["order_number"], email=row["email"], customer_id=row.get("customer_id") or None,
-        customer_name=row.get("customer_name") or None, items=items, placed_at=placed_at,
-    )
+    try:
+        return t.OrderPlacedData(
+            order_number=value["order_number"], email=value["email"], customer_id=value.get("customer_id") or None,
+            customer_name=value.get("customer_name") or None, items=items, placed_at=placed_at,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        column = ".".join(str(p) for p in first["loc"]) or "row"
+        raise BadRow(f"{column}: {first['msg']}") from exc
+
+
+def read_orders_csv(path: Path) -> tuple[list[t.OrderPlacedData], list[tuple[int, str]]]:
+    """Good orders, and (line number, reason) for every refused row; line numbers are the file's own."""
+    good, bad = [], []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if absent:
+            return [], [(1, f"missing columns: {', '.join(absent)}")]
+        start = 2  # the first data row starts on the line after the header
+        for row in reader:
+            try:
+                if None in row:
+                    raise BadRow(f"{len(row[None])} value(s) more than there are columns")
+                good.append(parse_order_row(row))
+            except BadRow as exc:
+                bad.append((start, str(exc)))
+            start = reader.line_num + 1  # a quoted value may span several lines
+    return good, bad
 
 
 def orders(argv: list[str]) -> int:
@@ -76,14 +121,10 @@ def orders(argv: list[str]) -> int:
     parser.add_argument("action", choices=["import"])
     parser.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    good, bad = [], []
-    with args.file.open(newline="", encoding="utf-8") as fh:
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            try:
-                good.append(parse_order_row(row))
-            except (KeyError, ValueError, ValidationError, json.JSONDecodeError) as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-                bad.append((line, reason))
+    if not args.file.is_file():
+        print(f"soporte orders: no such file {args.file}", file=sys.stderr)
+        return 2
+    good, bad = read_orders_csv(args.file)
 
     async def store():
         from soporte.intake.adapters.store import Orders
@@ -94,16 +135,18 @@ def orders(argv: list[str]) -> int:
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
         try:
             repo = Orders(pool)
-            for done, order in enumerate(good, start=1):
-                async with pool.acquire() as conn:
-                    await repo.upsert(conn, order)
-                if done % 500 == 0 or done == len(good):
-                    print(f"imported {done}/{len(good)}", file=sys.stderr, flush=True)
+            async with pool.acquire() as conn:
+                for start in range(0, len(good), IMPORT_BATCH):
+                    batch = good[start : start + IMPORT_BATCH]
+                    async with conn.transaction():  # a batch at a time: a re-run upserts the same rows
+                        for order in batch:
+                            await repo.upsert(conn, order)
+                    print(f"imported {start + len(batch)}/{len(good)}", file=sys.stderr, flush=True)
         finally:
             await pool.close()
 
     asyncio.run(store())
     for line, reason in bad:
         print(f"line {line}: {reason}", file=sys.stderr)
-    print(f"{len(good)} orders imported, {len(bad)} rows refused")
+    print(f"{len(good)} orders imported, {len(bad)} rows refused" + (" (see the lines above)" if bad else ""))
     return 1 if bad else 0
