@@ -26,7 +26,7 @@ from soporte.intake.entrypoints.bodies import (
     SubmitTicketBody,
 )
 from soporte.intake.service import CommandResult
-from soporte.platform.http import CORRELATION_ID, FieldError, Problem, validation_problem
+from soporte.platform.http import CORRELATION_ID, FieldError, Problem, problem_response, validation_problem
 from soporte.platform.tokens import sign_token
 
 from . import keys
@@ -55,11 +55,15 @@ async def parse_with_files(request: web.Request, model: type[BaseModel]) -> tupl
     return body_from_fields(request, model, upload), upload
 
 
+def present_fields(model: type[BaseModel], fields: dict[str, str]) -> dict[str, str]:
+    """Form fields as a body: an empty optional field counts as absent (browsers send every input)."""
+    return {k: v for k, v in fields.items() if v != "" or (k in model.model_fields and model.model_fields[k].is_required())}
+
+
 def body_from_fields(request: web.Request, model: type[BaseModel], upload: Upload) -> BaseModel:
-    """Validate the form fields of an upload (empty optional fields count as absent)."""
-    fields = {k: v for k, v in upload.fields.items() if v != "" or (k in model.model_fields and model.model_fields[k].is_required())}
+    """Validate the form fields of an upload; on refusal its files are discarded."""
     try:
-        return model.model_validate(fields)
+        return model.model_validate(present_fields(model, upload.fields))
     except ValidationError as exc:
         upload.discard(request.app[keys.FILES])
         raise validation_problem(exc) from exc
@@ -99,8 +103,16 @@ def answer(result: CommandResult) -> web.Response:
 
 
 async def create_guest_session(request: web.Request) -> web.Response:
+    """A guest session for a known email + order number pair (one 401 for any mismatch; 429 when over the limits)."""
     body = await parse(request, GuestSessionBody)
-    token = await create_guest_session_for(request, str(body.email), body.order_number)
+    try:
+        token = await create_guest_session_for(request, str(body.email), body.order_number)
+    except Problem as problem:
+        if problem.status != 429:
+            raise
+        response = problem_response(problem, request.path)
+        response.headers["Retry-After"] = str(problem.extra["retry_after_seconds"])
+        return response
     return web.json_response({"guest_token": token, "order_number": body.order_number.strip()}, status=201)
 
 
@@ -113,7 +125,8 @@ async def create_guest_session_for(request: web.Request, email: str, order_numbe
         raise validation_problem(exc) from exc
     per_client, per_order = app[keys.CLIENT_LIMITER], app[keys.ORDER_LIMITER]
     if not per_client.hit(request.remote or "?") or not per_order.hit(body.order_number.strip().lower()):
-        raise Problem(429, "too-many-requests", "Too many attempts, try again later")
+        raise Problem(429, "too-many-requests", "Too many attempts, try again later",
+                      extra={"retry_after_seconds": app[keys.SETTINGS].guest_attempt_window_seconds})
     if not await app[keys.ORDERS].matches(str(body.email), body.order_number):
         # Same answer whether the email or the order is wrong: no probing of either.
         raise Problem(401, "guest-verification-failed", "We could not find an order with that email and order number")
@@ -126,11 +139,13 @@ async def create_guest_session_for(request: web.Request, email: str, order_numbe
 
 
 async def whoami(request: web.Request) -> web.Response:
+    """Who a token stands for: agent, customer, guest or ticket (401 for anything else)."""
     principal = await request.app[keys.AUTH].require(request)
     return web.json_response(principal.as_json())
 
 
 async def my_orders(request: web.Request) -> web.Response:
+    """The signed-in customer's own orders (the form's dropdown)."""
     principal = await request.app[keys.AUTH].require(request, "customer")
     return web.json_response({"items": await request.app[keys.ORDERS].of_customer(principal.customer_id)})
 
@@ -139,6 +154,7 @@ async def my_orders(request: web.Request) -> web.Response:
 
 
 async def submit_ticket(request: web.Request) -> web.Response:
+    """Submit a ticket (JSON or multipart with files); agents open one for a customer with the channel recorded."""
     app = request.app
     principal = await app[keys.AUTH].require(request, "customer", "guest", "agent")
     body, upload = await parse_with_files(request, SubmitTicketBody)
@@ -224,32 +240,39 @@ async def _ticket_command(request: web.Request, model, decide, *kinds: str, look
 
 
 async def customer_message(request):
+    """A customer's reply (reopens a resolved ticket); JSON or multipart with files."""
     return await _ticket_command(request, MessageBody, lambda s, b, p, files: domain.decide_customer_reply(s, b.body, files, p.actor),
                                  "customer", "guest", "ticket", files=True)
 
 
 async def agent_response(request):
+    """An agent's public response, mailed to the customer."""
     return await _ticket_command(request, MessageBody, lambda s, b, p, files: domain.decide_agent_reply(s, b.body, files, p.actor),
                                  "agent", files=True)
 
 
 async def internal_note(request):
+    """An internal note, seen by agents only."""
     return await _ticket_command(request, MessageBody, lambda s, b, p, _: domain.decide_note(s, b.body, p.actor), "agent")
 
 
 async def clarification_request(request):
+    """Ask the customer for more (the ticket then waits on them)."""
     return await _ticket_command(request, ClarificationBody, lambda s, b, p, _: domain.decide_clarification(s, b.question, p.actor), "agent")
 
 
 async def resolve(request):
+    """Resolve the ticket."""
     return await _ticket_command(request, ResolveBody, lambda s, b, p, _: domain.decide_resolve(s, b.resolution, p.actor), "agent")
 
 
 async def reopen(request):
+    """Reopen a resolved ticket."""
     return await _ticket_command(request, ReopenBody, lambda s, b, p, _: domain.decide_reopen(s, p.actor), "agent")
 
 
 async def assignment(request):
+    """Assign the ticket to an agent (or nobody)."""
     async def assignee_name(body: AssignBody) -> str | None:
         # Only known agents can be assignees; their names travel in the event for the queues.
         if body.assignee_id is None:
@@ -265,6 +288,7 @@ async def assignment(request):
 
 
 async def return_label(request):
+    """Issue a free return label."""
     return await _ticket_command(
         request, ReturnLabelBody,
         lambda s, b, p, _: domain.decide_return_label(
@@ -275,6 +299,7 @@ async def return_label(request):
 
 
 async def courier_claim(request):
+    """Open a claim with the courier."""
     return await _ticket_command(
         request, CourierClaimBody,
         lambda s, b, p, _: domain.decide_courier_claim(s, "CC-" + secrets.token_hex(4).upper(), b.carrier, b.tracking_number, b.reason, p.actor),

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import jinja2
 from aiohttp import web
+from pydantic import ValidationError
 
 from soporte.platform.http import Problem
 
 from . import keys
-from .api import _submit, body_from_fields, create_guest_session_for
+from .api import _submit, create_guest_session_for, present_fields
+from .bodies import GuestSessionBody, SubmitTicketBody
 from .uploads import read_multipart
-from .bodies import SubmitTicketBody
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GUEST_COOKIE, CUSTOMER_COOKIE = "soporte_guest", "soporte_customer"
@@ -34,6 +35,22 @@ TEXT = {
         "files_hint": "Fotos del artículo recibido y de la pantalla rota nos ayudan a actuar antes (máx. 5 archivos, 10 MB cada uno).",
         "submit": "Enviar ticket", "thanks": "¡Gracias! Hemos recibido su ticket", "your_ticket": "Su número de ticket es",
         "missing": "Para actuar aún necesitamos", "follow": "Seguir mi ticket",
+        "errors": {
+            "required": "Este campo es obligatorio.", "too_long": "Es demasiado largo.", "choice": "Elija una opción de la lista.",
+            "email": "Escriba un correo electrónico válido.", "invalid": "Valor no válido.",
+            "order": "Elija uno de sus pedidos.",
+            "file-too-large": "Cada archivo puede ocupar como máximo {file_mb} MB.",
+            "total-too-large": "Los archivos pueden ocupar como máximo {total_mb} MB en total.",
+            "file-type": "Solo aceptamos fotos, PDF, texto o vídeo (se comprueba el contenido, no el nombre).",
+            "file-name": "Cambie el nombre del archivo: no puede contener rutas ni caracteres especiales.",
+            "too-many-files": "Como máximo {max_files} archivos.",
+            "guest": "No encontramos un pedido con ese correo y número de pedido.",
+            "too-many-attempts": "Demasiados intentos. Vuelva a probar en unos minutos.",
+            "session": "Su sesión ha caducado: indique de nuevo su correo y número de pedido.",
+        },
+        "missing_items": {"order_number": "el número de pedido", "photo_of_item": "una foto del artículo",
+                          "detailed_description": "una descripción más detallada"},
+        "reply_hint": "Puede enviárnoslo respondiendo desde la página de su ticket.",
         "categories": {"damaged_item": "Artículo dañado", "wrong_item": "Artículo equivocado", "lcd_diagnosis": "Diagnóstico de pantalla LCD",
                        "troubleshooting": "Problema con una pantalla recibida", "pre_sales": "Consulta antes de comprar",
                        "order_status": "Estado del pedido", "return_request": "Devolución", "other": "Otra"},
@@ -47,11 +64,56 @@ TEXT = {
         "files_hint": "Photos of the item received and of the broken screen help us act sooner (up to 5 files, 10 MB each).",
         "submit": "Send ticket", "thanks": "Thank you! We received your ticket", "your_ticket": "Your ticket number is",
         "missing": "To act on it we still need", "follow": "Follow my ticket",
+        "errors": {
+            "required": "This field is required.", "too_long": "This is too long.", "choice": "Choose one of the options.",
+            "email": "Enter a valid email address.", "invalid": "Invalid value.",
+            "order": "Choose one of your orders.",
+            "file-too-large": "Each file may be at most {file_mb} MB.",
+            "total-too-large": "The files may be at most {total_mb} MB in all.",
+            "file-type": "We accept photos, PDF, text or video only (judged by the content, not the name).",
+            "file-name": "Rename the file: its name may not hold paths or special characters.",
+            "too-many-files": "At most {max_files} files.",
+            "guest": "We could not find an order with that email and order number.",
+            "too-many-attempts": "Too many attempts. Try again in a few minutes.",
+            "session": "Your session has expired: give your email and order number again.",
+        },
+        "missing_items": {"order_number": "the order number", "photo_of_item": "a photo of the item",
+                          "detailed_description": "a more detailed description"},
+        "reply_hint": "You can send it by replying from your ticket's page.",
         "categories": {"damaged_item": "Damaged item", "wrong_item": "Wrong item", "lcd_diagnosis": "LCD diagnosis",
                        "troubleshooting": "Trouble with a screen received", "pre_sales": "Question before buying",
                        "order_status": "Order status", "return_request": "Return", "other": "Other"},
     },
 }
+
+
+# pydantic error types -> the form's own words
+_ERROR_WORDS = {
+    "missing": "required", "string_too_short": "required", "string_too_long": "too_long",
+    "enum": "choice", "literal_error": "choice", "value_error": "email", "string_type": "invalid",
+}
+
+
+def field_errors(exc: ValidationError, lang: str) -> dict[str, str]:
+    """Pydantic's refusals as the form shows them, next to each field, in the page's language."""
+    words = TEXT[lang]["errors"]
+    errors: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        name = ".".join(str(p) for p in err["loc"]) or "form"
+        errors.setdefault(name, words[_ERROR_WORDS.get(err["type"], "invalid")])
+    return errors
+
+
+def problem_errors(problem: Problem, lang: str, limits) -> dict[str, str]:
+    """A refused upload or order, in the page's language, keyed by field."""
+    words = TEXT[lang]["errors"]
+    reason = problem.extra.get("reason")
+    if reason in words:
+        message = words[reason].format(file_mb=limits.max_file_bytes // 2**20, total_mb=limits.max_total_bytes // 2**20,
+                                       max_files=limits.max_files)
+        return {"files": message}
+    fields = {e.field for e in problem.errors}
+    return {name: words["order"] if name == "order_number" else words["invalid"] for name in fields}
 
 
 def language(request: web.Request) -> str:
@@ -90,13 +152,17 @@ async def show_form(request: web.Request) -> web.Response:
 
 async def guest_login(request: web.Request) -> web.Response:
     form = await request.post()
-    values = {"email": str(form.get("email", "")), "order_number": str(form.get("order_number", ""))}
+    values = {"email": str(form.get("email", "")).strip(), "order_number": str(form.get("order_number", "")).strip()}
+    lang = language(request)
+    try:
+        GuestSessionBody(**values)
+    except ValidationError as exc:
+        return await _page(request, status=422, errors=field_errors(exc, lang), values=values)
     try:
         token = await create_guest_session_for(request, values["email"], values["order_number"])
     except Problem as problem:
-        errors = {e.field: e.message for e in problem.errors}
-        message = None if errors else problem.title
-        return await _page(request, status=problem.status, errors=errors, values=values, form_error=message)
+        message = TEXT[lang]["errors"]["too-many-attempts" if problem.status == 429 else "guest"]
+        return await _page(request, status=problem.status, values=values, form_error=message)
     response = web.HTTPSeeOther(f"/?lang={language(request)}")
     response.set_cookie(GUEST_COOKIE, token, httponly=True, samesite="Lax", max_age=3600)
     raise response
@@ -104,26 +170,29 @@ async def guest_login(request: web.Request) -> web.Response:
 
 async def submit_form(request: web.Request) -> web.Response:
     principal = await _principal(request)
+    lang = language(request)
     if principal is None:
-        return await _page(request, status=401, form_error=TEXT[language(request)]["intro"])
-    values: dict = {}
+        return await _page(request, status=401, form_error=TEXT[lang]["errors"]["session"])
+    app, values = request.app, {}
     try:
-        upload = await read_multipart(request, request.app[keys.FILES], request.app[keys.UPLOAD_LIMITS])
+        upload = await read_multipart(request, app[keys.FILES], app[keys.UPLOAD_LIMITS])
         values = dict(upload.fields)  # shown again as typed when something is refused
-        body = body_from_fields(request, SubmitTicketBody, upload)
         try:
+            body = SubmitTicketBody.model_validate(present_fields(SubmitTicketBody, upload.fields))
             result = await _submit(request, principal, body, upload)
         except BaseException:
-            upload.discard(request.app[keys.FILES])
+            upload.discard(app[keys.FILES])  # nothing left behind by a refused submission
             raise
+    except ValidationError as exc:
+        return await _page(request, status=422, errors=field_errors(exc, lang), values=values, principal=principal)
     except Problem as problem:
-        errors = {e.field: e.message for e in problem.errors}
-        return await _page(request, status=problem.status, errors=errors, values=values,
-                           form_error=None if errors else (problem.detail or problem.title), principal=principal)
+        errors = problem_errors(problem, lang, app[keys.UPLOAD_LIMITS])
+        return await _page(request, status=problem.status, errors=errors, values=values, principal=principal,
+                           form_error=None if errors else problem.title)
     ticket = json.loads(result.text)
-    lang = language(request)
-    html = request.app[JINJA].get_template("success.html.j2").render(
-        lang=lang, t=TEXT[lang], ticket_id=ticket["ticket_id"], status_url=ticket["status_url"], missing=ticket["actionability"]["missing"])
+    missing = [TEXT[lang]["missing_items"].get(code, code) for code in ticket["actionability"]["missing"]]
+    html = app[JINJA].get_template("success.html.j2").render(
+        lang=lang, t=TEXT[lang], ticket_id=ticket["ticket_id"], status_url=ticket["status_url"], missing=missing)
     return web.Response(text=html, content_type="text/html", status=201)
 
 

@@ -32,36 +32,56 @@ class Upload:
         self.created.clear()
 
 
-def _too_large(what: str) -> Problem:
-    return Problem(413, "payload-too-large", "Upload too large", detail=what)
+MAX_FIELDS = 50  # form fields (not files) in one request
+MAX_FIELD_BYTES = 40_000  # one form field's value; a description is far shorter
+
+
+def _too_large(what: str, reason: str) -> Problem:
+    # ``reason`` is a stable code for clients (the form shows its own words for it).
+    return Problem(413, "payload-too-large", "Upload too large", detail=what, errors=[FieldError("files", what)], extra={"reason": reason})
+
+
+def _invalid(field_name: str, message: str, reason: str) -> Problem:
+    return Problem(422, "validation-error", "The request has invalid fields", errors=[FieldError(field_name, message)], extra={"reason": reason})
+
+
+async def _read_field(part) -> str:
+    """A form field's text, read with a cap (``part.text()`` would take any size into memory)."""
+    raw = bytearray()
+    while chunk := await part.read_chunk(8192):
+        raw += chunk
+        if len(raw) > MAX_FIELD_BYTES:
+            raise Problem(413, "payload-too-large", "Form field too large", detail=f"{part.name}: at most {MAX_FIELD_BYTES} bytes",
+                          errors=[FieldError(part.name or "?", f"at most {MAX_FIELD_BYTES} bytes")], extra={"reason": "field-too-large"})
+    try:
+        return part.decode(bytes(raw)).decode(part.get_charset(default="utf-8"))
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise _invalid(part.name or "?", "not valid text in the declared charset", "field-encoding") from exc
 
 
 async def read_multipart(request: web.Request, store: FileStore, limits: UploadLimits) -> Upload:
     """Fields and files of a multipart/form-data request; on a refused file nothing stays stored."""
-    if request.content_length is not None and request.content_length > limits.max_total_bytes + 1024 * 1024:
-        raise _too_large(f"at most {limits.max_total_bytes} bytes in all")
+    if request.content_length is not None and request.content_length > limits.max_total_bytes + MAX_FIELDS * MAX_FIELD_BYTES:
+        raise _too_large(f"at most {limits.max_total_bytes} bytes in all", "total-too-large")
     upload, total = Upload(), 0
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             if part.filename is None:
-                value = await part.text()
-                if len(value) > 40_000:
-                    raise Problem(422, "validation-error", "The request has invalid fields", errors=[FieldError(part.name or "?", "too long")])
-                upload.fields[part.name or ""] = value
+                if len(upload.fields) >= MAX_FIELDS:
+                    raise _invalid(part.name or "?", f"at most {MAX_FIELDS} form fields", "too-many-fields")
+                upload.fields[part.name or ""] = await _read_field(part)
                 continue
             if part.filename == "":
                 await part.release()  # an empty file input of a form
                 continue
             if part.name != "files":
-                raise Problem(422, "validation-error", "The request has invalid fields", errors=[FieldError(part.name or "?", "files go in 'files'")])
+                raise _invalid(part.name or "?", "files go in 'files'", "files-field")
             name = check_filename(part.filename)
             if name is None:
-                raise Problem(422, "validation-error", "The request has invalid fields",
-                              errors=[FieldError("files", f"unacceptable file name {part.filename!r}")])
+                raise _invalid("files", f"unacceptable file name {part.filename!r}", "file-name")
             if len(upload.attachments) >= limits.max_files:
-                raise Problem(422, "validation-error", "The request has invalid fields",
-                              errors=[FieldError("files", f"at most {limits.max_files} files")])
+                raise _invalid("files", f"at most {limits.max_files} files", "too-many-files")
             pending = store.begin()
             try:
                 head = b""
@@ -70,15 +90,15 @@ async def read_multipart(request: web.Request, store: FileStore, limits: UploadL
                         head += chunk[: SNIFF_BYTES - len(head)]
                     total += len(chunk)
                     if pending.size + len(chunk) > limits.max_file_bytes:
-                        raise _too_large(f"{name}: at most {limits.max_file_bytes} bytes per file")
+                        raise _too_large(f"{name}: at most {limits.max_file_bytes} bytes per file", "file-too-large")
                     if total > limits.max_total_bytes:
-                        raise _too_large(f"at most {limits.max_total_bytes} bytes in all")
+                        raise _too_large(f"at most {limits.max_total_bytes} bytes in all", "total-too-large")
                     pending.write(chunk)
                 content_type = sniff(head)
                 if content_type is None:
                     raise Problem(415, "unsupported-media-type", "Unsupported file type",
                                   detail=f"{name}: photos, PDF, plain text or video only (judged by content)",
-                                  errors=[FieldError("files", f"{name}: not an accepted kind of file")])
+                                  errors=[FieldError("files", f"{name}: not an accepted kind of file")], extra={"reason": "file-type"})
                 sha, created = pending.commit()
             except BaseException:
                 pending.discard()
