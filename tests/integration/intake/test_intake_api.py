@@ -71,7 +71,7 @@ async def test_a_wrong_email_or_order_gets_the_same_answer_and_attempts_are_limi
     assert statuses[:5] == [401] * 5 and statuses[-1] == 429
 
 
-async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, intake_settings):
+async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, intake_settings, shop_orders):
     who = await (await client.get("/api/v1/whoami", headers=bearer(agent_token))).json()
     assert who["kind"] == "agent" and who["name"] == "Luis Agent"
     response = await client.post("/api/v1/tickets", headers=bearer(agent_token), json={
@@ -83,6 +83,19 @@ async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, i
     event = next(e for e in seen if e.ticket_id == ticket_id)
     assert event.data.channel == "phone" and event.data.opened_by_agent_id == who["id"]
     assert event.data.customer.email == "carlos@example.com" and event.actor.kind == "agent"
+    await shop_orders("100555", "dora@example.com", customer_id="cust-55")
+    dora = bearer(customer_token("cust-55", "dora@example.com", "Dora"))
+    for _ in range(100):  # until the shop's order has arrived
+        if (await (await client.get("/api/v1/me/orders", headers=dora)).json())["items"]:
+            break
+        await asyncio.sleep(0.3)
+    chat = await client.post("/api/v1/tickets", headers=bearer(agent_token), json={
+        "category": "order_status", "description": "¿Dónde está mi pedido?", "customer_name": "Dora",
+        "customer_email": "Dora@example.com", "order_number": "100555", "channel": "chat"})
+    chat_id = (await chat.json())["ticket_id"]
+    seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: any(e.ticket_id == chat_id for e in s))
+    linked = next(e for e in seen if e.ticket_id == chat_id)
+    assert linked.data.channel == "chat" and linked.data.customer.customer_id == "cust-55"  # the caller's account, from the order
     customer_phone = await client.post("/api/v1/tickets", headers=bearer(customer_token()), json={
         "category": "pre_sales", "description": "hola", "customer_name": "Ana", "channel": "phone"})
     assert customer_phone.status == 403

@@ -100,6 +100,12 @@ class Orders:
         )
         return [{"order_number": r["order_number"], "placed_at": r["placed_at"].isoformat(), "items": json.loads(r["items"])} for r in rows]
 
+    async def customer_of(self, order_number: str, email: str) -> str | None:
+        """The shop customer id of a known order placed with ``email`` (None for guests and unknown orders)."""
+        return await self.pool.fetchval(
+            "SELECT customer_id FROM intake.orders WHERE order_number = $1 AND email = $2", order_number.strip(), email.strip().lower()
+        )
+
     async def belongs_to(self, order_number: str, customer_id: str) -> bool:
         return bool(
             await self.pool.fetchval("SELECT 1 FROM intake.orders WHERE order_number = $1 AND customer_id = $2", order_number, customer_id)

@@ -172,7 +172,9 @@ async def _submit(request: web.Request, principal: Principal, body: SubmitTicket
         if not body.customer_email:
             raise Problem(422, "validation-error", "The request has invalid fields",
                           errors=[FieldError("customer_email", "agents open tickets for a customer: give their email")])
-        email, customer_id = str(body.customer_email).lower(), None
+        email = str(body.customer_email).lower()
+        # A caller's known order links the ticket to their shop account (their own pages then list it).
+        customer_id = await app[keys.ORDERS].customer_of(order_number, email) if order_number else None
     else:
         if body.customer_email:
             raise Problem(422, "validation-error", "The request has invalid fields",
