@@ -39,12 +39,7 @@ class OutboxRelay:
         self.producer = None
 
     async def _new_producer(self) -> None:
-        if self.producer is not None:
-            try:
-                await self.producer.stop()
-            except KafkaError as exc:
-                log.warning("stopping the old producer failed", error=str(exc))
-            self.producer = None
+        await self._drop_producer()
         producer = make_producer(self.bootstrap, client_id="soporte-intake-relay")
         try:
             await producer.start()
