@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry
 
 from soporte.events import Actor, ActorKind, Category, Channel, new_ticket_id
@@ -21,6 +23,7 @@ from soporte.intake.adapters.store import EventStore
 from soporte.intake.bootstrap import migrate
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service import TicketService
+from soporte.platform.kafka import make_producer
 
 from .conftest import intake_env, ticket_events
 
@@ -140,3 +143,37 @@ async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_se
     by_ticket = versions_by_ticket(seen)
     assert sorted(by_ticket) == sorted(tickets)
     assert all(versions == [1, 2, 3, 4, 5] for versions in by_ticket.values()), dict(by_ticket)
+
+
+async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(intake_settings, pool):
+    """aiokafka #1017: the relay drops a producer that reports OutOfOrderSequenceNumber and carries on with a new one."""
+    made: list[AIOKafkaProducer] = []
+
+    def producer_failing_once(bootstrap: str, **options) -> AIOKafkaProducer:
+        producer = make_producer(bootstrap, **options)  # a real idempotent producer on the real broker
+        if not made:
+            real_send = producer.send
+
+            async def send(*args, **kwargs):
+                if producer.failed_once:
+                    return await real_send(*args, **kwargs)
+                producer.failed_once = True
+                raise OutOfOrderSequenceNumber("broker refused the sequence")
+
+            producer.failed_once = False
+            producer.send = send
+        made.append(producer)
+        return producer
+
+    registry, stop = CollectorRegistry(), asyncio.Event()
+    relay = OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry,
+                        poll_seconds=0.05, producer_factory=producer_failing_once)
+    tickets = await write_tickets(pool, tickets=2, notes=2)
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 6)
+    finally:
+        stop.set()
+        await running
+    assert len(made) == 2 and registry.get_sample_value("soporte_outbox_producer_recreated_total") == 1
+    assert {ticket: versions for ticket, versions in versions_by_ticket(seen).items()} == {ticket: [1, 2, 3] for ticket in tickets}

@@ -12,8 +12,10 @@ because a LISTEN connection does not survive a PostgreSQL restart (asyncpg #421,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 import structlog
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -29,8 +31,19 @@ DRAIN_LOCK = 48_073_101
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, prefix: str, registry: CollectorRegistry, *, batch: int = 200, poll_seconds: float = 1.0):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        prefix: str,
+        registry: CollectorRegistry,
+        *,
+        batch: int = 200,
+        poll_seconds: float = 1.0,
+        producer_factory: Callable[..., AIOKafkaProducer] = make_producer,
+    ):
         self.pool, self.bootstrap, self.prefix, self.topic = pool, bootstrap, prefix, TICKET_EVENTS.name(prefix)
+        self.producer_factory = producer_factory
         self.batch, self.poll_seconds = batch, poll_seconds
         self.wake = asyncio.Event()
         self.published = Counter("soporte_outbox_published_total", "Events published to Kafka", registry=registry)
@@ -40,7 +53,7 @@ class OutboxRelay:
 
     async def _new_producer(self) -> None:
         await self._drop_producer()
-        producer = make_producer(self.bootstrap, client_id="soporte-intake-relay")
+        producer = self.producer_factory(self.bootstrap, client_id="soporte-intake-relay")
         try:
             await producer.start()
         except BaseException:
