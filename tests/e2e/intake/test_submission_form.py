@@ -6,7 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from soporte.intake.bootstrap import create_app
-from tests.integration.intake.conftest import SHOP_SECRET, intake_settings, shop_orders  # noqa: F401 (fixtures)
+from tests.integration.intake.conftest import intake_settings, shop_orders  # noqa: F401 (fixtures)
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40

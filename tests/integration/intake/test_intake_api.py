@@ -6,7 +6,6 @@ import asyncio
 
 import asyncpg
 
-from soporte.events import types as t
 from soporte.intake.entrypoints.api import ROUTES
 
 from .conftest import bearer, customer_token, guest_session, ticket_events
