@@ -8,6 +8,7 @@ import aiohttp
 import asyncpg
 
 from soporte.intake.adapters.files import LocalFileStore
+from soporte.intake.entrypoints import keys
 
 from .conftest import bearer, customer_token, guest_session, ticket_events
 
@@ -52,6 +53,7 @@ async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_dow
     assert own.status == 200 and await own.read() == JPEG and own.headers["Content-Type"] == "image/jpeg"
     assert (await client.get(path, headers=bearer(customer_token("cust-2", "eve@example.com")))).status == 404
     assert (await client.get(path)).status == 401
+    assert not client.server.app[keys.FILES].holds
 
 
 async def test_a_customer_submits_with_a_photo_and_replies_with_a_file(client, intake_settings):
@@ -84,3 +86,4 @@ async def test_refused_files_leave_no_event_and_no_file(client, intake_settings)
     store = LocalFileStore(Path(intake_settings.attachments_dir))
     assert store.stored_files() == []
     assert not any((Path(intake_settings.attachments_dir) / "tmp").glob("*"))
+    assert not client.server.app[keys.FILES].holds  # every request let go of what it held

@@ -62,7 +62,9 @@ def create_app(
         await migrate(settings.database_url)
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
         app[POOL] = pool
-        app[keys.SERVICE] = TicketService(EventStore(pool), now)
+        events = EventStore(pool)
+        app[keys.SERVICE] = TicketService(events, now)
+        app[keys.FILES].is_referenced = events.references_file  # a failed request never removes a file a ticket uses
         app[keys.ORDERS] = Orders(pool)
         app[keys.AGENTS] = Agents(pool)
         app[keys.AUTH] = Authenticator(app[keys.AGENTS], settings.shop_secret, settings.desk_secret, now)

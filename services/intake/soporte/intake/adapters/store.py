@@ -68,6 +68,13 @@ class EventStore:
             # A concurrent writer won the same version (or the same idempotency key) between our read and insert.
             raise ConcurrencyConflict(ticket_id, expected_version) from exc
 
+    async def references_file(self, sha256: str) -> bool:
+        """Whether any committed event refers to the file (then it must stay)."""
+        return bool(await self.pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM intake.events WHERE payload->'data'->'attachments' @> $1::jsonb)",
+            json.dumps([{"sha256": sha256}]),
+        ))
+
     async def stored_response(self, principal: str, key: str) -> StoredResponse | None:
         row = await self.pool.fetchrow("SELECT status, response FROM intake.idempotency WHERE principal = $1 AND key = $2", principal, key)
         return StoredResponse(row["status"], json.loads(row["response"])) if row else None

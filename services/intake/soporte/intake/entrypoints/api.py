@@ -30,7 +30,7 @@ from soporte.platform.http import CORRELATION_ID, FieldError, Problem, problem_r
 from soporte.platform.tokens import sign_token
 
 from . import keys
-from .uploads import Upload, read_multipart
+from .uploads import Upload, files_kept_on_success, read_multipart
 
 
 def map_domain_error(exc: Exception) -> Problem | None:
@@ -48,25 +48,21 @@ def map_domain_error(exc: Exception) -> Problem | None:
 
 
 async def parse_with_files(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, Upload]:
-    """JSON, or multipart/form-data with files (stored now; the caller discards them if the command fails)."""
+    """JSON, or multipart/form-data with files (stored now: run the command in ``files_kept_on_success``)."""
     if request.content_type != "multipart/form-data":
         return await parse(request, model), Upload()
-    upload = await read_multipart(request, request.app[keys.FILES], request.app[keys.UPLOAD_LIMITS])
-    return body_from_fields(request, model, upload), upload
+    store = request.app[keys.FILES]
+    upload = await read_multipart(request, store, request.app[keys.UPLOAD_LIMITS])
+    try:
+        return model.model_validate(present_fields(model, upload.fields)), upload
+    except ValidationError as exc:
+        await upload.discard(store)
+        raise validation_problem(exc) from exc
 
 
 def present_fields(model: type[BaseModel], fields: dict[str, str]) -> dict[str, str]:
     """Form fields as a body: an empty optional field counts as absent (browsers send every input)."""
     return {k: v for k, v in fields.items() if v != "" or (k in model.model_fields and model.model_fields[k].is_required())}
-
-
-def body_from_fields(request: web.Request, model: type[BaseModel], upload: Upload) -> BaseModel:
-    """Validate the form fields of an upload; on refusal its files are discarded."""
-    try:
-        return model.model_validate(present_fields(model, upload.fields))
-    except ValidationError as exc:
-        upload.discard(request.app[keys.FILES])
-        raise validation_problem(exc) from exc
 
 
 async def parse(request: web.Request, model: type[BaseModel]) -> BaseModel:
@@ -158,11 +154,8 @@ async def submit_ticket(request: web.Request) -> web.Response:
     app = request.app
     principal = await app[keys.AUTH].require(request, "customer", "guest", "agent")
     body, upload = await parse_with_files(request, SubmitTicketBody)
-    try:
+    async with files_kept_on_success(upload, app[keys.FILES]):
         return await _submit(request, principal, body, upload)
-    except BaseException:
-        upload.discard(app[keys.FILES])
-        raise
 
 
 async def _submit(request: web.Request, principal: Principal, body: SubmitTicketBody, upload: Upload) -> web.Response:
@@ -223,7 +216,7 @@ async def _ticket_command(request: web.Request, model, decide, *kinds: str, look
     app = request.app
     principal = await app[keys.AUTH].require(request, *kinds)
     body, upload = await parse_with_files(request, model) if files else (await parse(request, model), Upload())
-    try:
+    async with files_kept_on_success(upload, app[keys.FILES]):
         extra = await lookup(body) if lookup else upload.attachments
         ticket_id = request.match_info["ticket_id"]
         service = app[keys.SERVICE]
@@ -235,9 +228,6 @@ async def _ticket_command(request: web.Request, model, decide, *kinds: str, look
             expected_version=body.expected_version, idempotency=idempotency(request, principal),
             correlation_id=request.get(CORRELATION_ID),
         )
-    except BaseException:
-        upload.discard(app[keys.FILES])
-        raise
     return answer(result)
 
 

@@ -19,7 +19,7 @@ from soporte.platform.http import Problem
 from . import keys
 from .api import _submit, create_guest_session_for, present_fields
 from .bodies import GuestSessionBody, SubmitTicketBody
-from .uploads import read_multipart
+from .uploads import files_kept_on_success, read_multipart
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 GUEST_COOKIE, CUSTOMER_COOKIE = "soporte_guest", "soporte_customer"
@@ -177,12 +177,9 @@ async def submit_form(request: web.Request) -> web.Response:
     try:
         upload = await read_multipart(request, app[keys.FILES], app[keys.UPLOAD_LIMITS])
         values = dict(upload.fields)  # shown again as typed when something is refused
-        try:
+        async with files_kept_on_success(upload, app[keys.FILES]):  # nothing left behind by a refused submission
             body = SubmitTicketBody.model_validate(present_fields(SubmitTicketBody, upload.fields))
             result = await _submit(request, principal, body, upload)
-        except BaseException:
-            upload.discard(app[keys.FILES])  # nothing left behind by a refused submission
-            raise
     except ValidationError as exc:
         return await _page(request, status=422, errors=field_errors(exc, lang), values=values, principal=principal)
     except Problem as problem:

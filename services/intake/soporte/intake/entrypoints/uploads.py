@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -23,13 +24,33 @@ class UploadLimits:
 class Upload:
     fields: dict[str, str] = field(default_factory=dict)
     attachments: list[AttachmentRef] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # hashes this request holds in the store (stored or found)
     created: list[str] = field(default_factory=list)  # hashes this request added to the store
 
-    def discard(self, store: FileStore) -> None:
-        """Undo the files this request stored (on any failure: nothing left behind)."""
-        for sha in self.created:
-            store.remove(sha)
+    def release(self, store: FileStore) -> None:
+        """The request is over and its events are committed: the files now belong to the ticket."""
+        for sha in self.held:
+            store.let_go(sha)
+        self.held.clear()
         self.created.clear()
+
+    async def discard(self, store: FileStore) -> None:
+        """Undo what this request stored (on any failure: nothing left behind that nobody references)."""
+        created = list(self.created)
+        self.release(store)
+        for sha in created:
+            await store.drop(sha)
+
+
+@asynccontextmanager
+async def files_kept_on_success(upload: Upload, store: FileStore):
+    """Run a command with an upload: on success its files stay (referenced), on any failure they go."""
+    try:
+        yield upload
+    except BaseException:
+        await upload.discard(store)
+        raise
+    upload.release(store)
 
 
 MAX_FIELDS = 50  # form fields (not files) in one request
@@ -103,10 +124,11 @@ async def read_multipart(request: web.Request, store: FileStore, limits: UploadL
             except BaseException:
                 pending.discard()
                 raise
+            upload.held.append(sha)
             if created:
                 upload.created.append(sha)
             upload.attachments.append(AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size))
     except BaseException:
-        upload.discard(store)
+        await upload.discard(store)
         raise
     return upload
