@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from soporte.intake.entrypoints.api import ROUTES
+from soporte.platform.tokens import sign_token
 
-from .conftest import bearer, customer_token, guest_session, ticket_events
+from .conftest import SHOP_SECRET, bearer, customer_token, guest_session, ticket_events
 
 
 async def count_events(dsn: str) -> int:
@@ -179,3 +181,26 @@ async def test_openapi_lists_every_route_and_health_answers(client):
     ready = await client.get("/readyz")
     assert ready.status == 200, await ready.text()
     assert "soporte_outbox_published_total" in await (await client.get("/metrics")).text()
+
+
+async def test_streamed_oversized_bodies_and_unknown_tokens_are_refused_as_problems(client, intake_settings):
+    async def chunks():
+        for _ in range(40):  # 2 MB with no Content-Length: refused while streaming, not after
+            yield b" " * 50_000
+
+    streamed = await client.post("/api/v1/tickets", headers={**bearer(customer_token()), "Content-Type": "application/json"}, data=chunks())
+    assert streamed.status == 413 and streamed.content_type == "application/problem+json"
+
+    expired = sign_token({"kind": "customer", "sub": "cust-1", "email": "ana@example.com"}, SHOP_SECRET,
+                         expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    forged = sign_token({"kind": "customer", "sub": "cust-1", "email": "ana@example.com"}, "not-the-shop-secret",
+                        expires_at=datetime.now(UTC) + timedelta(minutes=5))
+    guest_signed_by_the_shop = sign_token({"kind": "guest", "email": "ana@example.com", "order_number": "1"}, SHOP_SECRET,
+                                          expires_at=datetime.now(UTC) + timedelta(minutes=5))
+    for token in (expired, forged, guest_signed_by_the_shop, "sp_agent_unknown", "garbage"):
+        who = await client.get("/api/v1/whoami", headers=bearer(token))
+        assert who.status == 401 and who.content_type == "application/problem+json", token
+    assert (await client.get("/api/v1/nowhere")).content_type == "application/problem+json"
+    wrong_method = await client.delete("/api/v1/tickets")
+    assert wrong_method.status == 405 and wrong_method.content_type == "application/problem+json"
+    assert await count_events(intake_settings.database_url) == 0
