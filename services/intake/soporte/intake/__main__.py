@@ -46,7 +46,9 @@ def relay() -> int:
 
 
 def migrate_only() -> int:
+    """Apply intake's schema migrations (idempotent) and say so."""
     asyncio.run(migrate(_settings().database_url))
+    print("intake schema is up to date")
     return 0
 
 

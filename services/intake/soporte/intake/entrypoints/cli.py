@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import csv
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,12 +18,14 @@ from soporte.events import types as t
 from soporte.intake.settings import IntakeSettings
 
 REQUIRED_COLUMNS = ("order_number", "email", "placed_at")
+PLAIN_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # agents' addresses may be on internal domains
 IMPORT_BATCH = 500  # rows per transaction (and per progress line) in `orders import`
 
 
 def intake(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="soporte intake", description="the intake service")
-    parser.add_argument("action", choices=["serve", "relay", "migrate"])
+    parser.add_argument("action", choices=["serve", "relay", "migrate"],
+                        help="serve: API, form, outbox relay and orders consumer; relay: the outbox relay alone; migrate: apply the schema")
     args = parser.parse_args(argv)
     from soporte.intake import __main__ as entry
 
@@ -35,6 +38,9 @@ def agents(argv: list[str]) -> int:
     parser.add_argument("name")
     parser.add_argument("--email", required=True)
     args = parser.parse_args(argv)
+    if not PLAIN_EMAIL.fullmatch(args.email):
+        print(f"soporte agents: {args.email!r} is not an email address", file=sys.stderr)
+        return 2
 
     async def create():
         from soporte.intake.adapters.store import Agents
@@ -48,7 +54,11 @@ def agents(argv: list[str]) -> int:
         finally:
             await pool.close()
 
-    agent, token = asyncio.run(create())
+    try:
+        agent, token = asyncio.run(create())
+    except asyncpg.UniqueViolationError:
+        print(f"soporte agents: an agent with the email {args.email} exists already", file=sys.stderr)
+        return 1
     print(f"agent {agent.agent_id} ({agent.name} <{agent.email}>)")
     print(f"token {token}")
     print("The token is shown once; only its hash is stored.", file=sys.stderr)
