@@ -177,3 +177,23 @@ async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(
         await running
     assert len(made) == 2 and registry.get_sample_value("soporte_outbox_producer_recreated_total") == 1
     assert {ticket: versions for ticket, versions in versions_by_ticket(seen).items()} == {ticket: [1, 2, 3] for ticket in tickets}
+
+
+async def test_the_publication_lag_shows_while_kafka_cannot_be_reached(intake_settings, pool):
+    """With no broker to publish to, the lag gauge grows from the oldest unpublished event instead of freezing."""
+    registry, stop = CollectorRegistry(), asyncio.Event()
+    relay = OutboxRelay(pool, "127.0.0.1:9", intake_settings.topic_prefix, registry, poll_seconds=0.05)  # nothing listens on port 9
+    await write_tickets(pool, tickets=1, notes=0)
+    await pool.execute("UPDATE intake.outbox SET created_at = now() - interval '90 seconds'")
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        for _ in range(200):
+            lag = registry.get_sample_value("soporte_outbox_lag_seconds")
+            if lag and lag >= 90:
+                break
+            await asyncio.sleep(0.1)
+        assert lag >= 90
+    finally:
+        stop.set()
+        await running
+    assert registry.get_sample_value("soporte_outbox_published_total") == 0

@@ -68,6 +68,7 @@ class OutboxRelay:
         """
         async with self.pool.acquire() as conn, conn.transaction():
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", DRAIN_LOCK):
+                await self.measure_lag(conn)  # standing by: the figure still tells how far behind publication is
                 return 0
             rows = await conn.fetch(
                 """SELECT id, ticket_id, payload, extract(epoch FROM now() - created_at) AS age
@@ -106,6 +107,7 @@ class OutboxRelay:
                     continue
                 except (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                     log.warning("relay round failed, retrying", error=str(exc))
+                    await self._measure_lag_quietly()  # Kafka away: the lag keeps growing, and says so
                     if listener is not None and isinstance(exc, OSError | asyncpg.InterfaceError):
                         listener = await _closed(listener)  # the LISTEN connection may be gone with the server
                     await _sleep_unless(stop, 1.0)
@@ -119,6 +121,18 @@ class OutboxRelay:
             if listener is not None:
                 await _closed(listener)
             await self._drop_producer()
+
+    async def measure_lag(self, conn) -> None:
+        """Set the publication-lag gauge from the oldest unpublished row."""
+        age = await conn.fetchval("SELECT extract(epoch FROM now() - min(created_at)) FROM intake.outbox WHERE published_at IS NULL")
+        self.lag.set(float(age or 0.0))
+
+    async def _measure_lag_quietly(self) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                await self.measure_lag(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            pass  # PostgreSQL away too: the gauge keeps its last value
 
     async def _drop_producer(self) -> None:
         if self.producer is not None:

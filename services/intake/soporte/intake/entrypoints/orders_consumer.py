@@ -24,6 +24,17 @@ from soporte.platform.kafka import ensure_topics, make_consumer, make_producer
 log = structlog.get_logger(__name__)
 
 CONSUMER_NAME = "intake-orders"
+# The database being away is no fault of the record: these are waited out (the consumer restarts from
+# its stored position), never dead-lettered. Anything else is retried a few times, then dead-lettered.
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.TooManyConnectionsError,
+)
 RECORD_ATTEMPTS = 4
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id=CONSUMER_NAME)
 
@@ -108,7 +119,9 @@ class OrdersConsumer:
                         await self.orders.upsert(conn, event.data)
                     await self._advance(conn, tp, record.offset)
                 return
-            except (asyncpg.PostgresError, OSError, ValueError) as exc:
+            except UNAVAILABLE:
+                raise
+            except (asyncpg.PostgresError, ValueError) as exc:
                 log.warning("storing an order failed", offset=record.offset, attempt=attempt, error=str(exc))
                 if attempt == RECORD_ATTEMPTS:
                     await self._dead_letter(tp, record, f"{exc.__class__.__name__}: {exc}", attempts=attempt)
