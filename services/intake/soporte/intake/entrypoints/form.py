@@ -32,7 +32,7 @@ TEXT = {
         "continue": "Continuar", "signed_in_hint": "¿Tiene cuenta? Entre desde la tienda y vuelva con «Tickets de soporte».",
         "order": "Pedido", "no_order": "No es sobre un pedido", "category": "Tipo de consulta", "name": "Su nombre",
         "description": "Describa brevemente su consulta", "files": "Fotos y archivos",
-        "files_hint": "Fotos del artículo recibido y de la pantalla rota nos ayudan a actuar antes (máx. 5 archivos, 10 MB cada uno).",
+        "files_hint": "Fotos del artículo recibido y de la pantalla rota nos ayudan a actuar antes (máx. {max_files} archivos, {file_mb} MB cada uno).",
         "submit": "Enviar ticket", "thanks": "¡Gracias! Hemos recibido su ticket", "your_ticket": "Su número de ticket es",
         "missing": "Para actuar aún necesitamos", "follow": "Seguir mi ticket",
         "errors": {
@@ -61,7 +61,7 @@ TEXT = {
         "signed_in_hint": "Have an account? Sign in at the shop and come back through “Support tickets”.",
         "order": "Order", "no_order": "Not about an order", "category": "Kind of question", "name": "Your name",
         "description": "Describe your question briefly", "files": "Photos and files",
-        "files_hint": "Photos of the item received and of the broken screen help us act sooner (up to 5 files, 10 MB each).",
+        "files_hint": "Photos of the item received and of the broken screen help us act sooner (up to {max_files} files, {file_mb} MB each).",
         "submit": "Send ticket", "thanks": "Thank you! We received your ticket", "your_ticket": "Your ticket number is",
         "missing": "To act on it we still need", "follow": "Follow my ticket",
         "errors": {
@@ -136,8 +136,10 @@ async def _page(request: web.Request, *, status: int = 200, errors=None, values=
     lang = language(request)
     principal = principal or await _principal(request)
     orders = await request.app[keys.ORDERS].of_customer(principal.customer_id) if principal and principal.kind == "customer" else []
+    limits = request.app[keys.UPLOAD_LIMITS]
     html = request.app[JINJA].get_template("form.html.j2").render(
-        lang=lang, t=TEXT[lang], principal=principal, orders=orders, errors=errors or {}, values=values or {}, form_error=form_error)
+        lang=lang, t=TEXT[lang], principal=principal, orders=orders, errors=errors or {}, values=values or {}, form_error=form_error,
+        files_hint=TEXT[lang]["files_hint"].format(max_files=limits.max_files, file_mb=limits.max_file_bytes // 2**20))
     return web.Response(text=html, content_type="text/html", status=status)
 
 
