@@ -6,6 +6,7 @@ as a real relay would give them.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,12 +25,24 @@ def free_port() -> int:
 
 
 class ScriptedMaildirHandler(MaildirHandler):
-    """Stores accepted messages; answers from ``replies`` first when a test queued some."""
+    """Stores accepted messages; answers from ``replies`` first when a test queued some.
+
+    ``sender_delay_seconds`` slows every transaction at MAIL FROM, before any message is
+    accepted, so a test can kill a client between mails without a half-delivered one.
+    """
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder)
         self.replies: deque[str] = deque()
         self.attempts = 0
+        self.sender_delay_seconds = 0.0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+        if self.sender_delay_seconds:
+            await asyncio.sleep(self.sender_delay_seconds)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.attempts += 1

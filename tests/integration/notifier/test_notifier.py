@@ -102,9 +102,9 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
         "SOPORTE_NOTIFIER_POLL_SECONDS": "0.1",
         # Claims of the killed notifier come due again after the lease: keep it short here.
         "SOPORTE_NOTIFIER_LEASE_SECONDS": "3",
-        "SOPORTE_NOTIFIER_SMTP_TIMEOUT_SECONDS": "0.5",
         "SOPORTE_LOG_LEVEL": "WARNING",
     }
+    smtp_sink.handler.sender_delay_seconds = 0.5  # eight mails take four seconds: the kill lands mid-batch
     tickets = [f"T-KILL{n:06d}" for n in range(8)]
     for ticket_id in tickets:
         await shop.submit(ticket_id)
@@ -115,6 +115,8 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
+    sent_before_the_kill = len(smtp_sink.messages())
+    assert sent_before_the_kill < len(tickets)  # so the second notifier has work, and is running when stopped
     second = subprocess.Popen([sys.executable, "-m", "soporte.notifier"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         await wait_for_mail(smtp_sink, len(tickets), timeout=90)

@@ -42,8 +42,8 @@ SYSTEM = Actor(kind=ActorKind.SYSTEM, id=CONSUMER_NAME)
 class _FromStoredPositions(ConsumerRebalanceListener):
     """Start each assigned partition where our own table says, not where Kafka's group offsets say."""
 
-    def __init__(self, consumer, pool) -> None:
-        self.consumer, self.pool = consumer, pool
+    def __init__(self, consumer, pool, next_offsets: dict[tuple[str, int], int]) -> None:
+        self.consumer, self.pool, self.next_offsets = consumer, pool, next_offsets
 
     async def on_partitions_revoked(self, revoked) -> None:
         return None
@@ -51,6 +51,7 @@ class _FromStoredPositions(ConsumerRebalanceListener):
     async def on_partitions_assigned(self, assigned) -> None:
         rows = await self.pool.fetch("SELECT topic, partition, next_offset FROM intake.positions")
         stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        self.next_offsets.update(stored)
         for tp in assigned:
             if (tp.topic, tp.partition) in stored:
                 self.consumer.seek(tp, stored[(tp.topic, tp.partition)])
@@ -75,6 +76,8 @@ class OrdersConsumer:
         self.topic, self.dead_letter_topic = SHOP_ORDERS.name(prefix), DEAD_LETTERS.name(prefix)
         self.orders, self.now, self.retry_base_seconds = Orders(pool), now, retry_base_seconds
         self.producer = None
+        # What the table says comes next per (topic, partition): a fetch that raced the seek is skipped, not redone.
+        self.next_offsets: dict[tuple[str, int], int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop``; a broker that is not there yet is waited for, not fatal."""
@@ -91,7 +94,7 @@ class OrdersConsumer:
     async def _consume(self, stop: asyncio.Event) -> None:
         await ensure_topics(self.bootstrap, [SHOP_ORDERS, DEAD_LETTERS], self.prefix)
         consumer = make_consumer(self.bootstrap, group_id=self.group_id)
-        consumer.subscribe([self.topic], listener=_FromStoredPositions(consumer, self.pool))
+        consumer.subscribe([self.topic], listener=_FromStoredPositions(consumer, self.pool, self.next_offsets))
         self.producer = make_producer(self.bootstrap, client_id=CONSUMER_NAME)
         try:
             await self.producer.start()
@@ -107,6 +110,8 @@ class OrdersConsumer:
 
     async def handle(self, tp: TopicPartition, record) -> None:
         """One record: stored with its position, or dead-lettered and then passed."""
+        if record.offset < self.next_offsets.get((tp.topic, tp.partition), 0):
+            return  # already stored or dead-lettered before this start
         try:
             event = decode(record.value)
         except UndecodableEvent as exc:
@@ -118,6 +123,7 @@ class OrdersConsumer:
                     if isinstance(event, t.OrderPlaced):
                         await self.orders.upsert(conn, event.data)
                     await self._advance(conn, tp, record.offset)
+                self._passed(tp, record.offset)
                 return
             except UNAVAILABLE:
                 raise
@@ -145,6 +151,12 @@ class OrdersConsumer:
         # The position moves on only once the letter is safely on the dead-letter topic.
         async with self.pool.acquire() as conn, conn.transaction():
             await self._advance(conn, tp, record.offset)
+        self._passed(tp, record.offset)
+
+    def _passed(self, tp: TopicPartition, offset: int) -> None:
+        """Called once the new position is committed."""
+        key = (tp.topic, tp.partition)
+        self.next_offsets[key] = max(self.next_offsets.get(key, 0), offset + 1)
 
     @staticmethod
     async def _advance(conn, tp: TopicPartition, offset: int) -> None:
