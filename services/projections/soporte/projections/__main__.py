@@ -1,0 +1,19 @@
+"""``python -m soporte.projections``: read models, query API and pages with settings from the environment."""
+
+import sys
+
+from soporte.platform import lifecycle
+from soporte.platform.logging import configure_logging
+from soporte.projections.bootstrap import serve
+from soporte.projections.settings import ProjectionsSettings
+
+
+def main() -> int:
+    settings = ProjectionsSettings.from_env()
+    configure_logging("projections", settings.log_level, json=settings.log_json)
+    lifecycle.run(lambda stop: serve(settings, stop))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

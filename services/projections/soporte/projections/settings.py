@@ -1,0 +1,19 @@
+"""Projections settings (``SOPORTE_*`` and ``SOPORTE_PROJECTIONS_*``)."""
+
+from __future__ import annotations
+
+from soporte.platform.settings import CommonSettings
+
+
+class ProjectionsSettings(CommonSettings):
+    SERVICE_ENV_PREFIX = "SOPORTE_PROJECTIONS_"
+
+    host: str = "127.0.0.1"
+    port: int = 8082
+    intake_url: str = "http://127.0.0.1:8081"
+    group_id: str = "soporte-projections"
+    language: str = "es"  # pages' default language
+    whoami_cache_seconds: float = 30.0
+    read_your_writes_seconds: float = 5.0  # how long ?min_version waits at most
+    console_refresh_seconds: float = 5.0
+    cookie_secure: bool = False  # set when served over https

@@ -1,0 +1,136 @@
+"""Projections on the real Kafka and PostgreSQL, with a small whoami peer standing in for intake's HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from soporte import events as ev
+from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.events import encode, event_key
+from soporte.events import types as t
+from soporte.platform.kafka import make_producer
+from soporte.projections.adapters.store import REBUILT_TABLES
+from soporte.projections.bootstrap import create_app
+from soporte.projections.settings import ProjectionsSettings
+
+CAL = BusinessCalendar.always_open()
+POLICIES = SlaPolicies()
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana")
+AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
+
+# What intake's GET /api/v1/whoami answers for each token (see the cross-service agreements).
+WHOAMI = {
+    "agent-token": {"kind": "agent", "id": "agent-1", "name": "Luis", "email": "luis@shop.test"},
+    "ana-token": {"kind": "customer", "id": "cust-1", "name": "Ana", "email": "ana@example.com", "customer_id": "cust-1"},
+    "bob-token": {"kind": "customer", "id": "cust-2", "name": "Bob", "email": "bob@example.com", "customer_id": "cust-2"},
+    "ana-guest": {"kind": "guest", "id": "ana@example.com", "name": "Ana", "email": "ana@example.com", "order_number": "100234"},
+}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def whoami_peer():
+    """A real HTTP server answering ``/api/v1/whoami`` as intake does; counts the calls it gets."""
+    calls: list[str] = []
+
+    async def whoami(request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "")[7:]
+        calls.append(token)
+        if token not in WHOAMI:
+            return web.json_response({"title": "A valid token is needed", "status": 401}, status=401)
+        return web.json_response(WHOAMI[token])
+
+    app = web.Application()
+    app.router.add_get("/api/v1/whoami", whoami)
+    server = TestServer(app)
+    await server.start_server()
+    server.calls = calls
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def settings(pg_dsn, kafka_bootstrap, topic_prefix, whoami_peer) -> ProjectionsSettings:
+    return ProjectionsSettings(
+        database_url=pg_dsn, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
+        intake_url=str(whoami_peer.make_url("")).rstrip("/"), group_id=f"projections-test-{uuid.uuid4().hex[:8]}",
+        read_your_writes_seconds=10.0,
+    )
+
+
+@pytest.fixture
+async def client(settings):
+    app = create_app(settings, calendar=CAL, policies=POLICIES)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def produce(kafka_bootstrap, topic_prefix):
+    """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
+    producer = make_producer(kafka_bootstrap)
+    await producer.start()
+
+    async def send(spec, *events: ev.Event) -> None:
+        for e in events:
+            await producer.send_and_wait(spec.name(topic_prefix), encode(e), key=event_key(e))
+
+    async def send_raw(spec, payload: bytes, key: bytes | None = None) -> None:
+        await producer.send_and_wait(spec.name(topic_prefix), payload, key=key)
+
+    send.raw = send_raw
+    yield send
+    await producer.stop()
+
+
+class Stream:
+    """Builds a ticket's events with consecutive versions."""
+
+    def __init__(self, ticket_id: str | None = None) -> None:
+        self.ticket_id = ticket_id or ev.new_ticket_id()
+        self.version = 0
+
+    def next(self, cls, data, actor=AGENT, minutes: float = 0) -> ev.Event:
+        self.version += 1
+        return cls.create(data=data, actor=actor, occurred_at=T0 + timedelta(minutes=minutes or self.version),
+                          ticket_id=self.ticket_id, version=self.version)
+
+    def submitted(self, *, actionable=True, email="ana@example.com", customer_id="cust-1", name="Ana", minutes: float = 0,
+                  description="La pantalla llegó rota") -> ev.Event:
+        return self.next(t.TicketSubmitted, t.TicketSubmittedData(
+            category=ev.Category.DAMAGED_ITEM, description=description,
+            customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
+            order_number="100234",
+            actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
+        ), actor=GUEST, minutes=minutes)
+
+
+async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
+    """Poll ``check`` (async, returns a truthy value when done) until it holds; AssertionError after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    last = None
+    while loop.time() < end:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"not reached within {timeout}s (last: {last!r})")
+
+
+async def dump_tables(conn, suffix: str = "") -> dict[str, list[str]]:
+    """Every read-model row as PostgreSQL's own text form, sorted: equal dumps mean byte-equal tables."""
+    return {
+        table: [r[0] for r in await conn.fetch(f"SELECT x::text FROM projections.{table}{suffix} x ORDER BY 1")]
+        for table in REBUILT_TABLES
+    }
