@@ -77,9 +77,9 @@ class IntakeCommands:
     def __init__(self, session: aiohttp.ClientSession, intake_url: str) -> None:
         self.session, self.url = session, intake_url.rstrip("/")
 
-    async def post(self, path: str, token: str, *, json_body: dict[str, Any] | None = None,
+    async def post(self, path: str, token: str | None, *, json_body: dict[str, Any] | None = None,
                    form: aiohttp.FormData | None = None, idempotency_key: str | None = None) -> IntakeAnswer:
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}  # no token: opening a guest session
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         try:

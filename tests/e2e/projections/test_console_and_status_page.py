@@ -1,0 +1,136 @@
+"""Intake and projections together, in a real browser: an agent answers a guest, the guest sees the answer.
+
+Both services run as in this repository's `make run` (intake's relay publishes to the
+real Kafka, projections reads it into the real PostgreSQL); Debian's chromium drives
+the pages. Screenshots of the console, the agent's ticket page and the customer's
+status page are left in the test artifacts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+
+import aiohttp
+from aiohttp import web
+
+from soporte.intake.bootstrap import create_app as create_intake_app
+from soporte.projections.bootstrap import create_app as create_projections_app
+from soporte.projections.settings import ProjectionsSettings
+from tests.integration.intake.conftest import intake_env, intake_settings, shop_orders  # noqa: F401 (fixtures)
+from tests.support.smtp import free_port
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
+
+
+async def serve(app: web.Application, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def guest_token(session: aiohttp.ClientSession, intake: str, email: str, order_number: str) -> str:
+    """A guest session, asked for until the order has come in from the shop topic."""
+    for _ in range(100):
+        async with session.post(f"{intake}/api/v1/guest-sessions", json={"email": email, "order_number": order_number}) as r:
+            if r.status == 201:
+                return (await r.json())["guest_token"]
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"the order {order_number} never reached intake")
+
+
+async def submit(session: aiohttp.ClientSession, intake: str, token: str, name: str, description: str, photo: bool) -> dict:
+    fields = {"category": "damaged_item", "description": description, "customer_name": name}
+    form = aiohttp.FormData(fields, default_to_multipart=True)
+    if photo:
+        form.add_field("files", JPEG, filename="pantalla-rota.jpg", content_type="application/octet-stream")
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+    async with session.post(f"{intake}/api/v1/tickets", data=form, headers=headers) as r:
+        assert r.status == 201, await r.text()
+        return await r.json()
+
+
+async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_reads_the_reply(
+    browser, intake_settings, shop_orders, artifacts_dir  # noqa: F811
+):
+    intake_port, portal_port = free_port(), free_port()
+    intake, portal = f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{portal_port}"
+    intake_runner = await serve(create_intake_app(intake_settings.model_copy(update={"portal_url": portal})), intake_port)
+    projections_settings = ProjectionsSettings(
+        database_url=intake_settings.database_url, kafka_bootstrap=intake_settings.kafka_bootstrap,
+        topic_prefix=intake_settings.topic_prefix, intake_url=intake, group_id=f"projections-e2e-{uuid.uuid4().hex[:8]}",
+        console_refresh_seconds=1.0,
+    )
+    portal_runner = await serve(create_projections_app(projections_settings), portal_port)
+    try:
+        created = subprocess.run(
+            [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
+            env=intake_env(intake_settings), capture_output=True, text=True, timeout=60,
+        )
+        assert created.returncode == 0, created.stderr
+        agent_token = next(line.split()[1] for line in created.stdout.splitlines() if line.startswith("token "))
+
+        await shop_orders("300100", "bea@example.com")
+        await shop_orders("300200", "ana@example.com")
+        async with aiohttp.ClientSession() as session:
+            # An older ticket that cannot be acted on yet (no photo), then Ana's complete one.
+            bea = await submit(session, intake, await guest_token(session, intake, "bea@example.com", "300100"),
+                               "Bea Ruiz", "La pantalla no enciende", photo=False)
+            ana = await submit(session, intake, await guest_token(session, intake, "ana@example.com", "300200"),
+                               "Ana Pérez", "La pantalla llegó con el cristal roto, adjunto foto", photo=True)
+        assert bea["actionability"]["actionable"] is False and ana["actionability"]["actionable"] is True
+
+        # The agent signs in and finds Ana's ticket on top of the queue, Bea's older one below it.
+        agent_page = await (await browser.new_context(locale="es-ES")).new_page()
+        await agent_page.goto(f"{portal}/agent")
+        await agent_page.fill("#token", agent_token)
+        await agent_page.click("#sign-in")
+        assert await agent_page.locator("#agent-name").inner_text() == "Luis Agent"
+        rows = agent_page.locator("#queue-rows tr.ticket")
+        await agent_page.wait_for_function("document.querySelectorAll('#queue-rows tr.ticket').length === 2", timeout=20_000)
+        assert await rows.nth(0).get_attribute("data-ticket") == ana["ticket_id"]
+        assert await rows.nth(1).get_attribute("data-ticket") == bea["ticket_id"]
+        assert "foto del artículo" in await rows.nth(1).inner_text()  # what Bea still has to send
+        await agent_page.screenshot(path=str(artifacts_dir / "projections-agent-console.png"), full_page=True)
+
+        # Open it: the photo is listed and downloadable; the agent replies.
+        await rows.nth(0).locator("a").click()
+        assert await agent_page.locator("#ticket-id").inner_text() == ana["ticket_id"]
+        photo_link = agent_page.locator("#thread .attachments a")
+        assert await photo_link.inner_text() == "pantalla-rota.jpg"
+        download = await agent_page.request.get(portal + await photo_link.get_attribute("href"))
+        assert download.status == 200 and await download.body() == JPEG
+        await agent_page.fill("#reply-body", "Le enviamos una pantalla nueva hoy mismo.")
+        await agent_page.click("#send-reply")
+        reply = agent_page.locator("#thread article[data-kind=agent_reply] .body")
+        assert await reply.inner_text() == "Le enviamos una pantalla nueva hoy mismo."
+        assert await agent_page.locator("#ticket-status").inner_text() == "Abierto"
+        await agent_page.screenshot(path=str(artifacts_dir / "projections-agent-ticket.png"), full_page=True)
+
+        # Ana follows the link from her acknowledgement: the token leaves the address bar, the reply is there.
+        customer_page = await (await browser.new_context(locale="es-ES")).new_page()
+        await customer_page.goto(ana["status_url"])
+        assert "token=" not in customer_page.url
+        assert await customer_page.locator("#ticket-id").inner_text() == ana["ticket_id"]
+        answer = customer_page.locator("#thread article[data-kind=agent_reply] .body")
+        assert await answer.inner_text() == "Le enviamos una pantalla nueva hoy mismo."
+        await customer_page.fill("#reply-body", "¡Gracias! Quedo a la espera.")
+        await customer_page.click("#send-reply")
+        mine = customer_page.locator("#thread article[data-kind=customer_reply] .body")
+        assert await mine.inner_text() == "¡Gracias! Quedo a la espera."
+        await customer_page.screenshot(path=str(artifacts_dir / "projections-customer-status.png"), full_page=True)
+
+        # Her cookie opens only her ticket: Bea's asks for email and order number instead.
+        await customer_page.goto(f"{portal}/tickets/{bea['ticket_id']}")
+        assert await customer_page.locator("#email").count() == 1
+        assert "La pantalla no enciende" not in await customer_page.content()
+
+        english = await (await browser.new_context(locale="en-GB")).new_page()
+        await english.goto(f"{portal}/agent")
+        assert await english.locator("h1").inner_text() == "Agent console"
+    finally:
+        await portal_runner.cleanup()
+        await intake_runner.cleanup()
