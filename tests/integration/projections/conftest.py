@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -76,6 +77,28 @@ async def client(settings):
 
 
 @pytest.fixture
+async def db(pg_dsn):
+    """A connection to the test database (the app creates the schema when it starts)."""
+    conn = await asyncpg.connect(pg_dsn)
+    yield conn
+    await conn.close()
+
+
+async def projected_records(conn) -> int:
+    """How many records the live reader has gone past, over every partition (topics here start at offset 0)."""
+    return await conn.fetchval("SELECT coalesce(sum(next_offset), 0)::int FROM projections.positions")
+
+
+async def wait_projected(conn, records: int, timeout: float = 30.0) -> None:
+    """Wait until the live reader has applied (or dead-lettered) ``records`` records."""
+    await eventually(lambda: _reached(conn, records), timeout=timeout)
+
+
+async def _reached(conn, records: int) -> bool:
+    return await projected_records(conn) >= records
+
+
+@pytest.fixture
 async def produce(kafka_bootstrap, topic_prefix):
     """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
     producer = make_producer(kafka_bootstrap)
@@ -106,9 +129,9 @@ class Stream:
                           ticket_id=self.ticket_id, version=self.version)
 
     def submitted(self, *, actionable=True, email="ana@example.com", customer_id="cust-1", name="Ana", minutes: float = 0,
-                  description="La pantalla llegó rota") -> ev.Event:
+                  description="La pantalla llegó rota", category=ev.Category.DAMAGED_ITEM) -> ev.Event:
         return self.next(t.TicketSubmitted, t.TicketSubmittedData(
-            category=ev.Category.DAMAGED_ITEM, description=description,
+            category=category, description=description,
             customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
             order_number="100234",
             actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),

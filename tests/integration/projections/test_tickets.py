@@ -1,0 +1,137 @@
+"""Ticket detail and a customer's tickets: agents read everything, customers only their own public thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from soporte import events as ev
+from soporte.events import TICKET_EVENTS
+from soporte.events import types as t
+from soporte.projections.entrypoints.api import CUSTOMER_FIELDS
+
+from .conftest import AGENT as AGENT_ACTOR
+from .conftest import GUEST, Stream, bearer, wait_projected
+
+NOTE = "NOTA-INTERNA: el cliente ya pidió tres devoluciones este mes"
+
+
+async def detail(client, ticket_id: str, token: str, **params):
+    return await client.get(f"/api/v1/tickets/{ticket_id}", params=params, headers=bearer(token))
+
+
+async def test_agents_read_thread_and_timeline_customers_only_their_public_thread(client, produce, db):
+    ana = Stream()  # Ana's account ticket
+    guest = Stream()  # Ana again, as a guest (same email, no account)
+    bob = Stream()
+    customer = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana")
+    events = [
+        ana.submitted(minutes=1),
+        ana.next(t.InternalNoteAdded, t.MessageData(body=NOTE), minutes=2),
+        ana.next(t.AgentReplied, t.MessageData(body="Le enviamos una pantalla nueva"), minutes=3),
+        ana.next(t.CustomerReplied, t.MessageData(body="¡Gracias!"), actor=customer, minutes=4),
+        ana.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), minutes=5),
+        guest.submitted(minutes=6, customer_id=None, description="¿Tienen la pantalla de 15 pulgadas?"),
+        bob.submitted(minutes=7, email="bob@example.com", customer_id="cust-2", name="Bob"),
+        bob.next(t.InternalNoteAdded, t.MessageData(body=NOTE), minutes=8),
+    ]
+    await produce(TICKET_EVENTS, *events)
+    await wait_projected(db, len(events))
+
+    # The agent: full ticket, public thread, and the timeline with the internal note, in version order.
+    response = await detail(client, ana.ticket_id, "agent-token")
+    assert response.status == 200 and response.headers["Projection-Version"] == "5"
+    body = await response.json()
+    assert body["ticket"]["assignee_id"] == "agent-1" and body["ticket"]["status"] == "open" and body["ticket"]["version"] == 5
+    assert [(m["version"], m["kind"], m["body"]) for m in body["thread"]] == [
+        (1, "submitted", "La pantalla llegó rota"), (3, "agent_reply", "Le enviamos una pantalla nueva"), (4, "customer_reply", "¡Gracias!"),
+    ]
+    assert body["thread"][0]["author_name"] == "Ana" and body["thread"][1]["author_kind"] == "agent"
+    timeline = body["timeline"]
+    assert [(e["version"], e["type"], e["actor_kind"], e["actor_id"]) for e in timeline] == [
+        (1, "TicketSubmitted", "guest", GUEST.id),
+        (2, "InternalNoteAdded", "agent", AGENT_ACTOR.id),
+        (3, "AgentReplied", "agent", AGENT_ACTOR.id),
+        (4, "CustomerReplied", "customer", "cust-1"),
+        (5, "TicketAssigned", "agent", AGENT_ACTOR.id),
+    ]
+    assert timeline[1]["summary"] == NOTE and timeline[1]["data"] == {"body": NOTE, "attachments": []}
+    assert timeline[1]["event_id"] == str(events[1].event_id) and timeline[1]["occurred_at"] == "2026-03-02T09:02:00+00:00"
+    assert body["escalations"] == [] and body["notifications"] == []
+
+    # Ana (by account, then as a guest by email): the public thread only; the note is nowhere in the answer.
+    for token in ("ana-token", "ana-guest"):
+        response = await detail(client, ana.ticket_id, token)
+        assert response.status == 200
+        text = await response.text()
+        assert "NOTA-INTERNA" not in text and "InternalNoteAdded" not in text and "agent-1" not in text
+        body = json.loads(text)
+        assert set(body) == {"ticket", "thread"} and set(body["ticket"]) == set(CUSTOMER_FIELDS)
+        assert [m["version"] for m in body["thread"]] == [1, 3, 4]
+        assert response.headers["Projection-Version"] == "5"
+
+    # Another customer's ticket is "not found", exactly like a ticket that does not exist.
+    unknown = await detail(client, "T-0000000000", "bob-token")
+    hidden = await detail(client, ana.ticket_id, "bob-token")
+    assert unknown.status == hidden.status == 404
+    assert unknown.content_type == hidden.content_type == "application/problem+json"
+    unknown_body, hidden_body = await unknown.json(), await hidden.json()
+    assert unknown_body.pop("instance").endswith("/T-0000000000") and hidden_body.pop("instance").endswith(ana.ticket_id)
+    assert unknown_body == hidden_body == {"type": unknown_body["type"], "title": "No such ticket", "status": 404}
+    assert "Projection-Version" not in hidden.headers
+    for token, ticket in (("ana-token", bob), ("ana-guest", bob), ("bob-token", guest)):
+        assert (await detail(client, ticket.ticket_id, token)).status == 404
+    assert (await detail(client, "T-0000000000", "agent-token")).status == 404
+    assert (await client.get(f"/api/v1/tickets/{ana.ticket_id}")).status == 401
+    bob_own = await detail(client, bob.ticket_id, "bob-token")
+    assert bob_own.status == 200 and "NOTA-INTERNA" not in await bob_own.text()
+
+    # "My tickets": the caller's own, newest first, in the customer's shape.
+    async def mine(token: str) -> list[str]:
+        response = await client.get("/api/v1/me/tickets", headers=bearer(token))
+        assert response.status == 200
+        text = await response.text()
+        assert "NOTA-INTERNA" not in text
+        items = json.loads(text)["items"]
+        assert all(set(item) == set(CUSTOMER_FIELDS) for item in items)
+        return [item["ticket_id"] for item in items]
+
+    assert await mine("ana-token") == [guest.ticket_id, ana.ticket_id]  # her account's, and her email's
+    assert await mine("ana-guest") == [guest.ticket_id, ana.ticket_id]
+    assert await mine("bob-token") == [bob.ticket_id]
+    assert (await client.get("/api/v1/me/tickets", headers=bearer("agent-token"))).status == 403
+    assert (await client.get("/api/v1/me/tickets")).status == 401
+
+
+async def test_min_version_waits_until_the_write_is_projected(client, produce, db):
+    stream = Stream()
+    await produce(TICKET_EVENTS, stream.submitted(minutes=1))
+    await wait_projected(db, 1)
+
+    # The request comes first (version 2 is not there yet); the event after it.
+    request = asyncio.create_task(detail(client, stream.ticket_id, "ana-token", min_version="2"))
+    await asyncio.sleep(0.3)
+    assert not request.done()
+    await produce(TICKET_EVENTS, stream.next(t.AgentReplied, t.MessageData(body="Ya está en camino"), minutes=2))
+    response = await request
+    assert response.status == 200
+    assert int(response.headers["Projection-Version"]) >= 2
+    body = await response.json()
+    assert body["ticket"]["version"] >= 2 and body["thread"][-1]["body"] == "Ya está en camino"
+
+    # A ticket that is not projected yet: the wait covers its very first version too.
+    later = Stream()
+    request = asyncio.create_task(detail(client, later.ticket_id, "agent-token", min_version="1"))
+    await asyncio.sleep(0.3)
+    await produce(TICKET_EVENTS, later.submitted(minutes=3))
+    response = await request
+    assert response.status == 200 and response.headers["Projection-Version"] == "1"
+
+    # Already there: answers at once with the current version.
+    response = await detail(client, stream.ticket_id, "agent-token", min_version="1")
+    assert response.status == 200 and response.headers["Projection-Version"] == "2"
+
+    for bad in ("0", "-1", "two"):
+        response = await detail(client, stream.ticket_id, "agent-token", min_version=bad)
+        assert response.status == 422 and response.content_type == "application/problem+json"
+        assert [e["field"] for e in (await response.json())["errors"]] == ["min_version"]
