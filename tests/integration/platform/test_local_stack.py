@@ -13,11 +13,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from soporte.devstack.cli import SERVICES
+from soporte.devstack.cli import SERVICES, available_services
 from soporte.devstack.common import REPO_ROOT
 from tests.support.smtp import free_port
 
@@ -48,6 +49,19 @@ def listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.3)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_healthy(port: int, timeout: float = 60) -> bool:
+    """True once ``GET /healthz`` answers 200 on ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 def processes_with(marker: str) -> list[int]:
@@ -115,7 +129,10 @@ def test_run_starts_everything_prints_where_and_ctrl_c_leaves_no_process(private
         assert not re.search(r"starting|initialising|formatting|fetching", again.stderr), again.stderr
         status = subprocess.run([*SOPORTE, "infra", "status"], env=env, capture_output=True, text=True, timeout=60)
         assert status.returncode == 0 and status.stdout.count("running") == 3
-        time.sleep(3)  # let the services settle: a crash at start would end `run` here
+        for spec in available_services():  # every service answers its health check
+            port = int(env[spec.port_env])
+            assert f"{spec.name:<12} http://127.0.0.1:{port}" in text
+            assert wait_healthy(port), f"{spec.name} never answered /healthz on {port}"
         assert run.poll() is None, "".join(output) + run.stdout.read()
     finally:
         if run.poll() is None:

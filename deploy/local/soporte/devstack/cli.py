@@ -87,8 +87,13 @@ def run(argv: list[str]) -> int:
         addresses = stack.up(config)
     except StackError as exc:
         return _fail(exc)
+    ports = {spec.name: int(os.environ.get(spec.port_env, spec.port)) for spec in SERVICES}
     env = {
-        **os.environ,
+        # The services find each other on the ports chosen here (status links, the console's commands)...
+        "SOPORTE_INTAKE_PORTAL_URL": f"http://127.0.0.1:{ports['projections']}",
+        "SOPORTE_NOTIFIER_PORTAL_URL": f"http://127.0.0.1:{ports['projections']}",
+        "SOPORTE_PROJECTIONS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        **os.environ,  # ...unless the caller says otherwise
         "SOPORTE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
         "SOPORTE_DATABASE_URL": config.database_url,
         "SOPORTE_SMTP_HOST": config.host,
@@ -105,7 +110,7 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         for spec in available_services():
-            port = int(os.environ.get(spec.port_env, spec.port))
+            port = ports[spec.name]
             if port_open("127.0.0.1", port):
                 raise StackError(f"port 127.0.0.1:{port} for {spec.name} is taken: stop that program or set {spec.port_env}")
             say(f"starting {spec.name}")
@@ -115,7 +120,7 @@ def run(argv: list[str]) -> int:
         _print_addresses(addresses)
         print(f"{'mailbox':<12} {config.paths.mail}")
         for spec, _ in children:
-            port = int(os.environ.get(spec.port_env, spec.port))
+            port = ports[spec.name]
             print(f"{spec.name:<12} http://127.0.0.1:{port}  {spec.where}")
         print("\nCtrl-C stops everything.", flush=True)
         while not stopping:
