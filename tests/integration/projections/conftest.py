@@ -77,6 +77,23 @@ async def client(settings):
 
 
 @pytest.fixture
+async def start_app(settings):
+    """Starts apps on these settings (another clock, a restart...); ``await client.close()`` stops one early."""
+    started: list[TestClient] = []
+
+    async def start(*, now=None, **overrides) -> TestClient:
+        app = create_app(settings.model_copy(update=overrides), calendar=CAL, policies=POLICIES, **({"now": now} if now else {}))
+        test_client = TestClient(TestServer(app))
+        await test_client.start_server()
+        started.append(test_client)
+        return test_client
+
+    yield start
+    for test_client in started:
+        await test_client.close()
+
+
+@pytest.fixture
 async def db(pg_dsn):
     """A connection to the test database (the app creates the schema when it starts)."""
     conn = await asyncpg.connect(pg_dsn)

@@ -88,6 +88,9 @@ class RecordApplier:
         except UndecodableEvent as exc:
             await self._dead_letter(tp, record, str(exc), attempts=1)
             return
+        except Exception as exc:  # noqa: BLE001 - an upcaster can trip on a malformed dict (KeyError...): still undecodable
+            await self._dead_letter(tp, record, f"undecodable: {exc.__class__.__name__}: {exc}", attempts=1)
+            return
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
                 await self._apply_in_transaction(tp, record.offset, event)
@@ -159,19 +162,34 @@ class ProjectionConsumer:
         if partitions:
             self.ready.set()
 
+    async def _back_to_stored_positions(self, stop: asyncio.Event) -> None:
+        """After a failure, continue from the stored positions (records fetched past them were not applied)."""
+        assert self.consumer is not None
+        while not stop.is_set():
+            try:
+                await self.seek_to_stored(self.consumer.assignment())
+                return
+            except Exception:  # noqa: BLE001 - no database yet: reading on from the fetch position would skip records
+                log.warning("cannot read the stored positions yet; retrying")
+                await asyncio.sleep(1.0)
+
     async def run(self, stop: asyncio.Event) -> None:
         self.consumer = make_consumer(self.bootstrap, group_id=self.group_id)
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
         await self.consumer.start()
         try:
             while not stop.is_set():
-                batch = await self.consumer.getmany(timeout_ms=200, max_records=200)
                 try:
+                    batch = await self.consumer.getmany(timeout_ms=200, max_records=200)
                     for tp, records in batch.items():
                         for record in records:
                             await self.applier.apply(tp, record)
                 except GenerationChanged:
                     log.info("read models were rebuilt; continuing from the new tables' positions")
-                    await self.seek_to_stored(self.consumer.assignment())
+                    await self._back_to_stored_positions(stop)
+                except Exception:  # noqa: BLE001 - e.g. no database or no broker for a dead letter: retry, never stop reading
+                    log.exception("reading the topics failed; retrying from the stored positions")
+                    await asyncio.sleep(1.0)
+                    await self._back_to_stored_positions(stop)
         finally:
             await self.consumer.stop()
