@@ -117,11 +117,34 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
         assert await customer_page.locator("#ticket-id").inner_text() == ana["ticket_id"]
         answer = customer_page.locator("#thread article[data-kind=agent_reply] .body")
         assert await answer.inner_text() == "Le enviamos una pantalla nueva hoy mismo."
-        await customer_page.fill("#reply-body", "¡Gracias! Quedo a la espera.")
+
+        # The agent asks for the parcel's label; Ana sees the question and answers with a photo.
+        await agent_page.fill("#question", "¿Puede enviarnos una foto de la etiqueta del paquete?")
+        await agent_page.click("#send-clarify")
+        assert await agent_page.locator("#ticket-status").inner_text() == "Esperando al cliente"
+        await customer_page.reload()
+        question = customer_page.locator("#thread article[data-kind=clarification] .body")
+        assert await question.inner_text() == "¿Puede enviarnos una foto de la etiqueta del paquete?"
+        await customer_page.fill("#reply-body", "Aquí está la etiqueta.")
+        await customer_page.set_input_files("#reply-files", files=[{"name": "etiqueta.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
         await customer_page.click("#send-reply")
-        mine = customer_page.locator("#thread article[data-kind=customer_reply] .body")
-        assert await mine.inner_text() == "¡Gracias! Quedo a la espera."
+        mine = customer_page.locator("#thread article[data-kind=customer_reply]")
+        assert await mine.locator(".body").inner_text() == "Aquí está la etiqueta."
+        assert await mine.locator(".attachments a").inner_text() == "etiqueta.jpg"
         await customer_page.screenshot(path=str(artifacts_dir / "projections-customer-status.png"), full_page=True)
+
+        # The agent issues a free return label and resolves; Ana's page says so.
+        await agent_page.reload()
+        assert await agent_page.locator("#ticket-status").inner_text() == "Abierto"
+        await agent_page.fill("#label-carrier", "SEUR")
+        await agent_page.fill("#label-tracking", "SEUR123456")
+        await agent_page.click("#send-label")
+        assert "SEUR SEUR123456" in await agent_page.locator("#thread article[data-kind=return_label]").inner_text()
+        await agent_page.fill("#resolution", "Pantalla sustituida; devuelva la rota con la etiqueta.")
+        await agent_page.click("#send-resolve")
+        assert await agent_page.locator("#ticket-status").inner_text() == "Resuelto"
+        await customer_page.reload()
+        assert await customer_page.locator("#ticket-status").inner_text() == "Resuelto"
 
         # Her cookie opens only her ticket: Bea's asks for email and order number instead.
         await customer_page.goto(f"{portal}/tickets/{bea['ticket_id']}")
