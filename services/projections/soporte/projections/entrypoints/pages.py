@@ -31,6 +31,7 @@ from soporte.projections.adapters.store import ownership, row_sort_key, ticket_j
 from soporte.projections.domain.access import Principal, may_read
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query
 
+from .api import wait_for_version
 from .page_text import TEXT, pick_language
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -246,10 +247,7 @@ async def _agent_ticket_page(request: web.Request, principal: Principal, token: 
                              error: str | None = None, min_version: int | None = None) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     models = request.app[keys.READ_MODELS]
-    if min_version:
-        from .api import wait_for_version
-
-        await wait_for_version(request, ticket_id, min_version)
+    await wait_for_version(request, ticket_id, min_version)
     row = await models.ticket(ticket_id)
     if row is None:
         return render(request, "message.html.j2", status=404, message_key="not_found", hint_key="not_found_hint")
@@ -343,11 +341,7 @@ async def status_page(request: web.Request) -> web.Response:
         response = web.HTTPSeeOther(_ticket_path(ticket_id) + (f"?lang={request.query['lang']}" if request.query.get("lang") in TEXT else ""))
         _set_token_cookie(request, response, ACCESS_COOKIE, request.query["token"], _ticket_path(ticket_id))
         raise response
-    min_version = _min_version(request)
-    if min_version:
-        from .api import wait_for_version
-
-        await wait_for_version(request, ticket_id, min_version)
+    await wait_for_version(request, ticket_id, _min_version(request))
     found = await _customer(request)
     if found is None:
         if request.cookies.get(ACCESS_COOKIE) and await _principal(request, request.cookies.get(ACCESS_COOKIE)):
