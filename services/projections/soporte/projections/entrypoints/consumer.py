@@ -162,6 +162,15 @@ class ProjectionConsumer:
         if partitions:
             self.ready.set()
 
+    async def _check_generation(self) -> None:
+        """Raise ``GenerationChanged`` if a swap happened. Checked when idle too: what this reader applied to the
+        old tables past the rebuild's end offsets is missing from the new ones until it reads from their positions."""
+        if self.known_generation is None:
+            return
+        async with self.pool.acquire() as conn:
+            if await read_generation(conn) != self.known_generation:
+                raise GenerationChanged()
+
     async def _back_to_stored_positions(self, stop: asyncio.Event) -> None:
         """After a failure, continue from the stored positions (records fetched past them were not applied)."""
         assert self.consumer is not None
@@ -181,6 +190,8 @@ class ProjectionConsumer:
             while not stop.is_set():
                 try:
                     batch = await self.consumer.getmany(timeout_ms=200, max_records=200)
+                    if not batch:
+                        await self._check_generation()
                     for tp, records in batch.items():
                         for record in records:
                             await self.applier.apply(tp, record)

@@ -34,16 +34,37 @@ async def create_rebuild_tables(conn: asyncpg.Connection) -> None:
             await conn.execute(f"CREATE TABLE {SCHEMA}.{table}_rebuild (LIKE {SCHEMA}.{table} INCLUDING ALL)")
 
 
+async def index_names(conn: asyncpg.Connection, table: str) -> dict[tuple[bool, str], str]:
+    """The names of ``table``'s indexes by what they index (uniqueness and ``USING ...``, which leaves names out)."""
+    rows = await conn.fetch(
+        """SELECT i.relname AS name, x.indisunique AS is_unique, substring(pg_get_indexdef(x.indexrelid) FROM ' USING .*$') AS shape
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2""",
+        SCHEMA, table,
+    )
+    return {(r["is_unique"], r["shape"]): r["name"] for r in rows}
+
+
 async def swap_in_rebuilt_tables(conn: asyncpg.Connection) -> None:
     """One transaction: the twins become the live tables, the old ones are dropped, readers are told."""
     async with conn.transaction():
         # First: waits for readers mid-transaction, and makes later ones re-read their positions.
         await conn.execute("UPDATE projections.generation SET generation = generation + 1")
+        live_names = {table: await index_names(conn, table) for table in REBUILT_TABLES}
+        twin_names = {table: await index_names(conn, f"{table}_rebuild") for table in REBUILT_TABLES}
         for table in REBUILT_TABLES:
             await conn.execute(f"ALTER TABLE {SCHEMA}.{table} RENAME TO {table}_old")
             await conn.execute(f"ALTER TABLE {SCHEMA}.{table}_rebuild RENAME TO {table}")
         for table in REBUILT_TABLES:
             await conn.execute(f"DROP TABLE {SCHEMA}.{table}_old")
+        # LIKE names the twins' indexes (and primary keys) after the twin: give them back the live names, so
+        # migrations can name them and the next rebuild's twins do not collide with them.
+        for table in REBUILT_TABLES:
+            for shape, twin_name in twin_names[table].items():
+                live_name = live_names[table].get(shape)
+                if live_name and live_name != twin_name:
+                    await conn.execute(f'ALTER INDEX {SCHEMA}."{twin_name}" RENAME TO "{live_name}"')
 
 
 class Progress:
