@@ -105,7 +105,15 @@ class RecordApplier:
                     return
                 await asyncio.sleep(0.1 * 2**attempt)
 
+    async def _past_already(self, tp: TopicPartition, offset: int) -> bool:
+        """Is the stored position past ``offset``? (A rebalance's seek can race a fetch and hand a record over again.)"""
+        async with self.pool.acquire() as conn:
+            stored = await self.writer.next_offset(conn, tp.topic, tp.partition)
+        return stored is not None and offset < stored
+
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
+        if await self._past_already(tp, record.offset):
+            return  # dead-lettered (or applied) already: not a second letter
         letter = t.DeadLettered.create(
             data=t.DeadLetteredData(
                 consumer="projections", source_topic=tp.topic, source_partition=tp.partition, source_offset=record.offset,

@@ -1,0 +1,40 @@
+"""The OpenAPI document, health, readiness and metrics of the projections service."""
+
+from __future__ import annotations
+
+from soporte.events import TICKET_EVENTS
+from soporte.events import types as t
+from soporte.projections.entrypoints import api
+
+from .conftest import Stream, wait_projected
+
+
+async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(client, produce, db, settings):
+    response = await client.get("/api/openapi.json")
+    assert response.status == 200
+    document = await response.json()
+    assert document["openapi"].startswith("3.")
+    documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}
+    assert documented == {(method, path) for method, path, _ in api.ROUTES}
+    for method, path, _ in api.ROUTES:
+        operation = document["paths"][path][method.lower()]
+        assert operation["summary"] and operation["security"] == [{"bearer": []}]
+        assert {"200", "401", "404"} <= set(operation["responses"])
+    queue_params = {p["name"] for p in document["paths"]["/api/v1/queues/{view}"]["get"]["parameters"]}
+    assert queue_params == {"view", "limit", "cursor", "category", "status", "assignee", "sla_state"}
+    assert "min_version" in {p["name"] for p in document["paths"]["/api/v1/tickets/{ticket_id}"]["get"]["parameters"]}
+
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["checks"] == {"database": "ok"}
+
+    stream = Stream()
+    await produce(TICKET_EVENTS, stream.submitted(minutes=1), stream.next(t.AgentReplied, t.MessageData(body="Hola")))
+    await wait_projected(db, 2)
+    metrics = await (await client.get("/metrics")).text()
+    topic = TICKET_EVENTS.name(settings.topic_prefix)
+    assert f'soporte_projections_events_applied_total{{topic="{topic}"}} 2.0' in metrics
+    assert "soporte_projections_dead_lettered_total 0.0" in metrics
+
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status == 404 and missing.content_type == "application/problem+json"
