@@ -1,4 +1,4 @@
-"""The real SLA processor (`python -m soporte.sla` subprocesses) against the test's Kafka topics."""
+"""The real SLA worker (`python -m soporte.sla` subprocesses) against the test's Kafka topics."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import sys
 import uuid
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from soporte.events import SLA_ESCALATIONS, TICKET_EVENTS, Event, decode, encode, event_key
 from soporte.platform.kafka import make_consumer, make_producer
+from tests.support.smtp import free_port
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALWAYS_OPEN = "timezone: UTC\nweekly:\n" + "".join(f"  {day}: ['00:00-24:00']\n" for day in WEEKDAYS)
@@ -32,6 +34,23 @@ class SlaProcess:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "soporte.sla"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         return self
+
+    async def ready(self, timeout: float = 60.0) -> "SlaProcess":
+        """Wait for ``/readyz`` (the clocks table recovered, the published ids read back)."""
+        url = f"http://127.0.0.1:{self.env['SOPORTE_SLA_PORT']}/readyz"
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        async with aiohttp.ClientSession() as http:
+            while loop.time() < end:
+                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
+                try:
+                    async with http.get(url) as response:
+                        if response.status == 200:
+                            return self
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise AssertionError(f"{url} not ready within {timeout}s")
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -72,11 +91,18 @@ def sla_env(tmp_path, kafka_bootstrap, topic_prefix, pg_dsn) -> dict[str, str]:
 
 @pytest.fixture
 def sla_process(sla_env, tmp_path):
-    """Start processors (each with the test's env, optionally overridden); all are stopped at the end."""
+    """Start workers (each with the test's env, its own port and log, optionally overridden); all are stopped at the end."""
     started: list[SlaProcess] = []
 
     def start(**overrides: str) -> SlaProcess:
-        process = SlaProcess({**sla_env, **overrides}, tmp_path / "sla.log").start()
+        env = {
+            **sla_env,
+            "SOPORTE_SLA_WEB_ENABLED": "true",  # for /readyz
+            "SOPORTE_SLA_PORT": str(free_port()),
+            "SOPORTE_SLA_SESSION_TIMEOUT_SECONDS": "6",  # the broker's minimum: a killed worker's partitions move soon
+            **overrides,
+        }
+        process = SlaProcess(env, tmp_path / f"sla-{len(started)}.log").start()
         started.append(process)
         return process
 

@@ -1,4 +1,4 @@
-"""The SLA processor against the real broker: warnings, breaches, pauses, crashes, replays, the ops view."""
+"""The SLA worker against the real broker: warnings, breaches, pauses, crashes, replays, the ops view."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
-
 from soporte.events import deterministic_id
 from soporte.events import types as t
+from soporte.platform.kafka import make_consumer
+from tests.integration.sla.conftest import FAST_POLICY
 from tests.unit.sla.scenario import Stream
 
 S = timedelta(seconds=1)
@@ -21,9 +21,7 @@ def of(events, ticket_id, kind=None):
     return [e for e in events if e.ticket_id == ticket_id and (kind is None or isinstance(e, kind))]
 
 
-async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_pauses(
-    sla_process, publish, escalations
-):
+async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_pauses(sla_process, publish, escalations):
     t0 = datetime.now(UTC)
     unanswered, answered, clarified = Stream(), Stream(), Stream()
     await publish(unanswered.submitted(t0), answered.submitted(t0), clarified.submitted(t0))
@@ -53,29 +51,44 @@ async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarificat
     assert of(escalations.seen, answered.ticket_id) == []
 
 
+async def changelog_keys(bootstrap: str, topic: str) -> set[str]:
+    consumer = make_consumer(bootstrap, topic, group_id=None)
+    await consumer.start()
+    try:
+        keys: set[str] = set()
+        for records in (await consumer.getmany(timeout_ms=3000)).values():
+            keys.update(r.key.decode() for r in records)
+        return keys
+    finally:
+        await consumer.stop()
+
+
 async def test_killed_mid_clock_breaches_once_after_restart_and_a_replay_raises_no_new_ids(
-    sla_process, publish, escalations, sla_env, pg_dsn
+    sla_process, publish, escalations, sla_env, kafka_bootstrap, topic_prefix, tmp_path
 ):
-    first = sla_process()
+    # Slower first response here (warning at 6.4 s, breach at 8 s): room to kill between the two.
+    policy = tmp_path / "slow-policy.yaml"
+    policy.write_text(FAST_POLICY.replace("first_response: 4s", "first_response: 8s"))
+    first = await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
     t0 = datetime.now(UTC)
     ticket = Stream()
     await publish(ticket.submitted(t0))
     await escalations.wait_for(lambda s: of(s, ticket.ticket_id, t.SlaWarning), timeout=60)
-    first.kill()  # mid-clock: warned, breach due in under a second
+    first.kill()  # mid-clock: warned, breach due in under two seconds
+    assert "SlaBreached" not in first.log.read_text()
 
-    restarted = sla_process()
+    restarted = sla_process(SOPORTE_SLA_POLICY_FILE=str(policy))
     seen = await escalations.wait_for(lambda s: of(s, ticket.ticket_id, t.SlaBreached), timeout=60)
     assert len(of(seen, ticket.ticket_id, t.SlaBreached)) == 1
+    await restarted.ready()
     assert restarted.stop() == 0  # SIGTERM: a clean exit
+    assert "SlaBreached" in restarted.log.read_text()
+    # The clocks were in the table's changelog topic (JSON keys), not in a database.
+    changelog = f"{topic_prefix}{sla_env['SOPORTE_SLA_APP_ID']}-clocks-changelog"
+    assert f'"{ticket.ticket_id}"' in await changelog_keys(kafka_bootstrap, changelog)
 
-    # A new run over the same data (new app id, no saved state) replays the topic from the start.
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM sla.ticket_clocks") == 1  # the state was in PostgreSQL
-        await conn.execute("DROP SCHEMA sla CASCADE; DELETE FROM soporte_migrations WHERE service = 'sla'")
-    finally:
-        await conn.close()
-    replay = sla_process(SOPORTE_SLA_APP_ID="sla-replay")
+    # A new app id: a new consumer group and an empty table, so the topic is replayed from the start.
+    replay = sla_process(SOPORTE_SLA_APP_ID=f"{sla_env['SOPORTE_SLA_APP_ID']}-replay", SOPORTE_SLA_POLICY_FILE=str(policy))
     probe = Stream()
     await publish(probe.submitted(datetime.now(UTC)))
     await escalations.wait_for(lambda s: of(s, probe.ticket_id, t.SlaBreached), timeout=60)

@@ -18,16 +18,15 @@ from ..settings import SlaSettings
 
 
 def sla(argv: list[str]) -> int:
-    """``sla run``: start the SLA processor with the environment's settings."""
+    """``sla run``: start the SLA worker (faust) with the environment's settings."""
     parser = argparse.ArgumentParser(prog="soporte sla", description="SLA processor")
     parser.add_argument("command", nargs="?", default="run", choices=["run"])
     parser.parse_args(argv)
-    from ..bootstrap import create_app
+    from ..bootstrap import create_worker  # imports faust: only when running the worker
 
     settings = SlaSettings.from_env()
     configure_logging("sla", settings.log_level, json=settings.log_json)
-    app = create_app(settings)
-    run(app.run)
+    run(create_worker(settings).run)
     return 0
 
 

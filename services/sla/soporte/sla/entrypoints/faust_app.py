@@ -18,6 +18,7 @@ or a redelivered *due* message never publishes the same id twice.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ from soporte.events import (
 from soporte.events import types as t
 from soporte.platform.logging import get_logger
 
-from ..adapters.state_store import dump_ticket, load_ticket
+from ..adapters.clock_codec import dump_ticket, load_ticket
 from ..adapters.topics import read_topic
 from ..domain.clocks import SLA_ACTOR, SlaEngine, TicketClocks, utc_now
 from ..domain.kpis import FirstResponseKpis
@@ -57,7 +58,8 @@ def internal_topics(settings: SlaSettings) -> list[TopicSpec]:
     """The app's own topics, named after the app id (another id starts from empty state).
 
     Both have the ticket topic's partition count: faust writes a table change to
-    the changelog partition of the event being processed.
+    the changelog partition of the event being processed, and its assignor gives
+    the same partition number of equally sized topics to the same worker.
     """
     parts = TICKET_EVENTS.partitions
     return [
@@ -169,7 +171,7 @@ def create_app(
         s.sla_app_id,  # also the consumer group
         broker=f"kafka://{s.kafka_bootstrap}",
         store="memory://",  # the changelog is the state; it is read back on assignment
-        datadir=str(datadir or Path.cwd() / ".faust" / s.sla_app_id),
+        datadir=str(datadir or Path(tempfile.gettempdir()) / "soporte-sla" / s.sla_app_id),  # faust wants one; tables are in memory
         web_enabled=False,  # health, metrics and KPIs are served by our own aiohttp app
         topic_replication_factor=1,
         topic_disable_leader=True,

@@ -1,10 +1,10 @@
-"""Saving and loading ticket clocks (the JSON shape kept in PostgreSQL), without a database."""
+"""Saving and loading ticket clocks (the JSON values of the faust table)."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 from soporte.businesstime import BusinessCalendar, load_policies
-from soporte.sla.adapters.state_store import dump_ticket, load_ticket
+from soporte.sla.adapters.clock_codec import dump_ticket, load_ticket
 from soporte.sla.domain.clocks import SlaEngine
 
 from .scenario import Stream
