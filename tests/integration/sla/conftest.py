@@ -71,7 +71,7 @@ class SlaProcess:
 
 
 @pytest.fixture
-def sla_env(tmp_path, kafka_bootstrap, topic_prefix, pg_dsn) -> dict[str, str]:
+def sla_env(tmp_path, kafka_bootstrap, topic_prefix) -> dict[str, str]:
     calendar, policy = tmp_path / "calendar.yaml", tmp_path / "policy.yaml"
     calendar.write_text(ALWAYS_OPEN)
     policy.write_text(FAST_POLICY)
@@ -79,7 +79,6 @@ def sla_env(tmp_path, kafka_bootstrap, topic_prefix, pg_dsn) -> dict[str, str]:
         **os.environ,
         "SOPORTE_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "SOPORTE_TOPIC_PREFIX": topic_prefix,
-        "SOPORTE_DATABASE_URL": pg_dsn,
         "SOPORTE_SLA_APP_ID": f"sla-test-{uuid.uuid4().hex[:8]}",
         "SOPORTE_SLA_WEB_ENABLED": "false",
         "SOPORTE_SLA_TICK_SECONDS": "0.2",
