@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from aiokafka import TopicPartition
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -15,7 +16,7 @@ from soporte import events as ev
 from soporte.businesstime import BusinessCalendar, SlaPolicies
 from soporte.events import encode, event_key
 from soporte.events import types as t
-from soporte.platform.kafka import make_producer
+from soporte.platform.kafka import make_consumer, make_producer
 from soporte.projections.adapters.store import REBUILT_TABLES
 from soporte.projections.bootstrap import create_app
 from soporte.projections.settings import ProjectionsSettings
@@ -166,6 +167,17 @@ async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"not reached within {timeout}s (last: {last!r})")
+
+
+async def topic_size(bootstrap: str, topic: str) -> int:
+    """Records on ``topic``: the sum of its partitions' end offsets."""
+    consumer = make_consumer(bootstrap, topic, group_id=None)  # subscribed: stopping a bare consumer raises CancelledError
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()])
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
 
 
 async def dump_tables(conn, suffix: str = "") -> dict[str, list[str]]:

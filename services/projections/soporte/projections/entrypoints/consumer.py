@@ -93,8 +93,8 @@ class RecordApplier:
             return
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
-                await self._apply_in_transaction(tp, record.offset, event)
-                self.applied.labels(tp.topic).inc()
+                if await self._apply_in_transaction(tp, record.offset, event):
+                    self.applied.labels(tp.topic).inc()  # not a record handed over again after a rebalance
                 return
             except GenerationChanged:
                 raise
@@ -152,6 +152,8 @@ class ProjectionConsumer:
         self.known_generation: int | None = None
         self.applier = RecordApplier(pool, writer, producer, DEAD_LETTERS.name(prefix), now,
                                      generation=lambda: self.known_generation, registry=registry)
+        self.failures = Counter("soporte_projections_read_failures_total", "Rounds of reading that failed and are retried",
+                                registry=registry or CollectorRegistry())
         self.consumer: AIOKafkaConsumer | None = None
         self.ready = asyncio.Event()  # set once partitions are assigned and positioned
 
@@ -208,6 +210,7 @@ class ProjectionConsumer:
                     await self._back_to_stored_positions(stop)
                 except Exception:  # noqa: BLE001 - e.g. no database or no broker for a dead letter: retry, never stop reading
                     log.exception("reading the topics failed; retrying from the stored positions")
+                    self.failures.inc()
                     await asyncio.sleep(1.0)
                     await self._back_to_stored_positions(stop)
         finally:
