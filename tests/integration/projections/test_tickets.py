@@ -135,3 +135,21 @@ async def test_min_version_waits_until_the_write_is_projected(client, produce, d
         response = await detail(client, stream.ticket_id, "agent-token", min_version=bad)
         assert response.status == 422 and response.content_type == "application/problem+json"
         assert [e["field"] for e in (await response.json())["errors"]] == ["min_version"]
+
+
+async def test_waiting_for_someone_elses_ticket_takes_as_long_as_for_a_missing_one(start_app, produce, db):
+    client = await start_app(read_your_writes_seconds=1.5)
+    ana = Stream()
+    await produce(TICKET_EVENTS, ana.submitted(minutes=1))
+    await wait_projected(db, 1)
+    assert (await detail(client, ana.ticket_id, "ana-token", min_version="1")).status == 200
+
+    # Bob asks for Ana's ticket and for one that does not exist: neither answers before the bound, both the same 404.
+    others = asyncio.create_task(detail(client, ana.ticket_id, "bob-token", min_version="1"))
+    missing = asyncio.create_task(detail(client, "T-0000000000", "bob-token", min_version="1"))
+    await asyncio.sleep(0.5)
+    assert not others.done() and not missing.done()
+    others, missing = await others, await missing
+    assert others.status == missing.status == 404
+    others_body, missing_body = await others.json(), await missing.json()
+    assert others_body.pop("instance") != missing_body.pop("instance") and others_body == missing_body

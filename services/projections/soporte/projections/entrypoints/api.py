@@ -60,14 +60,25 @@ def parse_min_version(request: web.Request) -> int | None:
                       errors=[FieldError("min_version", "must be a whole number from 1")]) from None
 
 
-async def wait_for_version(request: web.Request, ticket_id: str, min_version: int | None) -> None:
-    """Read-your-writes: wait (bounded) until the projection holds ``min_version`` of the ticket."""
+async def wait_for_version(request: web.Request, ticket_id: str, min_version: int | None, principal: Principal | None = None) -> None:
+    """Read-your-writes: wait (bounded) until the projection holds ``min_version`` of the ticket.
+
+    With a non-agent ``principal``, someone else's ticket waits as long as a missing one: an answer
+    that came at once would tell the caller the ticket exists.
+    """
     if min_version is None:
         return
     models = request.app[keys.READ_MODELS]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + request.app[keys.SETTINGS].read_your_writes_seconds
-    while ((await models.ticket_version(ticket_id)) or 0) < min_version and loop.time() < deadline:
+
+    async def projected() -> bool:
+        if principal is None or principal.is_agent:
+            return ((await models.ticket_version(ticket_id)) or 0) >= min_version
+        row = await models.ticket(ticket_id)
+        return row is not None and row["version"] >= min_version and may_read(principal, ownership(row))
+
+    while not await projected() and loop.time() < deadline:
         await asyncio.sleep(0.05)
 
 
@@ -92,7 +103,7 @@ async def ticket_detail(request: web.Request) -> web.Response:
     """One ticket: agents get the detail, the public thread and the timeline; its customer the public view."""
     principal = await authenticated(request)
     ticket_id = request.match_info["ticket_id"]
-    await wait_for_version(request, ticket_id, parse_min_version(request))
+    await wait_for_version(request, ticket_id, parse_min_version(request), principal)
     models = request.app[keys.READ_MODELS]
     row = await models.ticket(ticket_id)
     if row is None or not may_read(principal, ownership(row)):
