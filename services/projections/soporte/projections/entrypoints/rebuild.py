@@ -167,4 +167,5 @@ def run_rebuild(settings: ProjectionsSettings) -> int:
     from soporte.businesstime import load_calendar, load_policies
     from soporte.projections.bootstrap import utc_now
 
-    return asyncio.run(rebuild(settings, load_calendar(), load_policies(), utc_now))
+    # Flushed line by line: piped into a log, print would hold the progress back until the end.
+    return asyncio.run(rebuild(settings, load_calendar(), load_policies(), utc_now, out=lambda line: print(line, flush=True)))
