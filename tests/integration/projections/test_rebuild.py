@@ -12,7 +12,7 @@ import pytest
 from soporte.events import TICKET_EVENTS
 from soporte.events import types as t
 from soporte.projections.bootstrap import utc_now
-from soporte.projections.entrypoints.rebuild import rebuild
+from soporte.projections.entrypoints.rebuild import RebuildRefused, rebuild
 
 from .conftest import CAL, POLICIES, Stream, bearer, dump_tables, eventually, wait_projected
 from .test_redelivery import desk_history
@@ -186,3 +186,18 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
 
     await eventually(both_there, timeout=15)
     await wait_projected(db, 3)
+
+
+async def test_a_rebuild_that_finds_no_source_topic_refuses_and_changes_nothing(start_app, produce, db, settings):
+    await start_app()
+    stream = Stream()
+    await produce(TICKET_EVENTS, stream.submitted(minutes=1))
+    await wait_projected(db, 1)
+    live = await dump_tables(db)
+
+    wrong_prefix = settings.model_copy(update={"topic_prefix": "no-such-prefix."})
+    with pytest.raises(RebuildRefused, match=r"topic no-such-prefix\.tickets\.events\.v1 does not exist"):
+        await rebuild(wrong_prefix, CAL, POLICIES, utc_now, out=lambda line: None)
+    assert await dump_tables(db) == live
+    assert await db.fetchval("SELECT generation FROM projections.generation") == 0
+    assert await db.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'projections' AND tablename LIKE '%_rebuild'") == 0

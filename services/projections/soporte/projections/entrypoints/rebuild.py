@@ -26,6 +26,10 @@ from soporte.projections.settings import ProjectionsSettings
 BATCH = 500
 
 
+class RebuildRefused(RuntimeError):
+    """The rebuild would not replay what the live tables were built from; nothing was changed."""
+
+
 async def create_rebuild_tables(conn: asyncpg.Connection) -> None:
     """Empty twins of the live tables (same columns, defaults, constraints and indexes)."""
     async with conn.transaction():
@@ -113,14 +117,18 @@ async def rebuild(
     await producer.start()
     await consumer.start()
     try:
+        partitions = []
+        for topic in source_topics(settings.topic_prefix):
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - know every partition before assigning
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                # A wrong prefix or broker would replay nothing and swap empty tables in.
+                raise RebuildRefused(f"topic {topic} does not exist on {settings.kafka_bootstrap}; the read models are unchanged")
+            partitions += [TopicPartition(topic, p) for p in sorted(found)]
         async with pool.acquire() as conn:
             await create_rebuild_tables(conn)
         writer = ReadModelWriter(REBUILD, calendar, policies)
         applier = RecordApplier(pool, writer, producer, DEAD_LETTERS.name(settings.topic_prefix), now)
-        partitions = []
-        for topic in source_topics(settings.topic_prefix):
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - know every partition before assigning
-            partitions += [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.beginning_offsets(partitions)
@@ -168,4 +176,7 @@ def run_rebuild(settings: ProjectionsSettings) -> int:
     from soporte.projections.bootstrap import utc_now
 
     # Flushed line by line: piped into a log, print would hold the progress back until the end.
-    return asyncio.run(rebuild(settings, load_calendar(), load_policies(), utc_now, out=lambda line: print(line, flush=True)))
+    try:
+        return asyncio.run(rebuild(settings, load_calendar(), load_policies(), utc_now, out=lambda line: print(line, flush=True)))
+    except RebuildRefused as exc:
+        raise SystemExit(f"rebuild refused: {exc}") from None  # exit status 1, the reason on stderr
