@@ -163,12 +163,16 @@ class ProjectionConsumer:
         async with self.pool.acquire() as conn:
             self.known_generation = await read_generation(conn)
         stored = await stored_positions(self.pool, "projections.positions")
+        fresh = []
         for tp in partitions:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
-                await self.consumer.seek_to_beginning(tp)
+                fresh.append(tp)
             else:
                 self.consumer.seek(tp, offset)
+        if fresh:
+            # All in one: one partition at a time, each waits out the fetch in flight (seconds for 15 partitions).
+            await self.consumer.seek_to_beginning(*fresh)
         if partitions:
             self.ready.set()
 
