@@ -171,6 +171,9 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
 
     rebuilding = asyncio.create_task(asyncio.to_thread(asyncio.run, rebuild(settings, CAL, POLICIES, utc_now, out=out)))
     assert await asyncio.to_thread(ends_taken.wait, 60)
+    # One rebuild at a time: a second one would drop the first one's twins under it.
+    with pytest.raises(RebuildRefused, match="another rebuild is running"):
+        await rebuild(settings, CAL, POLICIES, utc_now, out=lambda line: None)
     # Past the rebuild's end offsets: the live reader applies these to the old tables only.
     late = Stream()
     await produce(TICKET_EVENTS, late.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3))

@@ -24,6 +24,7 @@ from soporte.projections.entrypoints.consumer import RecordApplier, source_topic
 from soporte.projections.settings import ProjectionsSettings
 
 BATCH = 500
+REBUILD_LOCK = "soporte.projections.rebuild"  # advisory lock: one rebuild at a time per database
 
 
 class RebuildRefused(RuntimeError):
@@ -116,7 +117,11 @@ async def rebuild(
     consumer = make_consumer(settings.kafka_bootstrap, group_id=None)
     await producer.start()
     await consumer.start()
+    lock = await asyncpg.connect(settings.database_url)  # holds the rebuild lock while it lives
     try:
+        if not await lock.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", REBUILD_LOCK):
+            # A second rebuild would drop the first one's half-filled twins, and the first would swap those in.
+            raise RebuildRefused("another rebuild is running; the read models are unchanged")
         partitions = []
         for topic in source_topics(settings.topic_prefix):
             await consumer._client.force_metadata_update()  # noqa: SLF001 - know every partition before assigning
@@ -153,6 +158,7 @@ async def rebuild(
         out(f"rebuild: swapped in the rebuilt tables ({progress.done} events replayed)")
         return progress.done
     finally:
+        await lock.close()
         await consumer.stop()
         await producer.stop()
         await pool.close()
