@@ -124,6 +124,17 @@ def test_a_schema_version_newer_than_the_code_is_refused():
         ev.from_dict(raw)
 
 
+@pytest.mark.parametrize("raw", [
+    {"type": "TicketSubmitted", "schema_version": 1},  # no data for the upcaster to work on
+    {"type": "TicketSubmitted", "schema_version": 1, "data": "not an object"},
+    {"type": "TicketSubmitted", "schema_version": "one"},
+    {"type": "TicketSubmitted", "schema_version": None},
+])
+def test_a_malformed_old_record_is_undecodable_not_a_crash(raw):
+    with pytest.raises(ev.UndecodableEvent):
+        ev.decode(json.dumps(raw))
+
+
 def test_an_upcaster_cannot_be_registered_twice():
     from soporte.events.upcasters import upcaster
 

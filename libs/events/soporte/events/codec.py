@@ -32,8 +32,16 @@ def encode(event: Event) -> bytes:
 def from_dict(raw: dict[str, Any]) -> Event:
     """Validate a raw dict (upcast first) into its event type."""
     try:
-        return ANY_EVENT_ADAPTER.validate_python(upcast(raw, CURRENT_VERSIONS))
-    except (ValidationError, UnknownSchemaVersion) as exc:
+        upcasted = upcast(raw, CURRENT_VERSIONS)
+    except UnknownSchemaVersion as exc:
+        raise UndecodableEvent(str(exc)) from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # An upcaster or a schema_version tripping on a malformed old record: the record is bad,
+        # not the reader; every reader dead-letters UndecodableEvent and goes on.
+        raise UndecodableEvent(f"cannot upcast: {exc.__class__.__name__}: {exc}") from exc
+    try:
+        return ANY_EVENT_ADAPTER.validate_python(upcasted)
+    except ValidationError as exc:
         raise UndecodableEvent(str(exc)) from exc
 
 
