@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from soporte.events import TICKET_EVENTS
 from soporte.events import types as t
+from soporte.projections.bootstrap import CONSUMER
 from soporte.projections.entrypoints import api
 
-from .conftest import Stream, wait_projected
+from .conftest import Stream, eventually, wait_projected
 
 
 async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(client, produce, db, settings):
@@ -25,8 +26,12 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
     assert "min_version" in {p["name"] for p in document["paths"]["/api/v1/tickets/{ticket_id}"]["get"]["parameters"]}
 
     assert (await client.get("/healthz")).status == 200
-    ready = await client.get("/readyz")
-    assert ready.status == 200 and (await ready.json())["checks"] == {"database": "ok"}
+
+    async def ready():  # the reader counts once its partitions are assigned and positioned
+        response = await client.get("/readyz")
+        return response.status == 200 and await response.json()
+
+    assert (await eventually(ready))["checks"] == {"database": "ok", "reader": "ok"}
 
     stream = Stream()
     await produce(TICKET_EVENTS, stream.submitted(minutes=1), stream.next(t.AgentReplied, t.MessageData(body="Hola")))
@@ -35,6 +40,11 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
     topic = TICKET_EVENTS.name(settings.topic_prefix)
     assert f'soporte_projections_events_applied_total{{topic="{topic}"}} 2.0' in metrics
     assert "soporte_projections_dead_lettered_total 0.0" in metrics
+
+    # A reader whose reading keeps failing makes the service unready (the database check alone would not say).
+    client.app[CONSUMER].failing = True
+    unready = await client.get("/readyz")
+    assert unready.status == 503 and "failing" in (await unready.json())["checks"]["reader"]
 
     missing = await client.get("/api/v1/nothing-here")
     assert missing.status == 404 and missing.content_type == "application/problem+json"

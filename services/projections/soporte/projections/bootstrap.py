@@ -27,6 +27,7 @@ from .settings import ProjectionsSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONSUMER = web.AppKey("consumer", ProjectionConsumer)
+CONSUMER_TASK = web.AppKey("consumer_task", asyncio.Task)
 
 
 def utc_now() -> datetime:
@@ -84,7 +85,7 @@ def create_app(
                     prefix=settings.topic_prefix, group_id=settings.group_id, now=now, registry=registry,
                 )
                 app[CONSUMER] = consumer
-                task = asyncio.create_task(consumer.run(stop))
+                task = app[CONSUMER_TASK] = asyncio.create_task(consumer.run(stop))
             yield
         finally:
             stop.set()
@@ -97,8 +98,16 @@ def create_app(
     async def database() -> None:
         await app[keys.POOL].fetchval("SELECT 1")
 
+    async def reader() -> None:
+        task = app.get(CONSUMER_TASK)
+        if task is not None and task.done():
+            raise RuntimeError("the reader has stopped")
+        problem = app[CONSUMER].readiness_problem() if CONSUMER in app else None
+        if problem:
+            raise RuntimeError(problem)
+
     app.cleanup_ctx.append(resources)
-    add_health_routes(app, registry, [("database", database)])
+    add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_consumer else [])])
     add_api_routes(app)
     add_page_routes(app)
     return app

@@ -156,6 +156,7 @@ class ProjectionConsumer:
                                 registry=registry or CollectorRegistry())
         self.consumer: AIOKafkaConsumer | None = None
         self.ready = asyncio.Event()  # set once partitions are assigned and positioned
+        self.failing = False  # the last round of reading failed (readiness says so until one succeeds)
 
     async def seek_to_stored(self, partitions) -> None:
         """Position every partition at its stored offset (the start when none is stored)."""
@@ -196,6 +197,14 @@ class ProjectionConsumer:
                 log.warning("cannot read the stored positions yet; retrying")
                 await asyncio.sleep(1.0)
 
+    def readiness_problem(self) -> str | None:
+        """Why the reader is not keeping the read models current, or None."""
+        if not self.ready.is_set():
+            return "no partitions assigned yet"
+        if self.failing:
+            return "reading the topics is failing (see the logs); retrying"
+        return None
+
     async def run(self, stop: asyncio.Event) -> None:
         self.consumer = make_consumer(self.bootstrap, group_id=self.group_id)
         self.consumer.subscribe(self.topics, listener=_SeekToStoredPositions(self))
@@ -209,12 +218,14 @@ class ProjectionConsumer:
                     for tp, records in batch.items():
                         for record in records:
                             await self.applier.apply(tp, record)
+                    self.failing = False
                 except GenerationChanged:
                     log.info("read models were rebuilt; continuing from the new tables' positions")
                     await self._back_to_stored_positions(stop)
                 except Exception:  # noqa: BLE001 - e.g. no database or no broker for a dead letter: retry, never stop reading
                     log.exception("reading the topics failed; retrying from the stored positions")
                     self.failures.inc()
+                    self.failing = True
                     await asyncio.sleep(1.0)
                     await self._back_to_stored_positions(stop)
         finally:

@@ -247,7 +247,7 @@ async def _agent_ticket_page(request: web.Request, principal: Principal, token: 
                              error: str | None = None, min_version: int | None = None) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     models = request.app[keys.READ_MODELS]
-    await wait_for_version(request, ticket_id, min_version)
+    await wait_for_version(request, ticket_id, min_version, principal)
     row = await models.ticket(ticket_id)
     if row is None:
         return render(request, "message.html.j2", status=404, message_key="not_found", hint_key="not_found_hint")
@@ -341,7 +341,8 @@ async def status_page(request: web.Request) -> web.Response:
         response = web.HTTPSeeOther(_ticket_path(ticket_id) + (f"?lang={request.query['lang']}" if request.query.get("lang") in TEXT else ""))
         _set_token_cookie(request, response, ACCESS_COOKIE, request.query["token"], _ticket_path(ticket_id))
         raise response
-    await wait_for_version(request, ticket_id, _min_version(request))
+    # With the caller: someone else's ticket waits as long as a missing one (no existence leak).
+    await wait_for_version(request, ticket_id, _min_version(request), await _principal(request, request.cookies.get(ACCESS_COOKIE)))
     found = await _customer(request)
     if found is None:
         if request.cookies.get(ACCESS_COOKIE) and await _principal(request, request.cookies.get(ACCESS_COOKIE)):
