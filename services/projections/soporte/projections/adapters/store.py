@@ -73,6 +73,34 @@ def _escalation_from_row(row: asyncpg.Record) -> Escalation:
     return Escalation(str(row["event_id"]), row["ticket_id"], row["breached"], row["clock"], row["episode"], row["deadline"], row["occurred_at"])
 
 
+@dataclass(frozen=True)
+class Record:
+    """One Kafka record to apply: where it is, and its event (None: nothing to apply, only move on)."""
+
+    topic: str
+    partition: int
+    offset: int
+    event: Event | None
+
+
+class _Batch:
+    """The rows a batch of records changes, gathered in memory and written with one statement per table.
+
+    Tickets are read once (locked) and folded here, so a rebuild does a handful of round trips per
+    batch instead of several per event; the live reader uses the same path with batches of one.
+    """
+
+    def __init__(self) -> None:
+        self.views: dict[str, TicketView | None] = {}
+        self.escalations: dict[str, list[Escalation]] = {}
+        self.dirty: set[str] = set()  # tickets whose row must be written
+        self.timeline: list[tuple] = []
+        self.messages: list[tuple] = []
+        self.new_escalations: list[tuple] = []
+        self.first_responses: list[tuple] = []
+        self.notifications: list[tuple] = []
+
+
 class ReadModelWriter:
     """Applies decoded events to one set of tables, inside the caller's transaction."""
 
@@ -80,105 +108,136 @@ class ReadModelWriter:
         self.tables, self.calendar, self.policies = tables, calendar, policies
 
     async def next_offset(self, conn: asyncpg.Connection, topic: str, partition: int) -> int | None:
-        return await conn.fetchval(
-            f"SELECT next_offset FROM {self.tables.positions} WHERE topic = $1 AND partition = $2 FOR UPDATE", topic, partition
-        )
-
-    async def store_position(self, conn: asyncpg.Connection, topic: str, partition: int, offset: int) -> None:
-        await conn.execute(
-            f"""INSERT INTO {self.tables.positions} AS p VALUES ($1, $2, $3)
-                ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset)""",
-            topic, partition, offset + 1,
-        )
+        """The stored position of a partition (None: nothing applied from it yet)."""
+        return await conn.fetchval(f"SELECT next_offset FROM {self.tables.positions} WHERE topic = $1 AND partition = $2",
+                                   topic, partition)
 
     async def apply(self, conn: asyncpg.Connection, topic: str, partition: int, offset: int, event: Event | None) -> bool:
-        """Apply the record at ``offset`` (``event`` None: nothing to apply, only move on). False if already applied."""
-        stored = await self.next_offset(conn, topic, partition)
-        if stored is not None and offset < stored:
-            return False
-        if event is not None:
-            await self.apply_event(conn, event)
-        await self.store_position(conn, topic, partition, offset)
-        return True
+        """Apply the record at ``offset``. False if it was applied before."""
+        return bool(await self.apply_batch(conn, [Record(topic, partition, offset, event)]))
 
-    async def apply_event(self, conn: asyncpg.Connection, event: Event) -> None:
-        """The rows ``event`` changes. Ticket events apply once per (ticket, version); others once per event id."""
+    async def apply_batch(self, conn: asyncpg.Connection, records: list[Record]) -> int:
+        """Apply the records not applied yet (by stored position), in order; how many were new."""
         tb = self.tables
+        partitions = sorted({(r.topic, r.partition) for r in records})
+        rows = await conn.fetch(
+            f"""SELECT topic, partition, next_offset FROM {tb.positions}
+                WHERE (topic, partition) IN (SELECT * FROM unnest($1::text[], $2::int[])) FOR UPDATE""",
+            [t_ for t_, _ in partitions], [p_ for _, p_ in partitions],
+        )
+        stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        fresh = [r for r in records if r.offset >= stored.get((r.topic, r.partition), 0)]
+        if not fresh:
+            return 0
+        batch = _Batch()
+        await self._load(conn, batch, {r.event.ticket_id for r in fresh if r.event is not None and r.event.ticket_id})
+        for record in fresh:
+            if record.event is not None:
+                self._fold(batch, record.event)
+        await self._write(conn, batch)
+        ends: dict[tuple[str, int], int] = {}
+        for r in fresh:
+            ends[(r.topic, r.partition)] = max(ends.get((r.topic, r.partition), 0), r.offset + 1)
+        await conn.executemany(
+            f"""INSERT INTO {tb.positions} AS p VALUES ($1, $2, $3)
+                ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset)""",
+            [(topic, partition, end) for (topic, partition), end in sorted(ends.items())],
+        )
+        return len(fresh)
+
+    async def _load(self, conn: asyncpg.Connection, batch: _Batch, ticket_ids: set[str]) -> None:
+        """The batch's tickets (locked) and their escalations, as the tables hold them now."""
+        ids = sorted(ticket_ids)
+        batch.views = dict.fromkeys(ids)
+        batch.escalations = {ticket_id: [] for ticket_id in ids}
+        if not ids:
+            return
+        for row in await conn.fetch(f"SELECT * FROM {self.tables.tickets} WHERE ticket_id = ANY($1::text[]) ORDER BY ticket_id FOR UPDATE", ids):
+            batch.views[row["ticket_id"]] = _view_from_row(row)
+        for row in await conn.fetch(f"SELECT * FROM {self.tables.escalations} WHERE ticket_id = ANY($1::text[])", ids):
+            batch.escalations[row["ticket_id"]].append(_escalation_from_row(row))
+
+    def _fold(self, batch: _Batch, event: Event) -> None:
+        """The rows ``event`` changes. Ticket events apply once per (ticket, version); others once per event id."""
         match event:
             case t.SlaWarning() | t.SlaBreached():
-                await conn.execute(
-                    f"INSERT INTO {tb.escalations} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
-                    event.event_id, event.ticket_id, isinstance(event, t.SlaBreached), str(event.data.clock), event.data.level,
-                    str(event.causation_id) if event.causation_id else None, event.data.deadline, event.occurred_at,
-                )
-                await self._refresh_sla_state(conn, event.ticket_id or "")
+                ticket_id = event.ticket_id or ""
+                known = batch.escalations.setdefault(ticket_id, [])
+                if any(e.event_id == str(event.event_id) for e in known):
+                    return
+                escalation = Escalation(str(event.event_id), ticket_id, isinstance(event, t.SlaBreached), str(event.data.clock),
+                                        str(event.causation_id) if event.causation_id else None, event.data.deadline, event.occurred_at)
+                known.append(escalation)
+                batch.new_escalations.append((event.event_id, ticket_id, escalation.breached, escalation.clock, event.data.level,
+                                              escalation.episode, escalation.deadline, escalation.occurred_at))
+                if batch.views.get(ticket_id) is not None:  # else its TicketSubmitted is still to come and computes the state
+                    batch.dirty.add(ticket_id)
             case t.FirstResponseMeasured():
-                await conn.execute(
-                    f"INSERT INTO {tb.first_responses} VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING",
-                    event.ticket_id, event.event_id, event.data.business_seconds, event.data.submitted_at, event.data.responded_at,
-                )
+                batch.first_responses.append((event.ticket_id, event.event_id, event.data.business_seconds,
+                                              event.data.submitted_at, event.data.responded_at))
             case t.NotificationSent() | t.NotificationFailed():
                 d = event.data
-                await conn.execute(
-                    f"INSERT INTO {tb.notifications} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
-                    event.event_id, event.ticket_id, "sent" if isinstance(event, t.NotificationSent) else "failed",
-                    d.kind, d.recipient, d.attempts, d.reason, event.occurred_at,
-                )
+                batch.notifications.append((event.event_id, event.ticket_id, "sent" if isinstance(event, t.NotificationSent) else "failed",
+                                            d.kind, d.recipient, d.attempts, d.reason, event.occurred_at))
             case _ if isinstance(event, t.TICKET_STREAM_TYPES):
-                await self._apply_ticket_event(conn, event)
+                self._fold_ticket_event(batch, event)
             case _:
                 pass  # other types (orders, dead letters) are not on the topics read here
 
-    async def _apply_ticket_event(self, conn: asyncpg.Connection, event: Event) -> None:
-        tb = self.tables
-        row = await conn.fetchrow(f"SELECT * FROM {tb.tickets} WHERE ticket_id = $1 FOR UPDATE", event.ticket_id)
-        view = _view_from_row(row) if row else None
+    def _fold_ticket_event(self, batch: _Batch, event: Event) -> None:
+        ticket_id = event.ticket_id or ""
+        view = batch.views.get(ticket_id)
         if view is not None and (event.version or 0) <= view.version:
             return  # this version is already in (a redelivery under another offset)
-        view = apply_ticket_event(view, event, self.calendar, self.policies)
+        batch.views[ticket_id] = apply_ticket_event(view, event, self.calendar, self.policies)
+        batch.dirty.add(ticket_id)
         entry = timeline_entry(event)
-        await conn.execute(
-            f"INSERT INTO {tb.timeline} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-            entry.ticket_id, entry.version, event.event_id, entry.type, entry.actor_kind, entry.actor_id, entry.actor_name,
-            entry.occurred_at, entry.summary, json.dumps(entry.data, sort_keys=True),
-        )
+        batch.timeline.append((entry.ticket_id, entry.version, event.event_id, entry.type, entry.actor_kind, entry.actor_id,
+                               entry.actor_name, entry.occurred_at, entry.summary, json.dumps(entry.data, sort_keys=True)))
         message = public_message(event)
         if message is not None:
-            await conn.execute(
-                f"INSERT INTO {tb.messages} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                message.ticket_id, message.version, message.kind, message.author_kind, message.author_name, message.body,
-                json.dumps(list(message.attachments), sort_keys=True), message.occurred_at,
-            )
-        await self._write_view(conn, view)
+            batch.messages.append((message.ticket_id, message.version, message.kind, message.author_kind, message.author_name,
+                                   message.body, json.dumps(list(message.attachments), sort_keys=True), message.occurred_at))
 
-    async def _escalations(self, conn: asyncpg.Connection, ticket_id: str) -> list[Escalation]:
-        rows = await conn.fetch(f"SELECT * FROM {self.tables.escalations} WHERE ticket_id = $1", ticket_id)
-        return [_escalation_from_row(r) for r in rows]
+    async def _write(self, conn: asyncpg.Connection, batch: _Batch) -> None:
+        tb = self.tables
+        statements = [
+            (f"INSERT INTO {tb.timeline} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING", batch.timeline),
+            (f"INSERT INTO {tb.messages} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING", batch.messages),
+            (f"INSERT INTO {tb.escalations} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+             batch.new_escalations),
+            (f"INSERT INTO {tb.first_responses} VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING", batch.first_responses),
+            (f"INSERT INTO {tb.notifications} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+             batch.notifications),
+        ]
+        for sql, rows in statements:
+            if rows:
+                await conn.executemany(sql, rows)
+        views = [batch.views[ticket_id] for ticket_id in sorted(batch.dirty)]
+        if views:
+            await conn.executemany(self._upsert_view_sql(), [self._view_row(v, batch.escalations.get(v.ticket_id, [])) for v in views if v])
 
-    async def _refresh_sla_state(self, conn: asyncpg.Connection, ticket_id: str) -> None:
-        row = await conn.fetchrow(f"SELECT * FROM {self.tables.tickets} WHERE ticket_id = $1 FOR UPDATE", ticket_id)
-        if row is not None:  # else the TicketSubmitted is still to come: it computes the state then
-            await self._write_view(conn, _view_from_row(row))
-
-    async def _write_view(self, conn: asyncpg.Connection, view: TicketView) -> None:
-        due_times = view.due_times(self.calendar)
-        due_at = min(due_times.values(), default=None)
-        state = sla_state(view, await self._escalations(conn, view.ticket_id))
-        await conn.execute(
-            f"""INSERT INTO {self.tables.tickets} VALUES
+    def _upsert_view_sql(self) -> str:
+        return f"""INSERT INTO {self.tables.tickets} VALUES
                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
                 ON CONFLICT (ticket_id) DO UPDATE SET
                   version = EXCLUDED.version, status = EXCLUDED.status, last_activity_at = EXCLUDED.last_activity_at,
                   assignee_id = EXCLUDED.assignee_id, assignee_name = EXCLUDED.assignee_name,
                   first_responded_at = EXCLUDED.first_responded_at, resolved_at = EXCLUDED.resolved_at,
                   clocks = EXCLUDED.clocks, due_times = EXCLUDED.due_times, sla_due_at = EXCLUDED.sla_due_at,
-                  sort_due = EXCLUDED.sort_due, sla_state = EXCLUDED.sla_state""",
+                  sort_due = EXCLUDED.sort_due, sla_state = EXCLUDED.sla_state"""
+
+    def _view_row(self, view: TicketView, escalations: list[Escalation]) -> tuple:
+        due_times = view.due_times(self.calendar)
+        due_at = min(due_times.values(), default=None)
+        return (
             view.ticket_id, view.version, view.category, view.priority, view.actionable, 0 if view.actionable else 1,
             json.dumps(list(view.missing)), view.status.value, view.customer_name, view.customer_email, view.customer_id,
             view.language, view.channel, view.order_number, view.created_at, view.last_activity_at, view.assignee_id,
             view.assignee_name, view.first_responded_at, view.resolved_at,
             json.dumps([c.as_json() for c in view.clocks], sort_keys=True),
-            json.dumps({k: v.isoformat() for k, v in sorted(due_times.items())}), due_at, due_at or NO_DUE, state.value,
+            json.dumps({k: v.isoformat() for k, v in sorted(due_times.items())}), due_at, due_at or NO_DUE,
+            sla_state(view, escalations).value,
         )
 
 

@@ -19,7 +19,7 @@ from aiokafka import TopicPartition
 from soporte.businesstime import BusinessCalendar, SlaPolicies
 from soporte.events import DEAD_LETTERS, UndecodableEvent, decode
 from soporte.platform.kafka import make_consumer, make_producer
-from soporte.projections.adapters.store import REBUILD, REBUILT_TABLES, SCHEMA, ReadModelWriter
+from soporte.projections.adapters.store import Record, REBUILD, REBUILT_TABLES, SCHEMA, ReadModelWriter
 from soporte.projections.entrypoints.consumer import RecordApplier, source_topics
 from soporte.projections.settings import ProjectionsSettings
 
@@ -169,9 +169,9 @@ async def _apply_batch(pool: asyncpg.Pool, writer: ReadModelWriter, applier: Rec
     if not records:
         return
     try:
+        decoded = [Record(tp.topic, tp.partition, record.offset, decode(record.value)) for tp, record in records]
         async with pool.acquire() as conn, conn.transaction():
-            for tp, record in records:
-                await writer.apply(conn, tp.topic, tp.partition, record.offset, decode(record.value))
+            await writer.apply_batch(conn, decoded)
     except (UndecodableEvent, Exception):  # noqa: BLE001 - the slow path below retries and dead-letters
         for tp, record in records:
             await applier.apply(tp, record)
