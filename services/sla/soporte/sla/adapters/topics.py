@@ -39,11 +39,23 @@ async def read_until_caught_up(consumer: AIOKafkaConsumer) -> AsyncIterator:
                 yield record
 
 
-async def read_topic(bootstrap: str, topic: str, *, client_id: str) -> AsyncIterator:
-    """Every record currently on ``topic`` (from the beginning to the end seen at call time)."""
+async def read_topic(
+    bootstrap: str, topic: str, *, client_id: str, positions: dict[TopicPartition, int] | None = None
+) -> AsyncIterator:
+    """Every record currently on ``topic`` (from the beginning to the end seen at call time).
+
+    With ``positions``, partitions found there are read from that offset instead of the beginning,
+    and the next offset of each partition read is stored back into it (so the next call reads only what is new).
+    """
     consumer = await assigned_consumer(bootstrap, topic, client_id=client_id)
     try:
+        if positions:
+            for tp in consumer.assignment():
+                if tp in positions:
+                    consumer.seek(tp, positions[tp])
         async for record in read_until_caught_up(consumer):
+            if positions is not None:
+                positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
             yield record
     finally:
         await consumer.stop()

@@ -11,8 +11,9 @@
   publishes the escalations and marks them fired.
 
 Delivery is at least once. Escalation, KPI and dead-letter ids are derived, and
-the ids already on their topics are read back at start, so a restart, a replay
-or a redelivered *due* message never publishes the same id twice.
+the ids already on their topics are read back at start (and what is new on them
+at every partition assignment), so a restart, a replay, a takeover or a
+redelivered *due* message never publishes the same id twice.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class SlaStreams:
         self.on_escalation = on_escalation
         self.engine = SlaEngine(calendar, policies)  # the heap over the assigned partitions' tickets
         self.published: set[str] = set()  # escalation, KPI and dead-letter ids already on their topics
+        self.read_positions: dict[Any, int] = {}  # where the read-back stopped, per topic partition
         self.producer: AIOKafkaProducer | None = None
         self.read_back = asyncio.Event()  # the ids above are loaded: publishing may start
         self.recovered = asyncio.Event()  # the table is recovered and the heap rebuilt at least once
@@ -96,10 +98,11 @@ class SlaStreams:
         return self.read_back.is_set() and self.recovered.is_set()
 
     async def read_back_published(self) -> None:
-        """Learn the ids already published (and the KPI figures) so none is published again."""
+        """Learn the ids published (and the KPI figures) since the last call, all of them the first time."""
         s = self.settings
         for spec in (SLA_ESCALATIONS, SLA_KPIS, DEAD_LETTERS):
-            async for record in read_topic(s.kafka_bootstrap, spec.name(s.topic_prefix), client_id=s.sla_app_id):
+            topic = spec.name(s.topic_prefix)
+            async for record in read_topic(s.kafka_bootstrap, topic, client_id=s.sla_app_id, positions=self.read_positions):
                 try:
                     event = decode(record.value)
                 except UndecodableEvent:
@@ -217,6 +220,14 @@ def create_app(
         sla.rebuild([load_ticket(key, value) for key, value in clocks.items()])
         sla.recovered.set()
         log.info("sla heap rebuilt", tickets=len(sla.engine.tickets))
+        # Partitions taken over from a worker that died between publishing an escalation and its
+        # table write reaching the changelog: the redelivered *due* message would raise it again,
+        # and that id was published after our start-up read-back. Faust resumes the partitions only
+        # after this callback, so learning what is new on the topics here closes that window.
+        try:
+            await sla.read_back_published()
+        except Exception:  # noqa: BLE001 - at least once: a rare duplicate beats a worker that stops
+            log.exception("published ids not read back after the rebalance")
 
     @app.agent(tickets_topic)
     async def ticket_events(stream: faust.StreamT) -> None:
