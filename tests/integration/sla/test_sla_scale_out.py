@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
+import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from soporte.events import TICKET_EVENTS
+from soporte.businesstime import load_calendar, load_policies
+from soporte.events import SLA_ESCALATIONS, TICKET_EVENTS, encode, event_key
 from soporte.events import types as t
+from soporte.platform.kafka import make_producer
+from soporte.sla.domain.clocks import SlaEngine
 from tests.integration.sla.conftest import SlaProcess
 from tests.unit.sla.scenario import Stream
 
@@ -63,6 +69,23 @@ def log_records(process: SlaProcess) -> list[dict]:
     return [json.loads(line) for line in process.log.read_text().splitlines() if line.startswith("{")]
 
 
+async def two_workers_settled(start, policy: Path) -> tuple[SlaProcess, SlaProcess]:
+    """Start one worker, then a second, and wait until the first has recovered after the second joined.
+
+    Tickets are submitted only then: records that arrive while a worker finishes a rebalance can be lost
+    (see the xfail test at the end of this file).
+    """
+    first = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    second = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 60
+    while sum(r["event"] == "sla heap rebuilt" for r in log_records(first)) < 2:
+        assert loop.time() < end, "the first worker never recovered after the second joined"
+        await asyncio.sleep(0.2)
+    await first.ready()  # /readyz waits for the end of the rebalance too
+    return first, second
+
+
 def tickets_in_log(process: SlaProcess, kind: str) -> set[str]:
     """Tickets this worker logged an escalation of ``kind`` for (``escalation raised`` lines)."""
     return {r["ticket_id"] for r in log_records(process) if r["event"] == "escalation raised" and r["type"] == kind}
@@ -71,10 +94,7 @@ def tickets_in_log(process: SlaProcess, kind: str) -> set[str]:
 async def test_two_workers_share_the_partitions_and_raise_each_escalation_once(sla_process, publish, escalations, tmp_path):
     policy = tmp_path / "policy-4s.yaml"
     policy.write_text(POLICY.format(first=4))
-    first = sla_process(SOPORTE_SLA_POLICY_FILE=str(policy))
-    second = sla_process(SOPORTE_SLA_POLICY_FILE=str(policy))
-    await first.ready()
-    await second.ready()
+    first, second = await two_workers_settled(sla_process, policy)
 
     tickets = spread_tickets()
     t0 = datetime.now(UTC)
@@ -96,10 +116,7 @@ async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process,
     # Warning at 12 s, breach at 15 s: the kill lands between the two.
     policy = tmp_path / "policy-15s.yaml"
     policy.write_text(POLICY.format(first=15))
-    doomed = sla_process(SOPORTE_SLA_POLICY_FILE=str(policy))
-    survivor = sla_process(SOPORTE_SLA_POLICY_FILE=str(policy))
-    await doomed.ready()
-    await survivor.ready()
+    doomed, survivor = await two_workers_settled(sla_process, policy)
 
     tickets = spread_tickets()
     t0 = datetime.now(UTC)
@@ -117,3 +134,60 @@ async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process,
     assert_exactly_once(escalations.seen, tickets)
     assert orphaned <= tickets_in_log(survivor, "SlaBreached")
     assert survivor.stop() == 0
+
+
+async def test_an_escalation_published_by_a_dead_worker_after_the_survivors_start_is_not_raised_again(
+    sla_process, publish, escalations, sla_env, tmp_path, kafka_bootstrap, topic_prefix
+):
+    """What a worker killed between publishing a warning and its table write leaves behind, made on purpose.
+
+    The warning is on the topic but not marked fired in the table, and it appeared after the survivor
+    read the topic back at start; the survivor takes the ticket over through a rebalance and must not raise it again.
+    """
+    policy = tmp_path / "policy-25s.yaml"
+    policy.write_text(POLICY.format(first=25))  # warning at 20 s: time for a join and a kill first
+    survivor = await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    ticket, t0 = Stream(), datetime.now(UTC)
+    submitted = ticket.submitted(t0)
+    await publish(submitted)
+
+    # The warning the dead worker would have raised (same derived id), put on the topic behind the survivor's back.
+    engine = SlaEngine(load_calendar(Path(sla_env["SOPORTE_CALENDAR_FILE"])), load_policies(policy))
+    engine.apply(submitted)
+    [warning] = [e for e in engine.due(t0 + timedelta(seconds=20)) if isinstance(e, t.SlaWarning)]
+    producer = make_producer(kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(SLA_ESCALATIONS.name(topic_prefix), encode(warning), key=event_key(warning))
+    finally:
+        await producer.stop()
+
+    # A second worker joins and is killed: every partition is assigned to the survivor again (a recovery).
+    other = await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    other.kill()
+    await escalations.wait_for(lambda s: escalations_of(s, t.SlaBreached), timeout=60)
+    await escalations.listen(2.0)
+    ids = Counter(e.event_id for e in escalations.seen)
+    assert ids[warning.event_id] == 1 and len(ids) == 2 and all(n == 1 for n in ids.values()), ids
+    assert tickets_in_log(survivor, "SlaWarning") == set()
+    assert tickets_in_log(survivor, "SlaBreached") == {ticket.ticket_id}
+    assert survivor.stop() == 0
+
+
+@pytest.mark.xfail(reason="faust-streaming 0.15.3 loses a record fetched while it finishes a recovery", strict=False)
+async def test_tickets_submitted_while_a_second_worker_joins_are_all_tracked(sla_process, publish, escalations, tmp_path):
+    """Known bug, not fixed: on the worker that was alone, the first record of a partition that never had a
+    committed offset, fetched after the partitions are resumed but before the flow is (faust's
+    Recovery.on_recovery_completed), is skipped by the stream and the next one's commit goes past it.
+    Lost one ticket of the 12 (no clock, not in the changelog either) on every run while /readyz did not wait
+    for the end of a rebalance; since it does, the window is narrower and this passes on most runs.
+    """
+    policy = tmp_path / "policy-4s.yaml"
+    policy.write_text(POLICY.format(first=4))
+    await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
+    tickets = spread_tickets()  # right away: the first worker is still recovering
+    t0 = datetime.now(UTC)
+    await publish(*(ticket.submitted(t0) for ticket in tickets))
+    await escalations.wait_for(lambda s: len(escalations_of(s, t.SlaBreached)) >= len(tickets), timeout=30)
+    assert_exactly_once(escalations.seen, tickets)

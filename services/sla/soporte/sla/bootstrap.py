@@ -60,6 +60,10 @@ class SlaWorker:
         async def processor_caught_up() -> None:
             if not self.streams.ready:
                 raise RuntimeError("still recovering the clocks table")
+            # Not ready until faust has resumed the partitions after a rebalance (its flag drops last):
+            # records arriving before that can be lost (see the xfail scale-out test).
+            if self.app.rebalancing:
+                raise RuntimeError("rebalancing: partitions are moving between workers")
 
         async def kpis(_: web.Request) -> web.Response:
             return web.json_response({**self.kpis.summary(), "per_ticket_minutes": dict(self.kpis.minutes_by_ticket)})
