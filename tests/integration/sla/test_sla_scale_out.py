@@ -72,8 +72,8 @@ def log_records(process: SlaProcess) -> list[dict]:
 async def two_workers_settled(start, policy: Path) -> tuple[SlaProcess, SlaProcess]:
     """Start one worker, then a second, and wait until the first has recovered after the second joined.
 
-    Tickets are submitted only then: records that arrive while a worker finishes a rebalance can be lost
-    (see the xfail test at the end of this file).
+    Tickets are submitted only then: faust-streaming 0.15.3 can lose a record that arrives as a worker
+    finishes a rebalance, on a partition with no committed offset yet (a known, unfixed bug; see the README).
     """
     first = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
     second = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
@@ -112,6 +112,7 @@ async def test_two_workers_share_the_partitions_and_raise_each_escalation_once(s
     assert first.stop() == 0 and second.stop() == 0
 
 
+@pytest.mark.scale
 async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process, publish, escalations, tmp_path):
     # Warning at 12 s, breach at 15 s: the kill lands between the two.
     policy = tmp_path / "policy-15s.yaml"
@@ -136,6 +137,7 @@ async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process,
     assert survivor.stop() == 0
 
 
+@pytest.mark.scale
 async def test_an_escalation_published_by_a_dead_worker_after_the_survivors_start_is_not_raised_again(
     sla_process, publish, escalations, sla_env, tmp_path, kafka_bootstrap, topic_prefix
 ):
@@ -172,22 +174,3 @@ async def test_an_escalation_published_by_a_dead_worker_after_the_survivors_star
     assert tickets_in_log(survivor, "SlaWarning") == set()
     assert tickets_in_log(survivor, "SlaBreached") == {ticket.ticket_id}
     assert survivor.stop() == 0
-
-
-@pytest.mark.xfail(reason="faust-streaming 0.15.3 loses a record fetched while it finishes a recovery", strict=False)
-async def test_tickets_submitted_while_a_second_worker_joins_are_all_tracked(sla_process, publish, escalations, tmp_path):
-    """Known bug, not fixed: on the worker that was alone, the first record of a partition that never had a
-    committed offset, fetched after the partitions are resumed but before the flow is (faust's
-    Recovery.on_recovery_completed), is skipped by the stream and the next one's commit goes past it.
-    Lost one ticket of the 12 (no clock, not in the changelog either) on every run while /readyz did not wait
-    for the end of a rebalance; since it does, the window is narrower and this passes on most runs.
-    """
-    policy = tmp_path / "policy-4s.yaml"
-    policy.write_text(POLICY.format(first=4))
-    await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
-    await sla_process(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
-    tickets = spread_tickets()  # right away: the first worker is still recovering
-    t0 = datetime.now(UTC)
-    await publish(*(ticket.submitted(t0) for ticket in tickets))
-    await escalations.wait_for(lambda s: len(escalations_of(s, t.SlaBreached)) >= len(tickets), timeout=30)
-    assert_exactly_once(escalations.seen, tickets)
