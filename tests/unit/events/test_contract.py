@@ -148,3 +148,19 @@ def test_topics_are_defined_once_with_prefixes_for_isolation():
     assert ev.TICKET_EVENTS.name() == "tickets.events.v1"
     assert ev.TICKET_EVENTS.name("t1.") == "t1.tickets.events.v1"
     assert ev.TICKET_EVENTS.config["retention.ms"] == "-1"  # the ticket log is kept forever
+
+
+def test_a_dead_letter_for_a_record_keeps_where_it_came_from_and_its_text():
+    from types import SimpleNamespace
+
+    record = SimpleNamespace(topic="p.shop.orders.v1", partition=2, offset=41, key=b"100234", value=b"{not json\xff")
+    letter_id = ev.deterministic_id("test", "dead-letter", record.topic, record.partition, record.offset)
+    letter = ev.types.DeadLettered.for_record(
+        record, consumer="intake-orders", reason="x" * 3000, attempts=1,
+        actor=ev.Actor(kind=ev.ActorKind.SYSTEM, id="intake-orders"), occurred_at=datetime(2026, 3, 2, tzinfo=timezone.utc),
+        event_id=letter_id,
+    )
+    assert letter.event_id == letter_id and letter.data.consumer == "intake-orders"
+    assert (letter.data.source_topic, letter.data.source_partition, letter.data.source_offset) == ("p.shop.orders.v1", 2, 41)
+    assert letter.data.key == "100234" and letter.data.payload == "{not json\ufffd" and len(letter.data.reason) == 2000
+    assert ev.decode(ev.encode(letter)) == letter

@@ -6,6 +6,7 @@ Events past tense, payload fields named for what they are.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Union
@@ -13,6 +14,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import AwareDatetime, EmailStr, Field, TypeAdapter
 
 from .envelope import (
+    Actor,
     AttachmentRef,
     Category,
     Channel,
@@ -271,6 +273,23 @@ class DeadLetteredData(Frozen):
 class DeadLettered(Event):
     type: Literal["DeadLettered"] = "DeadLettered"
     data: DeadLetteredData
+
+    @classmethod
+    def for_record(
+        cls, record, *, consumer: str, reason: str, attempts: int, actor: Actor, occurred_at: datetime, event_id: uuid.UUID
+    ) -> "DeadLettered":
+        """The letter for a Kafka record a reader gives up on (``record``: topic, partition, offset, key, value).
+
+        The caller derives ``event_id`` from the record's position, so a redelivered bad record makes the same letter.
+        """
+        return cls.create(
+            data=DeadLetteredData(
+                consumer=consumer, source_topic=record.topic, source_partition=record.partition, source_offset=record.offset,
+                key=record.key.decode("utf-8", "replace") if record.key else None,
+                payload=record.value.decode("utf-8", "replace") if record.value else "", reason=reason[:2000], attempts=attempts,
+            ),
+            actor=actor, occurred_at=occurred_at, event_id=event_id,
+        )
 
 
 TICKET_STREAM_TYPES: tuple[type[Event], ...] = (

@@ -135,15 +135,8 @@ class OrdersConsumer:
                 await asyncio.sleep(self.retry_base_seconds * 2**attempt)
 
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
-        letter = t.DeadLettered.create(
-            data=t.DeadLetteredData(
-                consumer=CONSUMER_NAME, source_topic=tp.topic, source_partition=tp.partition, source_offset=record.offset,
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-                payload=record.value.decode("utf-8", "replace") if record.value else "", reason=reason[:2000], attempts=attempts,
-            ),
-            actor=SYSTEM,
-            occurred_at=self.now(),
-            # Derived from the source position: a redelivered bad record makes the same letter, not a second one.
+        letter = t.DeadLettered.for_record(
+            record, consumer=CONSUMER_NAME, reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
             event_id=deterministic_id(CONSUMER_NAME, "dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)

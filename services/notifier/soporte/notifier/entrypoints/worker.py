@@ -129,14 +129,8 @@ class NotifierWorker:
                 await asyncio.sleep(0.2 * 2**attempt)
 
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
-        letter = t.DeadLettered.create(
-            data=t.DeadLetteredData(
-                consumer="notifier", source_topic=tp.topic, source_partition=tp.partition, source_offset=record.offset,
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-                payload=record.value.decode("utf-8", "replace"), reason=reason[:2000], attempts=attempts,
-            ),
-            actor=SYSTEM,
-            occurred_at=self.now(),
+        letter = t.DeadLettered.for_record(
+            record, consumer="notifier", reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
             event_id=deterministic_id("notifier-dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)

@@ -114,14 +114,8 @@ class RecordApplier:
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
         if await self._past_already(tp, record.offset):
             return  # dead-lettered (or applied) already: not a second letter
-        letter = t.DeadLettered.create(
-            data=t.DeadLetteredData(
-                consumer="projections", source_topic=tp.topic, source_partition=tp.partition, source_offset=record.offset,
-                key=record.key.decode("utf-8", "replace") if record.key else None,
-                payload=record.value.decode("utf-8", "replace") if record.value else "", reason=reason[:2000], attempts=attempts,
-            ),
-            actor=SYSTEM,
-            occurred_at=self.now(),
+        letter = t.DeadLettered.for_record(
+            record, consumer="projections", reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
             event_id=deterministic_id("projections-dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)

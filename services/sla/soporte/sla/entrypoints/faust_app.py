@@ -136,22 +136,11 @@ class SlaStreams:
         return tick if due is None else min(tick, max((due - self.clock()).total_seconds(), 0.01))
 
     async def dead_letter(self, message: Any, reason: str) -> None:
-        letter_id = deterministic_id(CONSUMER_NAME, message.topic, message.partition, message.offset)
-        value = message.value or b""
-        letter = t.DeadLettered.create(
-            data=t.DeadLetteredData(
-                consumer=CONSUMER_NAME,
-                source_topic=message.topic,
-                source_partition=message.partition,
-                source_offset=message.offset,
-                key=message.key.decode("utf-8", "replace") if message.key else None,
-                payload=value.decode("utf-8", "replace"),
-                reason=reason[:2000],
-                attempts=1,  # decoding and the fold are deterministic: retrying cannot help
-            ),
-            actor=SLA_ACTOR,
-            occurred_at=self.clock(),
-            event_id=letter_id,
+        letter = t.DeadLettered.for_record(
+            message, consumer=CONSUMER_NAME, reason=reason,
+            attempts=1,  # decoding and the fold are deterministic: retrying cannot help
+            actor=SLA_ACTOR, occurred_at=self.clock(),
+            event_id=deterministic_id(CONSUMER_NAME, message.topic, message.partition, message.offset),
         )
         if await self.publish(DEAD_LETTERS, letter):
             log.warning("event dead-lettered", topic=message.topic, offset=message.offset, reason=reason[:200])
