@@ -11,7 +11,7 @@ SOPORTE    := $(VENV)/bin/soporte
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test test-scale deps python-deps chromium infra-up infra-down infra-status clean bench test-unit schemas
+.PHONY: help run test lint format test-scale deps python-deps chromium infra-up infra-down infra-status clean bench test-unit schemas
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,8 +19,16 @@ help: ## list the targets
 run: deps ## start Kafka, PostgreSQL, the mail sink and every service in the foreground (Ctrl-C stops all)
 	$(SOPORTE) run
 
-test: deps ## install what is missing, then run the whole suite (starts and stops the stack it needs)
+test: deps lint ## install what is missing, lint, then run the whole suite (starts and stops the stack it needs)
 	$(PY) -m pytest
+
+lint: python-deps ## ruff: the lint rules and the format of pyproject.toml (fix with `make format`)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: python-deps ## apply ruff's fixes and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 test-scale: deps ## SLA worker takeovers (not in `make test`: faust's recovery can hang after a takeover)
 	$(PY) -m pytest -m scale tests/integration/sla

@@ -15,7 +15,9 @@ from soporte.events import decode, encode
 from tests.support.samples import sample_events
 
 
-def measure(name: str, fn: Callable[[], object], target_per_s: float, seconds: float = 1.5, ops_per_call: int = 1) -> None:
+def measure(
+    name: str, fn: Callable[[], object], target_per_s: float, seconds: float = 1.5, ops_per_call: int = 1
+) -> None:
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         fn()
@@ -30,7 +32,9 @@ def bench_codec() -> None:
     payloads = [encode(e) for e in events]
     # Targets: the relay and every reader must keep up with far more than a shop's ticket traffic.
     measure("codec: encode an event", lambda: [encode(e) for e in events], 20_000, ops_per_call=len(events))
-    measure("codec: decode an event (validated)", lambda: [decode(p) for p in payloads], 10_000, ops_per_call=len(events))
+    measure(
+        "codec: decode an event (validated)", lambda: [decode(p) for p in payloads], 10_000, ops_per_call=len(events)
+    )
 
 
 def bench_calendar() -> None:
@@ -41,8 +45,14 @@ def bench_calendar() -> None:
         return
     calendar = load_calendar()
     start = datetime(2026, 12, 23, 17, 59, tzinfo=UTC)
-    measure("calendar: add 15 business minutes", lambda: calendar.add_business_time(start, timedelta(minutes=15)), 20_000)
-    measure("calendar: add 40 business hours (holidays)", lambda: calendar.add_business_time(start, timedelta(hours=40)), 2_000)
+    measure(
+        "calendar: add 15 business minutes", lambda: calendar.add_business_time(start, timedelta(minutes=15)), 20_000
+    )
+    measure(
+        "calendar: add 40 business hours (holidays)",
+        lambda: calendar.add_business_time(start, timedelta(hours=40)),
+        2_000,
+    )
     end = start + timedelta(days=30)
     measure("calendar: business time over 30 days", lambda: calendar.business_time_between(start, end), 2_000)
 
@@ -64,7 +74,9 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
 
     dsn, prefix = await create_database(admin_url), new_topic_prefix()
     await create_topics(bootstrap, prefix)
-    settings = ProjectionsSettings(database_url=dsn, kafka_bootstrap=bootstrap, topic_prefix=prefix, group_id=f"bench-{prefix}")
+    settings = ProjectionsSettings(
+        database_url=dsn, kafka_bootstrap=bootstrap, topic_prefix=prefix, group_id=f"bench-{prefix}"
+    )
 
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
@@ -72,13 +84,19 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
     await producer.start()
     conn = await asyncpg.connect(dsn)
     try:
+
         def submitted() -> ev.Event:
             return t.TicketSubmitted.create(
-                data=t.TicketSubmittedData(category=ev.Category.PRE_SALES, description="¿Es compatible con mi portátil?",
-                                           customer=t.CustomerRef(name="Bench", email="bench@example.com"),
-                                           actionability=t.Actionability(actionable=True)),
-                actor=ev.Actor(kind=ev.ActorKind.GUEST, id="bench@example.com"), occurred_at=utc_now(),
-                ticket_id=ev.new_ticket_id(), version=1,
+                data=t.TicketSubmittedData(
+                    category=ev.Category.PRE_SALES,
+                    description="¿Es compatible con mi portátil?",
+                    customer=t.CustomerRef(name="Bench", email="bench@example.com"),
+                    actionability=t.Actionability(actionable=True),
+                ),
+                actor=ev.Actor(kind=ev.ActorKind.GUEST, id="bench@example.com"),
+                occurred_at=utc_now(),
+                ticket_id=ev.new_ticket_id(),
+                version=1,
             )
 
         latencies = []
@@ -94,7 +112,10 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
         latencies.sort()
         p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95) - 1]
         verdict = "ok" if p95 <= 1.0 else "BELOW TARGET"
-        print(f"{'projections: event to agent queue (p50 / p95)':<48} {p50 * 1000:>8.0f} ms / {p95 * 1000:.0f} ms   target p95 1000 ms   {verdict}")
+        print(
+            f"{'projections: event to agent queue (p50 / p95)':<48} {p50 * 1000:>8.0f} ms / {p95 * 1000:.0f} ms"
+            f"   target p95 1000 ms   {verdict}"
+        )
         for _ in range(2000):  # a backlog for the rebuild to replay
             event = submitted()
             await producer.send(TICKET_EVENTS.name(prefix), encode(event), key=event_key(event))
@@ -105,7 +126,10 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
         rate = replayed / (time.perf_counter() - start)
         # Target: a year of a busy shop (~500k events) rebuilt within a quarter of an hour.
         verdict = "ok" if rate >= 500 else "BELOW TARGET"
-        print(f"{'projections: rebuild (replay, swap, with start-up)':<48} {rate:>12,.0f}/s   target {500:>10,}/s   {verdict}")
+        print(
+            f"{'projections: rebuild (replay, swap, with start-up)':<48} {rate:>12,.0f}/s"
+            f"   target {500:>10,}/s   {verdict}"
+        )
     finally:
         await conn.close()
         await producer.stop()

@@ -29,23 +29,35 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
             actor=CUSTOMER,
             occurred_at=T0,
         ),
-        t.TicketAssigned.create(data=t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), actor=AGENT, occurred_at=T0),
-        t.ClarificationRequested.create(data=t.ClarificationRequestedData(question="¿Puede enviar otra foto?"), actor=AGENT, occurred_at=T0),
-        t.CustomerReplied.create(data=t.MessageData(body="Aquí está", attachments=[PHOTO]), actor=CUSTOMER, occurred_at=T0),
+        t.TicketAssigned.create(
+            data=t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), actor=AGENT, occurred_at=T0
+        ),
+        t.ClarificationRequested.create(
+            data=t.ClarificationRequestedData(question="¿Puede enviar otra foto?"), actor=AGENT, occurred_at=T0
+        ),
+        t.CustomerReplied.create(
+            data=t.MessageData(body="Aquí está", attachments=[PHOTO]), actor=CUSTOMER, occurred_at=T0
+        ),
         t.InternalNoteAdded.create(data=t.MessageData(body="Proveedor con defectos"), actor=AGENT, occurred_at=T0),
         t.AgentReplied.create(data=t.MessageData(body="Le enviamos una etiqueta"), actor=AGENT, occurred_at=T0),
         t.ReturnLabelIssued.create(
-            data=t.ReturnLabelIssuedData(label_id="RL-1", carrier="Correos", tracking_number="PK123", order_number="100234"),
+            data=t.ReturnLabelIssuedData(
+                label_id="RL-1", carrier="Correos", tracking_number="PK123", order_number="100234"
+            ),
             actor=AGENT,
             occurred_at=T0,
         ),
         t.CourierClaimOpened.create(
-            data=t.CourierClaimOpenedData(claim_id="CC-1", carrier="Correos", tracking_number="PK000", reason="Golpe en el envío"),
+            data=t.CourierClaimOpenedData(
+                claim_id="CC-1", carrier="Correos", tracking_number="PK000", reason="Golpe en el envío"
+            ),
             actor=AGENT,
             occurred_at=T0,
         ),
         t.TicketResolved.create(data=t.TicketResolvedData(resolution="Reemplazo enviado"), actor=AGENT, occurred_at=T0),
-        t.TicketReopened.create(data=t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), actor=CUSTOMER, occurred_at=T0),
+        t.TicketReopened.create(
+            data=t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), actor=CUSTOMER, occurred_at=T0
+        ),
     ]
     stream = [_place(e, ticket_id, i + 1) for i, e in enumerate(stream)]
     escalation = t.EscalationData(
@@ -72,17 +84,28 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
             occurred_at=T0,
         ),
         t.SlaWarning.create(data=escalation, actor=SYSTEM, ticket_id=ticket_id, occurred_at=T0),
-        t.SlaBreached.create(data=escalation.model_copy(update={"level": 2}), actor=SYSTEM, ticket_id=ticket_id, occurred_at=T0),
+        t.SlaBreached.create(
+            data=escalation.model_copy(update={"level": 2}), actor=SYSTEM, ticket_id=ticket_id, occurred_at=T0
+        ),
         t.FirstResponseMeasured.create(
-            data=t.FirstResponseMeasuredData(submitted_at=T0, responded_at=T0 + timedelta(minutes=9), business_seconds=540),
+            data=t.FirstResponseMeasuredData(
+                submitted_at=T0, responded_at=T0 + timedelta(minutes=9), business_seconds=540
+            ),
             actor=SYSTEM,
             ticket_id=ticket_id,
             occurred_at=T0,
         ),
         t.NotificationSent.create(data=outcome, actor=SYSTEM, ticket_id=ticket_id, occurred_at=T0),
-        t.NotificationFailed.create(data=outcome.model_copy(update={"reason": "550 no such user"}), actor=SYSTEM, ticket_id=ticket_id, occurred_at=T0),
+        t.NotificationFailed.create(
+            data=outcome.model_copy(update={"reason": "550 no such user"}),
+            actor=SYSTEM,
+            ticket_id=ticket_id,
+            occurred_at=T0,
+        ),
         t.DeadLettered.create(
-            data=t.DeadLetteredData(consumer="notifier", source_topic="tickets.events.v1", payload="{}", reason="bad", attempts=3),
+            data=t.DeadLetteredData(
+                consumer="notifier", source_topic="tickets.events.v1", payload="{}", reason="bad", attempts=3
+            ),
             actor=SYSTEM,
             occurred_at=T0,
         ),
@@ -91,4 +114,6 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
 
 
 def _place(event: ev.Event, ticket_id: str, version: int) -> ev.Event:
-    return event.model_copy(update={"ticket_id": ticket_id, "version": version, "occurred_at": T0 + timedelta(minutes=version)})
+    return event.model_copy(
+        update={"ticket_id": ticket_id, "version": version, "occurred_at": T0 + timedelta(minutes=version)}
+    )

@@ -10,19 +10,13 @@ import sys
 import aiohttp
 
 from soporte.events import types as t
-from tests.integration.intake.conftest import (  # noqa: F401 (fixtures)
-    SHOP_SECRET,
-    bearer,
-    customer_token,
-    intake_env,
-    intake_settings,
-    shop_orders,
-    ticket_events,
-)
+from tests.support.intake import SHOP_SECRET, bearer, customer_token, intake_env, ticket_events
 from tests.support.smtp import free_port
 
 
-async def wait_until_ready(session: aiohttp.ClientSession, base: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+async def wait_until_ready(
+    session: aiohttp.ClientSession, base: str, process: subprocess.Popen, timeout: float = 60.0
+) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while loop.time() < end:
@@ -37,13 +31,20 @@ async def wait_until_ready(session: aiohttp.ClientSession, base: str, process: s
     raise AssertionError("intake never became ready")
 
 
-async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly(intake_settings, shop_orders, tmp_path):  # noqa: F811
+async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly(
+    intake_settings, shop_orders, tmp_path
+):
     port = free_port()
     env = {
-        **intake_env(intake_settings), "SOPORTE_INTAKE_PORT": str(port), "SOPORTE_SHOP_SECRET": SHOP_SECRET,
-        "SOPORTE_INTAKE_ATTACHMENTS_DIR": str(tmp_path / "files"), "SOPORTE_INTAKE_GROUP_ID": intake_settings.group_id,
+        **intake_env(intake_settings),
+        "SOPORTE_INTAKE_PORT": str(port),
+        "SOPORTE_SHOP_SECRET": SHOP_SECRET,
+        "SOPORTE_INTAKE_ATTACHMENTS_DIR": str(tmp_path / "files"),
+        "SOPORTE_INTAKE_GROUP_ID": intake_settings.group_id,
     }
-    process = subprocess.Popen([sys.executable, "-m", "soporte.intake"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "soporte.intake"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
@@ -55,12 +56,23 @@ async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly
                     if (await mine.json())["items"]:
                         break
                 await asyncio.sleep(0.3)
-            async with session.post(f"{base}/api/v1/tickets", headers=bearer(token), json={
-                    "category": "order_status", "description": "¿Cuándo llega?", "customer_name": "Ana", "order_number": "400001"}) as sent:
+            async with session.post(
+                f"{base}/api/v1/tickets",
+                headers=bearer(token),
+                json={
+                    "category": "order_status",
+                    "description": "¿Cuándo llega?",
+                    "customer_name": "Ana",
+                    "order_number": "400001",
+                },
+            ) as sent:
                 assert sent.status == 201, await sent.text()
                 ticket_id = (await sent.json())["ticket_id"]
-        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix,
-                                   lambda s: any(e.ticket_id == ticket_id for e in s))
+        seen = await ticket_events(
+            intake_settings.kafka_bootstrap,
+            intake_settings.topic_prefix,
+            lambda s: any(e.ticket_id == ticket_id for e in s),
+        )
         (event,) = [e for e in seen if e.ticket_id == ticket_id]
         assert isinstance(event, t.TicketSubmitted) and event.data.order_number == "400001"
     finally:

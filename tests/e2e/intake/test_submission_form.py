@@ -6,7 +6,6 @@ import asyncpg
 from aiohttp import web
 
 from soporte.intake.bootstrap import create_app
-from tests.integration.intake.conftest import intake_settings, shop_orders  # noqa: F401 (fixtures)
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -21,7 +20,11 @@ async def serve(settings):
 
 
 async def test_a_guest_submits_a_ticket_with_a_photo_and_sees_field_errors_first(
-    browser, intake_settings, shop_orders, artifacts_dir, tmp_path  # noqa: F811
+    browser,
+    intake_settings,
+    shop_orders,
+    artifacts_dir,
+    tmp_path,
 ):
     await shop_orders("100234", "ana@example.com")
     runner, base = await serve(intake_settings)

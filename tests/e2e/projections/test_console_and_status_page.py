@@ -19,7 +19,7 @@ from aiohttp import web
 from soporte.intake.bootstrap import create_app as create_intake_app
 from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
-from tests.integration.intake.conftest import intake_env, intake_settings, shop_orders  # noqa: F401 (fixtures)
+from tests.support.intake import intake_env
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -35,14 +35,18 @@ async def serve(app: web.Application, port: int) -> web.AppRunner:
 async def guest_token(session: aiohttp.ClientSession, intake: str, email: str, order_number: str) -> str:
     """A guest session, asked for until the order has come in from the shop topic."""
     for _ in range(100):
-        async with session.post(f"{intake}/api/v1/guest-sessions", json={"email": email, "order_number": order_number}) as r:
+        async with session.post(
+            f"{intake}/api/v1/guest-sessions", json={"email": email, "order_number": order_number}
+        ) as r:
             if r.status == 201:
                 return (await r.json())["guest_token"]
         await asyncio.sleep(0.3)
     raise AssertionError(f"the order {order_number} never reached intake")
 
 
-async def submit(session: aiohttp.ClientSession, intake: str, token: str, name: str, description: str, photo: bool) -> dict:
+async def submit(
+    session: aiohttp.ClientSession, intake: str, token: str, name: str, description: str, photo: bool
+) -> dict:
     fields = {"category": "damaged_item", "description": description, "customer_name": name}
     form = aiohttp.FormData(fields, default_to_multipart=True)
     if photo:
@@ -54,21 +58,32 @@ async def submit(session: aiohttp.ClientSession, intake: str, token: str, name: 
 
 
 async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_reads_the_reply(
-    browser, intake_settings, shop_orders, artifacts_dir  # noqa: F811
+    browser,
+    intake_settings,
+    shop_orders,
+    artifacts_dir,
 ):
     intake_port, portal_port = free_port(), free_port()
     intake, portal = f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{portal_port}"
-    intake_runner = await serve(create_intake_app(intake_settings.model_copy(update={"portal_url": portal})), intake_port)
+    intake_runner = await serve(
+        create_intake_app(intake_settings.model_copy(update={"portal_url": portal})), intake_port
+    )
     projections_settings = ProjectionsSettings(
-        database_url=intake_settings.database_url, kafka_bootstrap=intake_settings.kafka_bootstrap,
-        topic_prefix=intake_settings.topic_prefix, intake_url=intake, group_id=f"projections-e2e-{uuid.uuid4().hex[:8]}",
+        database_url=intake_settings.database_url,
+        kafka_bootstrap=intake_settings.kafka_bootstrap,
+        topic_prefix=intake_settings.topic_prefix,
+        intake_url=intake,
+        group_id=f"projections-e2e-{uuid.uuid4().hex[:8]}",
         console_refresh_seconds=1.0,
     )
     portal_runner = await serve(create_projections_app(projections_settings), portal_port)
     try:
         created = subprocess.run(
             [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
-            env=intake_env(intake_settings), capture_output=True, text=True, timeout=60,
+            env=intake_env(intake_settings),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert created.returncode == 0, created.stderr
         agent_token = next(line.split()[1] for line in created.stdout.splitlines() if line.startswith("token "))
@@ -77,10 +92,22 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
         await shop_orders("300200", "ana@example.com")
         async with aiohttp.ClientSession() as session:
             # An older ticket that cannot be acted on yet (no photo), then Ana's complete one.
-            bea = await submit(session, intake, await guest_token(session, intake, "bea@example.com", "300100"),
-                               "Bea Ruiz", "La pantalla no enciende", photo=False)
-            ana = await submit(session, intake, await guest_token(session, intake, "ana@example.com", "300200"),
-                               "Ana Pérez", "La pantalla llegó con el cristal roto, adjunto foto", photo=True)
+            bea = await submit(
+                session,
+                intake,
+                await guest_token(session, intake, "bea@example.com", "300100"),
+                "Bea Ruiz",
+                "La pantalla no enciende",
+                photo=False,
+            )
+            ana = await submit(
+                session,
+                intake,
+                await guest_token(session, intake, "ana@example.com", "300200"),
+                "Ana Pérez",
+                "La pantalla llegó con el cristal roto, adjunto foto",
+                photo=True,
+            )
         assert bea["actionability"]["actionable"] is False and ana["actionability"]["actionable"] is True
 
         # The agent signs in and finds Ana's ticket on top of the queue, Bea's older one below it.
@@ -90,7 +117,9 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
         await agent_page.click("#sign-in")
         assert await agent_page.locator("#agent-name").inner_text() == "Luis Agent"
         rows = agent_page.locator("#queue-rows tr.ticket")
-        await agent_page.wait_for_function("document.querySelectorAll('#queue-rows tr.ticket').length === 2", timeout=20_000)
+        await agent_page.wait_for_function(
+            "document.querySelectorAll('#queue-rows tr.ticket').length === 2", timeout=20_000
+        )
         assert await rows.nth(0).get_attribute("data-ticket") == ana["ticket_id"]
         assert await rows.nth(1).get_attribute("data-ticket") == bea["ticket_id"]
         assert "foto del artículo" in await rows.nth(1).inner_text()  # what Bea still has to send
@@ -126,7 +155,9 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
         question = customer_page.locator("#thread article[data-kind=clarification] .body")
         assert await question.inner_text() == "¿Puede enviarnos una foto de la etiqueta del paquete?"
         await customer_page.fill("#reply-body", "Aquí está la etiqueta.")
-        await customer_page.set_input_files("#reply-files", files=[{"name": "etiqueta.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
+        await customer_page.set_input_files(
+            "#reply-files", files=[{"name": "etiqueta.jpg", "mimeType": "image/jpeg", "buffer": JPEG}]
+        )
         await customer_page.click("#send-reply")
         mine = customer_page.locator("#thread article[data-kind=customer_reply]")
         assert await mine.locator(".body").inner_text() == "Aquí está la etiqueta."

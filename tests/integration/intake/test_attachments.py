@@ -9,8 +9,7 @@ import asyncpg
 
 from soporte.intake.adapters.files import LocalFileStore
 from soporte.intake.entrypoints import keys
-
-from .conftest import bearer, customer_token, guest_session, ticket_events
+from tests.support.intake import bearer, customer_token, guest_session, ticket_events
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 2000
@@ -33,15 +32,31 @@ async def events_stored(dsn: str) -> int:
         await conn.close()
 
 
-async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_downloads_it(client, shop_orders, intake_settings):
+async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_downloads_it(
+    client, shop_orders, intake_settings
+):
     await shop_orders("100234", "ana@example.com")
     guest = (await (await guest_session(client, "ana@example.com", "100234")).json())["guest_token"]
-    response = await client.post("/api/v1/tickets", headers=bearer(guest), data=form(
-        {"category": "damaged_item", "description": "La pantalla llegó rota", "customer_name": "Ana", "order_number": ""},
-        [("pantalla rota.JPG", JPEG)]))
+    response = await client.post(
+        "/api/v1/tickets",
+        headers=bearer(guest),
+        data=form(
+            {
+                "category": "damaged_item",
+                "description": "La pantalla llegó rota",
+                "customer_name": "Ana",
+                "order_number": "",
+            },
+            [("pantalla rota.JPG", JPEG)],
+        ),
+    )
     assert response.status == 201, await response.text()
     ticket = await response.json()
-    assert ticket["actionability"] == {"actionable": True, "missing": [], "priority": "high"}  # order + photo: served first
+    assert ticket["actionability"] == {
+        "actionable": True,
+        "missing": [],
+        "priority": "high",
+    }  # order + photo: served first
 
     seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: bool(s))
     (ref,) = seen[0].data.attachments
@@ -58,10 +73,21 @@ async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_dow
 
 async def test_a_customer_submits_with_a_photo_and_replies_with_a_file(client, intake_settings):
     token = customer_token()
-    ticket = await (await client.post("/api/v1/tickets", headers=bearer(token), data=form(
-        {"category": "lcd_diagnosis", "description": "Parpadea", "customer_name": "Ana"}, [("pantalla.jpg", JPEG)]))).json()
-    reply = await client.post(f"/api/v1/tickets/{ticket['ticket_id']}/messages", headers=bearer(token),
-                              data=form({"body": "Adjunto el registro"}, [("log.txt", "línea 1\nlínea 2\n".encode())]))
+    ticket = await (
+        await client.post(
+            "/api/v1/tickets",
+            headers=bearer(token),
+            data=form(
+                {"category": "lcd_diagnosis", "description": "Parpadea", "customer_name": "Ana"},
+                [("pantalla.jpg", JPEG)],
+            ),
+        )
+    ).json()
+    reply = await client.post(
+        f"/api/v1/tickets/{ticket['ticket_id']}/messages",
+        headers=bearer(token),
+        data=form({"body": "Adjunto el registro"}, [("log.txt", "línea 1\nlínea 2\n".encode())]),
+    )
     assert reply.status == 201
     seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 2)
     assert seen[0].actor.kind == "customer" and seen[0].data.attachments[0].content_type == "image/jpeg"
@@ -72,15 +98,21 @@ async def test_a_customer_submits_with_a_photo_and_replies_with_a_file(client, i
 async def test_refused_files_leave_no_event_and_no_file(client, intake_settings):
     token = bearer(customer_token())
     fields = {"category": "damaged_item", "description": "Rota", "customer_name": "Ana"}
-    big = await client.post("/api/v1/tickets", headers=token, data=form(fields, [("huge.jpg", JPEG + b"\x00" * (20 * 1024 * 1024))]))
+    big = await client.post(
+        "/api/v1/tickets", headers=token, data=form(fields, [("huge.jpg", JPEG + b"\x00" * (20 * 1024 * 1024))])
+    )
     assert big.status == 413 and big.content_type == "application/problem+json"
     exe = await client.post("/api/v1/tickets", headers=token, data=form(fields, [("foto.jpg", EXE)]))
     assert exe.status == 415 and (await exe.json())["errors"][0]["field"] == "files"
     traversal = await client.post("/api/v1/tickets", headers=token, data=form(fields, [("../../etc/passwd.jpg", JPEG)]))
     assert traversal.status == 422 and "file name" in (await traversal.json())["errors"][0]["message"]
-    too_many = await client.post("/api/v1/tickets", headers=token, data=form(fields, [(f"f{i}.jpg", JPEG + bytes([i])) for i in range(6)]))
+    too_many = await client.post(
+        "/api/v1/tickets", headers=token, data=form(fields, [(f"f{i}.jpg", JPEG + bytes([i])) for i in range(6)])
+    )
     assert too_many.status == 422
-    bad_field = await client.post("/api/v1/tickets", headers=token, data=form({**fields, "category": "teleport"}, [("ok.jpg", JPEG)]))
+    bad_field = await client.post(
+        "/api/v1/tickets", headers=token, data=form({**fields, "category": "teleport"}, [("ok.jpg", JPEG)])
+    )
     assert bad_field.status == 422 and (await bad_field.json())["errors"][0]["field"] == "category"
     assert await events_stored(intake_settings.database_url) == 0
     store = LocalFileStore(Path(intake_settings.attachments_dir))

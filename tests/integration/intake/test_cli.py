@@ -7,12 +7,17 @@ import sys
 
 import asyncpg
 
-from .conftest import intake_env
+from tests.support.intake import intake_env
 
 
 def soporte(settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "soporte.cli.main", *args], env=intake_env(settings),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", *args],
+        env=intake_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_migrate_then_agents_get_one_token_each_stored_only_as_a_hash(intake_settings):

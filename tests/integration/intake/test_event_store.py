@@ -29,8 +29,16 @@ async def pool(pg_dsn):
 
 
 def submit(state):
-    return domain.decide_submit(state, category=Category.PRE_SALES, description="¿Hay stock?", customer=CUSTOMER,
-                                order_number=None, attachments=[], channel=Channel.PHONE, actor=AGENT)
+    return domain.decide_submit(
+        state,
+        category=Category.PRE_SALES,
+        description="¿Hay stock?",
+        customer=CUSTOMER,
+        order_number=None,
+        attachments=[],
+        channel=Channel.PHONE,
+        actor=AGENT,
+    )
 
 
 def note(body: str):
@@ -38,7 +46,10 @@ def note(body: str):
 
 
 async def outbox(pool) -> list[tuple[str, int]]:
-    return [(r["ticket_id"], r["version"]) for r in await pool.fetch("SELECT ticket_id, version FROM intake.outbox ORDER BY id")]
+    return [
+        (r["ticket_id"], r["version"])
+        for r in await pool.fetch("SELECT ticket_id, version FROM intake.outbox ORDER BY id")
+    ]
 
 
 async def test_events_and_their_outbox_rows_are_written_together_and_fold_back(pool):
@@ -73,7 +84,8 @@ async def test_concurrent_appends_at_one_version_let_exactly_one_through(pool):
     ticket_id = new_ticket_id()
     await service.execute(ticket_id, AGENT, submit)
     outcomes = await asyncio.gather(
-        *(service.execute(ticket_id, AGENT, note(f"nota {i}"), expected_version=1) for i in range(5)), return_exceptions=True
+        *(service.execute(ticket_id, AGENT, note(f"nota {i}"), expected_version=1) for i in range(5)),
+        return_exceptions=True,
     )
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all(isinstance(o, ConcurrencyConflict) for o in outcomes if isinstance(o, Exception))

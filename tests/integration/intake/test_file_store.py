@@ -36,14 +36,27 @@ def receive(store: LocalFileStore, content: bytes) -> Upload:
     upload.held.append(sha)
     if created:
         upload.created.append(sha)
-    upload.attachments.append(AttachmentRef(sha256=sha, filename="foto.jpg", content_type="image/jpeg", size=len(content)))
+    upload.attachments.append(
+        AttachmentRef(sha256=sha, filename="foto.jpg", content_type="image/jpeg", size=len(content))
+    )
     return upload
 
 
 async def commit_ticket_with(events: EventStore, upload: Upload) -> None:
-    await TicketService(events, lambda: datetime.now(UTC)).execute(new_ticket_id(), AGENT, lambda s: domain.decide_submit(
-        s, category=Category.DAMAGED_ITEM, description="Rota", customer=t.CustomerRef(name="Ana", email="ana@example.com"),
-        order_number=None, attachments=upload.attachments, channel=Channel.PHONE, actor=AGENT))
+    await TicketService(events, lambda: datetime.now(UTC)).execute(
+        new_ticket_id(),
+        AGENT,
+        lambda s: domain.decide_submit(
+            s,
+            category=Category.DAMAGED_ITEM,
+            description="Rota",
+            customer=t.CustomerRef(name="Ana", email="ana@example.com"),
+            order_number=None,
+            attachments=upload.attachments,
+            channel=Channel.PHONE,
+            actor=AGENT,
+        ),
+    )
 
 
 async def test_a_failed_request_alone_leaves_nothing(events, tmp_path):

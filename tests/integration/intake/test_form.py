@@ -10,8 +10,7 @@ import aiohttp
 import asyncpg
 
 from soporte.intake.adapters.files import LocalFileStore
-
-from .conftest import customer_token
+from tests.support.intake import customer_token
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 
@@ -28,12 +27,17 @@ def ticket_form(fields: dict[str, str], files: list[tuple[str, bytes]] = ()) -> 
 async def stored_events(dsn: str) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
-        return [r["payload"] for r in await conn.fetch("SELECT payload::text FROM intake.events ORDER BY ticket_id, version")]
+        return [
+            r["payload"]
+            for r in await conn.fetch("SELECT payload::text FROM intake.events ORDER BY ticket_id, version")
+        ]
     finally:
         await conn.close()
 
 
-async def test_a_shop_customer_picks_one_of_their_orders_and_gets_the_ticket_number(client, shop_orders, intake_settings):
+async def test_a_shop_customer_picks_one_of_their_orders_and_gets_the_ticket_number(
+    client, shop_orders, intake_settings
+):
     await shop_orders("300001", "ana@example.com", customer_id="cust-1")
     await shop_orders("300002", "eve@example.com", customer_id="cust-2")
     # The shop links to the form with a signed token; the form keeps it in a cookie and drops it from the URL.
@@ -47,38 +51,70 @@ async def test_a_shop_customer_picks_one_of_their_orders_and_gets_the_ticket_num
         await asyncio.sleep(0.3)
     assert 'value="300001"' in page and "300002" not in page  # only her own orders
 
-    refused = await client.post("/form/tickets?lang=en", data=ticket_form(
-        {"order_number": "300001", "category": "damaged_item", "customer_name": "Ana", "description": "", "language": "en"},
-        [("broken.jpg", JPEG)]))
+    refused = await client.post(
+        "/form/tickets?lang=en",
+        data=ticket_form(
+            {
+                "order_number": "300001",
+                "category": "damaged_item",
+                "customer_name": "Ana",
+                "description": "",
+                "language": "en",
+            },
+            [("broken.jpg", JPEG)],
+        ),
+    )
     assert refused.status == 422
     html = await refused.text()
     assert re.search(r'id="description-error">This field is required\.<', html)
     assert '<option value="300001" selected' in html and 'value="Ana"' in html  # what was typed stays
 
-    sent = await client.post("/form/tickets?lang=en", data=ticket_form(
-        {"order_number": "300001", "category": "damaged_item", "customer_name": "Ana", "description": "Arrived cracked", "language": "en"},
-        [("broken.jpg", JPEG)]))
+    sent = await client.post(
+        "/form/tickets?lang=en",
+        data=ticket_form(
+            {
+                "order_number": "300001",
+                "category": "damaged_item",
+                "customer_name": "Ana",
+                "description": "Arrived cracked",
+                "language": "en",
+            },
+            [("broken.jpg", JPEG)],
+        ),
+    )
     assert sent.status == 201
     html = await sent.text()
     ticket_id = re.search(r'id="ticket-number">(T-[0-9A-Z]+)<', html).group(1)
     assert f'href="http://portal.test/tickets/{ticket_id}?token=' in html
     (submitted,) = await stored_events(intake_settings.database_url)
-    assert '"order_number": "300001"' in submitted and '"customer_id": "cust-1"' in submitted and '"language": "en"' in submitted
+    assert (
+        '"order_number": "300001"' in submitted
+        and '"customer_id": "cust-1"' in submitted
+        and '"language": "en"' in submitted
+    )
 
-    not_hers = await client.post("/form/tickets?lang=en", data=ticket_form(
-        {"order_number": "300002", "category": "wrong_item", "customer_name": "Ana", "description": "Not mine"}))
+    not_hers = await client.post(
+        "/form/tickets?lang=en",
+        data=ticket_form(
+            {"order_number": "300002", "category": "wrong_item", "customer_name": "Ana", "description": "Not mine"}
+        ),
+    )
     assert not_hers.status == 422 and 'id="order_number-error">Choose one of your orders.<' in await not_hers.text()
 
 
 async def test_refused_files_are_explained_in_spanish_and_leave_nothing(client, intake_settings):
     await client.get("/", params={"customer_token": customer_token()}, allow_redirects=False)
     fields = {"category": "damaged_item", "customer_name": "Ana", "description": "Rota"}
-    disguised = await client.post("/form/tickets", data=ticket_form(fields, [("foto.jpg", b"MZ\x90\x00" + b"\x00" * 600)]))
+    disguised = await client.post(
+        "/form/tickets", data=ticket_form(fields, [("foto.jpg", b"MZ\x90\x00" + b"\x00" * 600)])
+    )
     assert disguised.status == 415
     assert "Solo aceptamos fotos, PDF, texto o vídeo" in await disguised.text()
     traversal = await client.post("/form/tickets", data=ticket_form(fields, [("../../x.jpg", JPEG)]))
     assert traversal.status == 422 and 'id="files-error">Cambie el nombre del archivo' in await traversal.text()
-    unknown = await client.post("/form/tickets", data=ticket_form({**fields, "category": "teleport"}, [("ok.jpg", JPEG)]))
+    unknown = await client.post(
+        "/form/tickets", data=ticket_form({**fields, "category": "teleport"}, [("ok.jpg", JPEG)])
+    )
     assert unknown.status == 422 and 'id="category-error">Elija una opción de la lista.<' in await unknown.text()
     assert await stored_events(intake_settings.database_url) == []
     assert LocalFileStore(Path(intake_settings.attachments_dir)).stored_files() == []

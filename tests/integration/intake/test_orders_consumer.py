@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-from aiokafka import TopicPartition
 from aiohttp.test_utils import TestClient, TestServer
+from aiokafka import TopicPartition
 
 from soporte.events import DEAD_LETTERS, SHOP_ORDERS, Actor, ActorKind, encode
 from soporte.events import types as t
@@ -20,11 +20,20 @@ SHOP_KEY = b"shop-eu"  # one key: every record lands on one partition, so they a
 
 
 def order_placed(order_number: str, email: str) -> bytes:
-    return encode(t.OrderPlaced.create(
-        data=t.OrderPlacedData(order_number=order_number, email=email, customer_id="cust-3", customer_name="Dani",
-                               items=[t.OrderItem(sku="LCD-140", name="Pantalla 14", quantity=2)], placed_at=datetime.now(UTC)),
-        actor=Actor(kind=ActorKind.SYSTEM, id="shop"), occurred_at=datetime.now(UTC),
-    ))
+    return encode(
+        t.OrderPlaced.create(
+            data=t.OrderPlacedData(
+                order_number=order_number,
+                email=email,
+                customer_id="cust-3",
+                customer_name="Dani",
+                items=[t.OrderItem(sku="LCD-140", name="Pantalla 14", quantity=2)],
+                placed_at=datetime.now(UTC),
+            ),
+            actor=Actor(kind=ActorKind.SYSTEM, id="shop"),
+            occurred_at=datetime.now(UTC),
+        )
+    )
 
 
 async def wait_for_order(dsn: str, order_number: str, timeout: float = 30.0) -> asyncpg.Record:
@@ -61,10 +70,14 @@ async def test_orders_are_stored_once_and_a_bad_record_is_dead_lettered_not_drop
         async with TestClient(TestServer(create_app(intake_settings, run_relay=False))):
             await producer.send_and_wait(shop_topic, b"{not json at all", key=SHOP_KEY)
             await producer.send_and_wait(shop_topic, order_placed("200001", "Dani@Example.com"), key=SHOP_KEY)
-            await producer.send_and_wait(shop_topic, order_placed("200001", "dani@example.com"), key=SHOP_KEY)  # redelivered
+            await producer.send_and_wait(
+                shop_topic, order_placed("200001", "dani@example.com"), key=SHOP_KEY
+            )  # redelivered
             row = await wait_for_order(intake_settings.database_url, "200001")
             assert row["email"] == "dani@example.com" and row["customer_id"] == "cust-3"
-            letters = await read_topic_until(intake_settings.kafka_bootstrap, DEAD_LETTERS.name(intake_settings.topic_prefix), bool)
+            letters = await read_topic_until(
+                intake_settings.kafka_bootstrap, DEAD_LETTERS.name(intake_settings.topic_prefix), bool
+            )
             (letter,) = letters
             assert letter.type == "DeadLettered" and letter.data.consumer == "intake-orders"
             assert letter.data.source_topic == shop_topic and letter.data.source_offset == 0
@@ -77,7 +90,9 @@ async def test_orders_are_stored_once_and_a_bad_record_is_dead_lettered_not_drop
             await wait_for_order(intake_settings.database_url, "200002")
     finally:
         await producer.stop()
-    assert await records_on(intake_settings.kafka_bootstrap, DEAD_LETTERS.name(intake_settings.topic_prefix)) == 1  # not again
+    assert (
+        await records_on(intake_settings.kafka_bootstrap, DEAD_LETTERS.name(intake_settings.topic_prefix)) == 1
+    )  # not again
     conn = await asyncpg.connect(intake_settings.database_url)
     try:
         assert await conn.fetchval("SELECT count(*) FROM intake.orders") == 2

@@ -7,7 +7,7 @@ import sys
 
 import asyncpg
 
-from .conftest import intake_env
+from tests.support.intake import intake_env
 
 CSV = """order_number,email,customer_id,customer_name,placed_at,items
 100234,ana@example.com,cust-1,Ana,2026-11-20T10:00:00+01:00,LCD-156:Pantalla 15.6:1
@@ -20,8 +20,13 @@ CSV = """order_number,email,customer_id,customer_name,placed_at,items
 async def test_import_keeps_good_rows_and_names_the_bad_lines(intake_settings, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(CSV, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "soporte.cli.main", "orders", "import", str(path)],
-                            env=intake_env(intake_settings), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", "orders", "import", str(path)],
+        env=intake_env(intake_settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1  # some rows were refused
     assert "2 orders imported, 2 rows refused" in result.stdout
     assert "line 3:" in result.stderr and "line 5:" in result.stderr and "imported 2/2" in result.stderr
@@ -30,5 +35,8 @@ async def test_import_keeps_good_rows_and_names_the_bad_lines(intake_settings, t
         rows = await conn.fetch("SELECT order_number, email, items FROM intake.orders ORDER BY order_number")
     finally:
         await conn.close()
-    assert [(r["order_number"], r["email"]) for r in rows] == [("100234", "ana@example.com"), ("100236", "carlos@example.com")]
+    assert [(r["order_number"], r["email"]) for r in rows] == [
+        ("100234", "ana@example.com"),
+        ("100236", "carlos@example.com"),
+    ]
     assert '"quantity": 2' in rows[1]["items"]

@@ -24,8 +24,7 @@ from soporte.intake.bootstrap import migrate
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service import TicketService
 from soporte.platform.kafka import make_producer
-
-from .conftest import intake_env, ticket_events
+from tests.support.intake import intake_env, ticket_events
 
 AGENT = Actor(kind=ActorKind.AGENT, id="agent-1", name="Luis")
 CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
@@ -45,9 +44,20 @@ async def write_tickets(pool, tickets: int, notes: int) -> list[str]:
     ids = []
     for _ in range(tickets):
         ticket_id = new_ticket_id()
-        await service.execute(ticket_id, AGENT, lambda s: domain.decide_submit(
-            s, category=Category.PRE_SALES, description="Consulta", customer=CUSTOMER, order_number=None,
-            attachments=[], channel=Channel.PHONE, actor=AGENT))
+        await service.execute(
+            ticket_id,
+            AGENT,
+            lambda s: domain.decide_submit(
+                s,
+                category=Category.PRE_SALES,
+                description="Consulta",
+                customer=CUSTOMER,
+                order_number=None,
+                attachments=[],
+                channel=Channel.PHONE,
+                actor=AGENT,
+            ),
+        )
         for n in range(notes):
             await service.execute(ticket_id, AGENT, lambda s, n=n: domain.decide_note(s, f"nota {n}", AGENT))
         ids.append(ticket_id)
@@ -75,7 +85,9 @@ async def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 6
 
 def start_relay(settings) -> subprocess.Popen:
     env = {**intake_env(settings), "SOPORTE_LOG_LEVEL": "INFO"}
-    return subprocess.Popen([sys.executable, "-m", "soporte.intake", "relay"], env=env, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "soporte.intake", "relay"], env=env, stderr=subprocess.PIPE, text=True
+    )
 
 
 async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_settings, pool):
@@ -94,8 +106,12 @@ async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_se
     second = start_relay(intake_settings)
     try:
         await wait_for_line(second, "outbox relay started")
-        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix,
-                                   lambda s: len({(e.ticket_id, e.version) for e in s}) >= 15, timeout=60)
+        seen = await ticket_events(
+            intake_settings.kafka_bootstrap,
+            intake_settings.topic_prefix,
+            lambda s: len({(e.ticket_id, e.version) for e in s}) >= 15,
+            timeout=60,
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0  # SIGTERM is a clean stop
@@ -112,7 +128,9 @@ async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(
     await relay._new_producer()
     try:
         assert await relay.publish_once() == 4
-        await pool.execute("UPDATE intake.outbox SET published_at = NULL WHERE version = 2")  # as if the flag never came
+        await pool.execute(
+            "UPDATE intake.outbox SET published_at = NULL WHERE version = 2"
+        )  # as if the flag never came
         assert await relay.publish_once() == 2
         assert await relay.publish_once() == 0
     finally:
@@ -128,15 +146,26 @@ async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(
 async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_settings, pool):
     stop = asyncio.Event()
     relays = [
-        OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, CollectorRegistry(), batch=3, poll_seconds=0.05)
+        OutboxRelay(
+            pool,
+            intake_settings.kafka_bootstrap,
+            intake_settings.topic_prefix,
+            CollectorRegistry(),
+            batch=3,
+            poll_seconds=0.05,
+        )
         for _ in range(2)
     ]
     running = [asyncio.create_task(relay.run(stop)) for relay in relays]
     try:
         writers = [write_tickets(pool, tickets=3, notes=4) for _ in range(3)]
         tickets = [ticket for batch in await asyncio.gather(*writers) for ticket in batch]
-        seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix,
-                                   lambda s: len({(e.ticket_id, e.version) for e in s}) >= 45, timeout=60)
+        seen = await ticket_events(
+            intake_settings.kafka_bootstrap,
+            intake_settings.topic_prefix,
+            lambda s: len({(e.ticket_id, e.version) for e in s}) >= 45,
+            timeout=60,
+        )
     finally:
         stop.set()
         await asyncio.gather(*running)
@@ -146,7 +175,7 @@ async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_se
 
 
 async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(intake_settings, pool):
-    """aiokafka #1017: the relay drops a producer that reports OutOfOrderSequenceNumber and carries on with a new one."""
+    """aiokafka #1017: the relay drops a producer reporting OutOfOrderSequenceNumber and carries on with a new one."""
     made: list[AIOKafkaProducer] = []
 
     def producer_failing_once(bootstrap: str, **options) -> AIOKafkaProducer:
@@ -166,8 +195,14 @@ async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(
         return producer
 
     registry, stop = CollectorRegistry(), asyncio.Event()
-    relay = OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry,
-                        poll_seconds=0.05, producer_factory=producer_failing_once)
+    relay = OutboxRelay(
+        pool,
+        intake_settings.kafka_bootstrap,
+        intake_settings.topic_prefix,
+        registry,
+        poll_seconds=0.05,
+        producer_factory=producer_failing_once,
+    )
     tickets = await write_tickets(pool, tickets=2, notes=2)
     running = asyncio.create_task(relay.run(stop))
     try:
@@ -176,13 +211,17 @@ async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(
         stop.set()
         await running
     assert len(made) == 2 and registry.get_sample_value("soporte_outbox_producer_recreated_total") == 1
-    assert {ticket: versions for ticket, versions in versions_by_ticket(seen).items()} == {ticket: [1, 2, 3] for ticket in tickets}
+    assert {ticket: versions for ticket, versions in versions_by_ticket(seen).items()} == {
+        ticket: [1, 2, 3] for ticket in tickets
+    }
 
 
 async def test_the_publication_lag_shows_while_kafka_cannot_be_reached(intake_settings, pool):
     """With no broker to publish to, the lag gauge grows from the oldest unpublished event instead of freezing."""
     registry, stop = CollectorRegistry(), asyncio.Event()
-    relay = OutboxRelay(pool, "127.0.0.1:9", intake_settings.topic_prefix, registry, poll_seconds=0.05)  # nothing listens on port 9
+    relay = OutboxRelay(
+        pool, "127.0.0.1:9", intake_settings.topic_prefix, registry, poll_seconds=0.05
+    )  # nothing listens on port 9
     await write_tickets(pool, tickets=1, notes=0)
     await pool.execute("UPDATE intake.outbox SET created_at = now() - interval '90 seconds'")
     running = asyncio.create_task(relay.run(stop))

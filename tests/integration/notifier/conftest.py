@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, TICKET_EVENTS, Actor, ActorKind, Category, Language, encode, event_key
+from soporte.events import (
+    DEAD_LETTERS,
+    NOTIFICATION_OUTCOMES,
+    TICKET_EVENTS,
+    Actor,
+    ActorKind,
+    Category,
+    Language,
+    encode,
+    event_key,
+)
 from soporte.events import types as t
 from soporte.notifier.bootstrap import run
 from soporte.notifier.settings import NotifierSettings
@@ -40,7 +50,7 @@ class RunningNotifier:
     def __init__(self, settings: NotifierSettings) -> None:
         self.settings, self.stop, self.task = settings, asyncio.Event(), None
 
-    def start(self) -> "RunningNotifier":
+    def start(self) -> RunningNotifier:
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(run(self.settings, self.stop, serve_http=False))
         return self
@@ -70,7 +80,9 @@ class Shop:
         await self.producer.send_and_wait(self.topic, encode(event), key=event_key(event))
         self.sent.append(event)
 
-    async def submit(self, ticket_id: str, *, name="Ana Pérez", email="ana@example.com", language=Language.ES, actionable=False):
+    async def submit(
+        self, ticket_id: str, *, name="Ana Pérez", email="ana@example.com", language=Language.ES, actionable=False
+    ):
         event = t.TicketSubmitted.create(
             data=t.TicketSubmittedData(
                 category=Category.DAMAGED_ITEM,
@@ -89,8 +101,11 @@ class Shop:
 
     async def agent_reply(self, ticket_id: str, version: int, body: str):
         event = t.AgentReplied.create(
-            data=t.MessageData(body=body), actor=Actor(kind=ActorKind.AGENT, id="a-1"), occurred_at=SUBMITTED_AT,
-            ticket_id=ticket_id, version=version,
+            data=t.MessageData(body=body),
+            actor=Actor(kind=ActorKind.AGENT, id="a-1"),
+            occurred_at=SUBMITTED_AT,
+            ticket_id=ticket_id,
+            version=version,
         )
         await self.publish(event)
         return event

@@ -50,19 +50,27 @@ async def test_acknowledgements_in_the_customers_language_one_mail_per_reply_and
     finally:
         await conn.close()
     notifier.start()
-    await read_topic(notifier_settings.kafka_bootstrap, f"{notifier_settings.topic_prefix}notifications.outcomes.v1", lambda s: len(s) >= 3)
+    await read_topic(
+        notifier_settings.kafka_bootstrap,
+        f"{notifier_settings.topic_prefix}notifications.outcomes.v1",
+        lambda s: len(s) >= 3,
+    )
     await asyncio.sleep(3)
     assert len(smtp_sink.messages()) == 3
 
 
-async def test_a_relay_that_says_451_then_accepts_gets_the_mail_after_a_retry(notifier, shop, smtp_sink, outcomes_topic, kafka_bootstrap):
+async def test_a_relay_that_says_451_then_accepts_gets_the_mail_after_a_retry(
+    notifier, shop, smtp_sink, outcomes_topic, kafka_bootstrap
+):
     smtp_sink.handler.replies.append("451 4.3.0 Try again later")
     notifier.start()
     await shop.submit("T-RETRY00001")
     (message,) = await wait_for_mail(smtp_sink, 1)
     assert message["Subject"].startswith("[T-RETRY00001]")
     assert smtp_sink.handler.attempts == 2
-    outcomes = await read_topic(kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationSent) for e in s))
+    outcomes = await read_topic(
+        kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationSent) for e in s)
+    )
     sent = [e for e in outcomes if isinstance(e, t.NotificationSent)]
     assert sent[0].data.attempts == 2 and sent[0].ticket_id == "T-RETRY00001"
 
@@ -73,7 +81,9 @@ async def test_a_550_ends_in_the_dead_letter_topic_with_a_failed_outcome_and_can
     smtp_sink.handler.replies.append("550 5.1.1 No such user")
     notifier.start()
     await shop.submit("T-BOUNCE0001", email="nobody@example.com")
-    outcomes = await read_topic(kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationFailed) for e in s))
+    outcomes = await read_topic(
+        kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationFailed) for e in s)
+    )
     failed = [e for e in outcomes if isinstance(e, t.NotificationFailed)][0]
     assert "550" in failed.data.reason and failed.data.recipient == "nobody@example.com"
     letters = await read_topic(kafka_bootstrap, dead_letter_topic, lambda s: bool(s))
@@ -82,13 +92,21 @@ async def test_a_550_ends_in_the_dead_letter_topic_with_a_failed_outcome_and_can
 
     # `soporte notifications retry` queues it again; the relay now accepts.
     env = {**os.environ, "SOPORTE_DATABASE_URL": notifier_settings.database_url}
-    retry = subprocess.run([sys.executable, "-m", "soporte.cli.main", "notifications", "retry"], env=env, capture_output=True, text=True, timeout=60)
+    retry = subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", "notifications", "retry"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert retry.returncode == 0 and retry.stdout.startswith("1 failed notification"), retry.stderr
     (message,) = await wait_for_mail(smtp_sink, 1)
     assert message["To"].endswith("<nobody@example.com>")
 
 
-async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_once(shop, smtp_sink, notifier_settings, tmp_path):
+async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_once(
+    shop, smtp_sink, notifier_settings, tmp_path
+):
     s = notifier_settings
     env = {
         **os.environ,

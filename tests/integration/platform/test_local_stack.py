@@ -84,7 +84,9 @@ def test_a_taken_port_fails_with_one_clear_line_and_starts_nothing(private_stack
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", int(private_stack_env["SOPORTE_DEV_POSTGRES_PORT"])))
         blocker.listen()
-        result = subprocess.run([*SOPORTE, "infra", "up"], env=private_stack_env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [*SOPORTE, "infra", "up"], env=private_stack_env, capture_output=True, text=True, timeout=60
+        )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -99,7 +101,9 @@ def test_missing_java_fails_with_one_clear_line(private_stack_env, tmp_path):
     env = {**private_stack_env, "PATH": str(empty_bin)}
     result = subprocess.run([*SOPORTE, "infra", "up"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert result.stderr.strip() == "soporte: java not found: install Java 17+ (apt-get install openjdk-17-jre-headless)"
+    assert (
+        result.stderr.strip() == "soporte: java not found: install Java 17+ (apt-get install openjdk-17-jre-headless)"
+    )
 
 
 def test_run_starts_everything_prints_where_and_ctrl_c_leaves_no_process(private_stack_env):
@@ -139,7 +143,12 @@ def test_run_starts_everything_prints_where_and_ctrl_c_leaves_no_process(private
             run.send_signal(signal.SIGINT)
         rest = run.communicate(timeout=180)[0]
     assert run.returncode == 0, rest[-3000:]
-    for port_var in ("SOPORTE_DEV_KAFKA_PORT", "SOPORTE_DEV_POSTGRES_PORT", "SOPORTE_DEV_SMTP_PORT", *(s.port_env for s in SERVICES)):
+    for port_var in (
+        "SOPORTE_DEV_KAFKA_PORT",
+        "SOPORTE_DEV_POSTGRES_PORT",
+        "SOPORTE_DEV_SMTP_PORT",
+        *(s.port_env for s in SERVICES),
+    ):
         assert not listening(int(env[port_var])), f"{port_var} still listening"
     deadline = time.monotonic() + 10
     while processes_with(marker) and time.monotonic() < deadline:

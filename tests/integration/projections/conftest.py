@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from aiokafka import TopicPartition
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiokafka import TopicPartition
 
 from soporte import events as ev
 from soporte.businesstime import BusinessCalendar, SlaPolicies
@@ -30,9 +30,27 @@ AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
 # What intake's GET /api/v1/whoami answers for each token (see the cross-service agreements).
 WHOAMI = {
     "agent-token": {"kind": "agent", "id": "agent-1", "name": "Luis", "email": "luis@shop.test"},
-    "ana-token": {"kind": "customer", "id": "cust-1", "name": "Ana", "email": "ana@example.com", "customer_id": "cust-1"},
-    "bob-token": {"kind": "customer", "id": "cust-2", "name": "Bob", "email": "bob@example.com", "customer_id": "cust-2"},
-    "ana-guest": {"kind": "guest", "id": "ana@example.com", "name": "Ana", "email": "ana@example.com", "order_number": "100234"},
+    "ana-token": {
+        "kind": "customer",
+        "id": "cust-1",
+        "name": "Ana",
+        "email": "ana@example.com",
+        "customer_id": "cust-1",
+    },
+    "bob-token": {
+        "kind": "customer",
+        "id": "cust-2",
+        "name": "Bob",
+        "email": "bob@example.com",
+        "customer_id": "cust-2",
+    },
+    "ana-guest": {
+        "kind": "guest",
+        "id": "ana@example.com",
+        "name": "Ana",
+        "email": "ana@example.com",
+        "order_number": "100234",
+    },
 }
 
 
@@ -64,8 +82,11 @@ async def whoami_peer():
 @pytest.fixture
 def settings(pg_dsn, kafka_bootstrap, topic_prefix, whoami_peer) -> ProjectionsSettings:
     return ProjectionsSettings(
-        database_url=pg_dsn, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
-        intake_url=str(whoami_peer.make_url("")).rstrip("/"), group_id=f"projections-test-{uuid.uuid4().hex[:8]}",
+        database_url=pg_dsn,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=topic_prefix,
+        intake_url=str(whoami_peer.make_url("")).rstrip("/"),
+        group_id=f"projections-test-{uuid.uuid4().hex[:8]}",
         read_your_writes_seconds=10.0,
     )
 
@@ -83,7 +104,9 @@ async def start_app(settings):
     started: list[TestClient] = []
 
     async def start(*, now=None, **overrides) -> TestClient:
-        app = create_app(settings.model_copy(update=overrides), calendar=CAL, policies=POLICIES, **({"now": now} if now else {}))
+        app = create_app(
+            settings.model_copy(update=overrides), calendar=CAL, policies=POLICIES, **({"now": now} if now else {})
+        )
         test_client = TestClient(TestServer(app))
         await test_client.start_server()
         started.append(test_client)
@@ -143,17 +166,37 @@ class Stream:
 
     def next(self, cls, data, actor=AGENT, minutes: float = 0) -> ev.Event:
         self.version += 1
-        return cls.create(data=data, actor=actor, occurred_at=T0 + timedelta(minutes=minutes or self.version),
-                          ticket_id=self.ticket_id, version=self.version)
+        return cls.create(
+            data=data,
+            actor=actor,
+            occurred_at=T0 + timedelta(minutes=minutes or self.version),
+            ticket_id=self.ticket_id,
+            version=self.version,
+        )
 
-    def submitted(self, *, actionable=True, email="ana@example.com", customer_id="cust-1", name="Ana", minutes: float = 0,
-                  description="La pantalla llegó rota", category=ev.Category.DAMAGED_ITEM) -> ev.Event:
-        return self.next(t.TicketSubmitted, t.TicketSubmittedData(
-            category=category, description=description,
-            customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
-            order_number="100234",
-            actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
-        ), actor=GUEST, minutes=minutes)
+    def submitted(
+        self,
+        *,
+        actionable=True,
+        email="ana@example.com",
+        customer_id="cust-1",
+        name="Ana",
+        minutes: float = 0,
+        description="La pantalla llegó rota",
+        category=ev.Category.DAMAGED_ITEM,
+    ) -> ev.Event:
+        return self.next(
+            t.TicketSubmitted,
+            t.TicketSubmittedData(
+                category=category,
+                description=description,
+                customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
+                order_number="100234",
+                actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
+            ),
+            actor=GUEST,
+            minutes=minutes,
+        )
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
@@ -171,10 +214,14 @@ async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
 
 async def topic_size(bootstrap: str, topic: str) -> int:
     """Records on ``topic``: the sum of its partitions' end offsets."""
-    consumer = make_consumer(bootstrap, topic, group_id=None)  # subscribed: stopping a bare consumer raises CancelledError
+    consumer = make_consumer(
+        bootstrap, topic, group_id=None
+    )  # subscribed: stopping a bare consumer raises CancelledError
     await consumer.start()
     try:
-        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()])
+        ends = await consumer.end_offsets(
+            [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        )
         return sum(ends.values())
     finally:
         await consumer.stop()

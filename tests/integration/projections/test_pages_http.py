@@ -19,7 +19,9 @@ NOTE = "nota interna: cliente conflictivo"
 
 async def projected(client, ticket_id: str, version: int):
     async def check():
-        r = await client.get(f"/api/v1/tickets/{ticket_id}?min_version={version}", headers={"Authorization": "Bearer agent-token"})
+        r = await client.get(
+            f"/api/v1/tickets/{ticket_id}?min_version={version}", headers={"Authorization": "Bearer agent-token"}
+        )
         return r.status == 200 and int(r.headers["Projection-Version"]) >= version
 
     await eventually(check)
@@ -29,8 +31,11 @@ async def anas_ticket(client, produce) -> Stream:
     from soporte.events import TICKET_EVENTS
 
     ana = Stream()
-    await produce(TICKET_EVENTS, ana.submitted(name="Ana <script>alert(1)</script>", description="<img src=x onerror=alert(1)>"),
-                  ana.next(t.InternalNoteAdded, t.MessageData(body=NOTE)))
+    await produce(
+        TICKET_EVENTS,
+        ana.submitted(name="Ana <script>alert(1)</script>", description="<img src=x onerror=alert(1)>"),
+        ana.next(t.InternalNoteAdded, t.MessageData(body=NOTE)),
+    )
     await projected(client, ana.ticket_id, 2)
     return ana
 
@@ -84,7 +89,9 @@ async def test_a_status_link_moves_its_token_into_a_cookie_for_that_ticket_and_s
 
 async def test_someone_elses_ticket_and_a_ticket_that_does_not_exist_answer_the_same_404(client, produce):
     ana = await anas_ticket(client, produce)
-    bob_on_anas = await client.get(f"/tickets/{ana.ticket_id}?token=bob-token")  # follows the redirect with Bob's cookie
+    bob_on_anas = await client.get(
+        f"/tickets/{ana.ticket_id}?token=bob-token"
+    )  # follows the redirect with Bob's cookie
     assert bob_on_anas.status == 404
     nobody = await client.get("/tickets/T-NOSUCHONE1?token=bob-token")
     assert nobody.status == 404
@@ -107,8 +114,12 @@ async def test_the_pages_speak_spanish_by_default_and_english_when_asked(client)
 
 
 async def test_when_intake_does_not_answer_the_pages_say_so_in_html(settings):
-    app = create_app(settings.model_copy(update={"intake_url": "http://127.0.0.1:9"}), calendar=CAL, policies=POLICIES,
-                     run_consumer=False)
+    app = create_app(
+        settings.model_copy(update={"intake_url": "http://127.0.0.1:9"}),
+        calendar=CAL,
+        policies=POLICIES,
+        run_consumer=False,
+    )
     async with TestClient(TestServer(app)) as client:
         response = await client.post("/agent/sign-in", data={"token": "agent-token"})
         assert response.status == 503 and response.content_type == "text/html"

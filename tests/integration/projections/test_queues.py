@@ -48,7 +48,9 @@ async def test_queues_sort_actionable_first_then_by_due_time_page_filter_and_aut
         theirs.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-2", assignee_name="Marta"), minutes=3.5),
         incomplete_soonest.submitted(minutes=0.5, actionable=False),
         waiting.submitted(minutes=3, actionable=False),
-        waiting.next(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Puede enviar una foto?"), minutes=7),
+        waiting.next(
+            t.ClarificationRequested, t.ClarificationRequestedData(question="¿Puede enviar una foto?"), minutes=7
+        ),
     ]
     await produce(TICKET_EVENTS, *events)
     await wait_projected(db, len(events))
@@ -60,12 +62,19 @@ async def test_queues_sort_actionable_first_then_by_due_time_page_filter_and_aut
     assert ids(everything) == [s.ticket_id for s in expected]
     by_id = {item["ticket_id"]: item for item in everything["items"]}
     first = by_id[due_16.ticket_id]
-    assert first["actionable"] is True and first["missing"] == [] and first["status"] == "new" and first["sla_state"] == "ok"
+    assert (
+        first["actionable"] is True
+        and first["missing"] == []
+        and first["status"] == "new"
+        and first["sla_state"] == "ok"
+    )
     assert first["sla_due_at"] == "2026-03-02T09:16:00+00:00" and first["version"] == 1
     assert set(first["due_times"]) == {"first_response", "attention"}
     assert by_id[incomplete_soonest.ticket_id]["missing"] == ["photo"]
     assert by_id[answered.ticket_id]["sla_due_at"] is None and by_id[answered.ticket_id]["assignee_name"] == "Luis"
-    assert by_id[waiting.ticket_id]["status"] == "waiting_on_customer" and by_id[waiting.ticket_id]["sla_due_at"] is None
+    assert (
+        by_id[waiting.ticket_id]["status"] == "waiting_on_customer" and by_id[waiting.ticket_id]["sla_due_at"] is None
+    )
     assert by_id[presales.ticket_id]["status"] == "resolved"
 
     # Keyset pagination: every ticket exactly once, in the same order.
@@ -86,15 +95,28 @@ async def test_queues_sort_actionable_first_then_by_due_time_page_filter_and_aut
     # Filters (combined with a view and with paging).
     assert ids(await queue(client, category="pre_sales")) == [presales.ticket_id]
     assert ids(await queue(client, status="waiting_on_customer")) == [waiting.ticket_id]
-    assert ids(await queue(client, status="new")) == [due_16.ticket_id, theirs.ticket_id, due_20.ticket_id, incomplete_soonest.ticket_id]
+    assert ids(await queue(client, status="new")) == [
+        due_16.ticket_id,
+        theirs.ticket_id,
+        due_20.ticket_id,
+        incomplete_soonest.ticket_id,
+    ]
     assert ids(await queue(client, assignee="agent-2")) == [theirs.ticket_id]
     assert ids(await queue(client, sla_state="ok")) == ids(everything)
     assert ids(await queue(client, sla_state="breached")) == []
     assert ids(await queue(client, category="damaged_item", status="open")) == [answered.ticket_id]
-    assert ids(await queue(client, "unassigned", category="damaged_item", limit="2")) == [due_16.ticket_id, due_20.ticket_id]
+    assert ids(await queue(client, "unassigned", category="damaged_item", limit="2")) == [
+        due_16.ticket_id,
+        due_20.ticket_id,
+    ]
 
     # Views.
-    assert ids(await queue(client, "unassigned")) == [due_16.ticket_id, due_20.ticket_id, incomplete_soonest.ticket_id, waiting.ticket_id]
+    assert ids(await queue(client, "unassigned")) == [
+        due_16.ticket_id,
+        due_20.ticket_id,
+        incomplete_soonest.ticket_id,
+        waiting.ticket_id,
+    ]
     assert ids(await queue(client, "mine")) == [answered.ticket_id]
     assert ids(await queue(client, "waiting")) == [waiting.ticket_id]
     assert ids(await queue(client, "at-risk")) == []

@@ -9,6 +9,7 @@ import sys
 import threading
 
 import pytest
+
 from soporte.events import TICKET_EVENTS
 from soporte.events import types as t
 from soporte.projections.bootstrap import utc_now
@@ -19,7 +20,8 @@ from .test_redelivery import desk_history
 
 PROGRESS = re.compile(r"^rebuild: (\d+)/(\d+) events \(\d+%\), \d+ events/s; .*tickets\.events\.v1 (\d+)/(\d+)")
 ALWAYS_OPEN = "timezone: UTC\nweekly:\n" + "".join(
-    f"  {day}: ['00:00-24:00']\n" for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    f"  {day}: ['00:00-24:00']\n"
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 )
 
 
@@ -44,8 +46,11 @@ class Requests:
     def __init__(self, client, ticket_id: str) -> None:
         self.client, self.answers, self.stop = client, [], asyncio.Event()
         self.paths = [
-            ("/api/v1/queues/all", "agent-token"), (f"/api/v1/tickets/{ticket_id}", "agent-token"),
-            (f"/api/v1/tickets/{ticket_id}", "ana-token"), ("/api/v1/me/tickets", "ana-token"), ("/api/v1/figures", "agent-token"),
+            ("/api/v1/queues/all", "agent-token"),
+            (f"/api/v1/tickets/{ticket_id}", "agent-token"),
+            (f"/api/v1/tickets/{ticket_id}", "ana-token"),
+            ("/api/v1/me/tickets", "ana-token"),
+            ("/api/v1/figures", "agent-token"),
         ]
         self.task = asyncio.create_task(self._loop())
 
@@ -83,7 +88,9 @@ async def reading(start_app):
         await asyncio.gather(loop.task, return_exceptions=True)
 
 
-async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live_tables(start_app, reading, produce, db, settings, tmp_path):
+async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live_tables(
+    start_app, reading, produce, db, settings, tmp_path
+):
     client = await start_app()
     history = desk_history()
     for topic, event in history:
@@ -110,7 +117,11 @@ async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live
     unchanged = len(requests.answers)
     during, after = Stream(), Stream()
     running = asyncio.create_task(rebuild(settings, CAL, POLICIES, utc_now, out=lines.append))
-    await produce(TICKET_EVENTS, during.submitted(minutes=30), during.next(t.AgentReplied, t.MessageData(body="En ello"), minutes=31))
+    await produce(
+        TICKET_EVENTS,
+        during.submitted(minutes=30),
+        during.next(t.AgentReplied, t.MessageData(body="En ello"), minutes=31),
+    )
     await running
     await produce(TICKET_EVENTS, after.submitted(minutes=40))
     await wait_projected(db, len(history) + 3)
@@ -125,20 +136,32 @@ async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live
     (tmp_path / "calendar.yaml").write_text(ALWAYS_OPEN)
     (tmp_path / "policies.yaml").write_text("warning_fraction: 0.8\n")
     env = {
-        **os.environ, "SOPORTE_DATABASE_URL": settings.database_url, "SOPORTE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "SOPORTE_TOPIC_PREFIX": settings.topic_prefix, "SOPORTE_CALENDAR_FILE": str(tmp_path / "calendar.yaml"),
+        **os.environ,
+        "SOPORTE_DATABASE_URL": settings.database_url,
+        "SOPORTE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SOPORTE_TOPIC_PREFIX": settings.topic_prefix,
+        "SOPORTE_CALENDAR_FILE": str(tmp_path / "calendar.yaml"),
         "SOPORTE_SLA_POLICY_FILE": str(tmp_path / "policies.yaml"),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "soporte.cli.main", "projections", "rebuild", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "soporte.cli.main",
+        "projections",
+        "rebuild",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
     output = stdout.decode().splitlines()
     total = len(history) + 3
     assert any(PROGRESS.match(line) for line in output), output
-    assert PROGRESS.match([line for line in output if PROGRESS.match(line)][-1]).groups()[:2] == (str(total), str(total))
+    assert PROGRESS.match([line for line in output if PROGRESS.match(line)][-1]).groups()[:2] == (
+        str(total),
+        str(total),
+    )
     assert output[-1] == f"rebuild: swapped in the rebuilt tables ({total} events replayed)"
     await requests.more()
     assert await dump_tables(db) == live
@@ -154,7 +177,9 @@ async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live
     assert len(first_phase) == 4 and all(len(bodies) == 1 for bodies in first_phase.values())
 
 
-async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reaches_the_new_ones(start_app, produce, db, settings):
+async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reaches_the_new_ones(
+    start_app, produce, db, settings
+):
     client = await start_app()
     first = Stream()
     await produce(TICKET_EVENTS, first.submitted(minutes=1))
@@ -176,7 +201,9 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
         await rebuild(settings, CAL, POLICIES, utc_now, out=lambda line: None)
     # Past the rebuild's end offsets: the live reader applies these to the old tables only.
     late = Stream()
-    await produce(TICKET_EVENTS, late.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3))
+    await produce(
+        TICKET_EVENTS, late.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3)
+    )
     await wait_projected(db, 3)
     go_on.set()
     assert await rebuilding == 1
@@ -185,7 +212,10 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
     # Nothing else arrives, yet the reader notices the swap and applies them again to the new tables.
     async def both_there() -> bool:
         queue = await (await client.get("/api/v1/queues/all", headers=bearer("agent-token"))).json()
-        return {item["ticket_id"]: item["version"] for item in queue["items"]} == {first.ticket_id: 2, late.ticket_id: 1}
+        return {item["ticket_id"]: item["version"] for item in queue["items"]} == {
+            first.ticket_id: 2,
+            late.ticket_id: 1,
+        }
 
     await eventually(both_there, timeout=15)
     await wait_projected(db, 3)
@@ -203,4 +233,9 @@ async def test_a_rebuild_that_finds_no_source_topic_refuses_and_changes_nothing(
         await rebuild(wrong_prefix, CAL, POLICIES, utc_now, out=lambda line: None)
     assert await dump_tables(db) == live
     assert await db.fetchval("SELECT generation FROM projections.generation") == 0
-    assert await db.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'projections' AND tablename LIKE '%_rebuild'") == 0
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'projections' AND tablename LIKE '%_rebuild'"
+        )
+        == 0
+    )

@@ -18,7 +18,11 @@ def desk_history() -> list[tuple[object, ev.Event]]:
     """Several tickets with every kind of record the read models take, as (topic, event)."""
     a, b, c = Stream(), Stream(), Stream()
     customer = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana")
-    a1, b1, c1 = a.submitted(minutes=1), b.submitted(minutes=2, actionable=False), c.submitted(minutes=3, email="bob@example.com")
+    a1, b1, c1 = (
+        a.submitted(minutes=1),
+        b.submitted(minutes=2, actionable=False),
+        c.submitted(minutes=3, email="bob@example.com"),
+    )
     a2 = a.next(t.InternalNoteAdded, t.MessageData(body="nota"), minutes=4)
     a3 = a.next(t.AgentReplied, t.MessageData(body="respuesta"), minutes=5)
     b2 = b.next(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), minutes=6)
@@ -27,8 +31,16 @@ def desk_history() -> list[tuple[object, ev.Event]]:
     a4 = a.next(t.TicketResolved, t.TicketResolvedData(resolution="hecho"), minutes=8)
     a5 = a.next(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.AGENT_REOPENED), minutes=9)
     sent = t.NotificationSent.create(
-        data=t.NotificationOutcomeData(notification_id="n-1", kind="agent_reply", recipient="ana@example.com", source_event_id=str(a3.event_id), attempts=1),
-        actor=NOTIFIER, occurred_at=T0 + timedelta(minutes=6), ticket_id=a.ticket_id,
+        data=t.NotificationOutcomeData(
+            notification_id="n-1",
+            kind="agent_reply",
+            recipient="ana@example.com",
+            source_event_id=str(a3.event_id),
+            attempts=1,
+        ),
+        actor=NOTIFIER,
+        occurred_at=T0 + timedelta(minutes=6),
+        ticket_id=a.ticket_id,
     )
     return [
         *[(TICKET_EVENTS, e) for e in (a1, b1, c1, a2, a3, b2, b3, c2, a4, a5)],
@@ -52,7 +64,9 @@ async def test_duplicates_and_a_full_replay_leave_the_read_models_byte_for_byte_
     once = await dump_tables(db)
     assert len(once["tickets"]) == 3 and len(once["timeline"]) == 10 and len(once["messages"]) == 8
     assert len(once["escalations"]) == 2 and len(once["first_responses"]) == 1 and len(once["notifications"]) == 1
-    agent_view = await (await client.get(f"/api/v1/tickets/{history[0][1].ticket_id}", headers=bearer("agent-token"))).json()
+    agent_view = await (
+        await client.get(f"/api/v1/tickets/{history[0][1].ticket_id}", headers=bearer("agent-token"))
+    ).json()
     assert [e["version"] for e in agent_view["timeline"]] == [1, 2, 3, 4, 5]
     await client.close()
 
@@ -68,22 +82,27 @@ async def test_an_undecodable_record_is_dead_lettered_and_reading_goes_on(start_
     await start_app()
     stream = Stream()
     key = stream.ticket_id.encode()  # same partition as the good events: they come after the bad one
-    await produce.raw(TICKET_EVENTS, b"{\"type\": \"TicketSubmitted\", \"not\": \"an event\"}", key=key)
+    await produce.raw(TICKET_EVENTS, b'{"type": "TicketSubmitted", "not": "an event"}', key=key)
     await produce.raw(TICKET_EVENTS, b"\xff\xfe not even text", key=key)
     await produce(TICKET_EVENTS, stream.submitted(minutes=1))
     await produce.raw(SLA_ESCALATIONS, b"[]", key=key)
     await wait_projected(db, 4)
     assert await db.fetchval("SELECT version FROM projections.tickets WHERE ticket_id = $1", stream.ticket_id) == 1
 
-    letters = await read_topic_until(settings.kafka_bootstrap, DEAD_LETTERS.name(settings.topic_prefix), lambda seen: len(seen) >= 3)
+    letters = await read_topic_until(
+        settings.kafka_bootstrap, DEAD_LETTERS.name(settings.topic_prefix), lambda seen: len(seen) >= 3
+    )
     assert len(letters) == 3
     by_offset = {(letter.data.source_topic, letter.data.source_offset): letter for letter in letters}
-    events_topic, escalations_topic = TICKET_EVENTS.name(settings.topic_prefix), SLA_ESCALATIONS.name(settings.topic_prefix)
+    events_topic, escalations_topic = (
+        TICKET_EVENTS.name(settings.topic_prefix),
+        SLA_ESCALATIONS.name(settings.topic_prefix),
+    )
     assert set(by_offset) == {(events_topic, 0), (events_topic, 1), (escalations_topic, 0)}
     for letter in letters:
         assert letter.type == "DeadLettered" and letter.data.consumer == "projections"
         assert letter.data.key == stream.ticket_id and letter.data.attempts >= 1 and letter.data.reason
-    assert by_offset[(events_topic, 0)].data.payload == "{\"type\": \"TicketSubmitted\", \"not\": \"an event\"}"
+    assert by_offset[(events_topic, 0)].data.payload == '{"type": "TicketSubmitted", "not": "an event"}'
     assert by_offset[(escalations_topic, 0)].data.payload == "[]"
 
     # Reading goes on after the letters.
@@ -92,7 +111,9 @@ async def test_an_undecodable_record_is_dead_lettered_and_reading_goes_on(start_
     assert await db.fetchval("SELECT version FROM projections.tickets WHERE ticket_id = $1", stream.ticket_id) == 2
 
 
-async def test_the_reader_outlives_a_failure_that_outlasts_its_retries_and_skips_nothing(start_app, produce, db, settings):
+async def test_the_reader_outlives_a_failure_that_outlasts_its_retries_and_skips_nothing(
+    start_app, produce, db, settings
+):
     client = await start_app()
     first, second = Stream(), Stream()
     await produce(TICKET_EVENTS, first.submitted(minutes=1))
@@ -104,7 +125,9 @@ async def test_the_reader_outlives_a_failure_that_outlasts_its_retries_and_skips
 
     # The positions table is gone for a while: no record can be applied, nor dead-lettered (its position cannot move).
     await db.execute("ALTER TABLE projections.positions RENAME TO positions_away")
-    await produce(TICKET_EVENTS, second.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3))
+    await produce(
+        TICKET_EVENTS, second.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3)
+    )
     await eventually(lambda: _at_least(failures, 1), timeout=30)
     await db.execute("ALTER TABLE projections.positions_away RENAME TO positions")
 

@@ -19,8 +19,14 @@ def escalation(cls, ticket_id: str, started_by: ev.Event, clock: t.SlaClock, at,
     """What the SLA processor raises for the clock episode ``started_by`` began (its causation id)."""
     deadline = started_by.occurred_at + timedelta(minutes=15)
     return cls.create(
-        data=t.EscalationData(clock=clock, level=level, deadline=deadline, target_seconds=900, elapsed_seconds=720, notify=["team-lead"]),
-        actor=SLA, occurred_at=at, ticket_id=ticket_id, causation_id=started_by.event_id, correlation_id=started_by.correlation_id,
+        data=t.EscalationData(
+            clock=clock, level=level, deadline=deadline, target_seconds=900, elapsed_seconds=720, notify=["team-lead"]
+        ),
+        actor=SLA,
+        occurred_at=at,
+        ticket_id=ticket_id,
+        causation_id=started_by.event_id,
+        correlation_id=started_by.correlation_id,
         event_id=deterministic_id(ticket_id, clock, level, deadline.isoformat(), cls.__name__),
     )
 
@@ -30,14 +36,22 @@ def warning(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE, at=None):
 
 
 def breach(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE, at=None):
-    return escalation(t.SlaBreached, ticket_id, started_by, clock, at or started_by.occurred_at + timedelta(minutes=15), level=2)
+    return escalation(
+        t.SlaBreached, ticket_id, started_by, clock, at or started_by.occurred_at + timedelta(minutes=15), level=2
+    )
 
 
 def first_response(ticket_id: str, submitted: ev.Event, business_seconds: int) -> ev.Event:
     return t.FirstResponseMeasured.create(
-        data=t.FirstResponseMeasuredData(submitted_at=submitted.occurred_at, responded_at=submitted.occurred_at + timedelta(seconds=business_seconds),
-                                         business_seconds=business_seconds, category=ev.Category.DAMAGED_ITEM),
-        actor=SLA, occurred_at=submitted.occurred_at + timedelta(seconds=business_seconds), ticket_id=ticket_id,
+        data=t.FirstResponseMeasuredData(
+            submitted_at=submitted.occurred_at,
+            responded_at=submitted.occurred_at + timedelta(seconds=business_seconds),
+            business_seconds=business_seconds,
+            category=ev.Category.DAMAGED_ITEM,
+        ),
+        actor=SLA,
+        occurred_at=submitted.occurred_at + timedelta(seconds=business_seconds),
+        ticket_id=ticket_id,
     )
 
 
@@ -67,7 +81,9 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         answered.next(t.AgentReplied, t.MessageData(body="Respondido a tiempo"), minutes=16),
         stale_submitted := stale.submitted(minutes=4),
         stale.next(t.AgentReplied, t.MessageData(body="Primera respuesta"), minutes=10),
-        stale_reply := stale.next(t.CustomerReplied, t.MessageData(body="Sigue sin funcionar"), actor=customer, minutes=11),
+        stale_reply := stale.next(
+            t.CustomerReplied, t.MessageData(body="Sigue sin funcionar"), actor=customer, minutes=11
+        ),
         paused_submitted := paused.submitted(minutes=5),
         paused.next(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Número de serie?"), minutes=18),
         calm.submitted(minutes=6),
@@ -80,7 +96,9 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         warning(stale.ticket_id, stale_reply, clock=t.SlaClock.NEXT_RESPONSE),
         warning(paused.ticket_id, paused_submitted),  # paused, not over: still at risk
         # A warning naming an episode this ticket never had changes nothing.
-        escalation(t.SlaWarning, calm.ticket_id, warned_submitted, t.SlaClock.FIRST_RESPONSE, T0 + timedelta(minutes=18)),
+        escalation(
+            t.SlaWarning, calm.ticket_id, warned_submitted, t.SlaClock.FIRST_RESPONSE, T0 + timedelta(minutes=18)
+        ),
     ]
     await produce(TICKET_EVENTS, *ticket_events)
     await produce(SLA_ESCALATIONS, *escalations)
@@ -104,7 +122,8 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
     assert warned.ticket_id in await queue("at-risk")
     detail = await (await client.get(f"/api/v1/tickets/{warned.ticket_id}", headers=agent)).json()
     assert [(e["clock"], e["breached"], e["level"], e["episode"]) for e in detail["escalations"]] == [
-        ("first_response", False, 1, str(warned_submitted.event_id)), ("first_response", True, 2, str(warned_submitted.event_id)),
+        ("first_response", False, 1, str(warned_submitted.event_id)),
+        ("first_response", True, 2, str(warned_submitted.event_id)),
     ]
     # Resolving the ticket ends its clocks: no longer at risk.
     await produce(TICKET_EVENTS, warned.next(t.TicketResolved, t.TicketResolvedData(resolution="Cambiada"), minutes=30))
@@ -113,16 +132,34 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
     assert warned.ticket_id not in await queue("at-risk")
 
     # KPIs and notification outcomes.
-    kpis = [first_response(answered.ticket_id, answered_submitted, 600), first_response(stale.ticket_id, stale_submitted, 1260)]
+    kpis = [
+        first_response(answered.ticket_id, answered_submitted, 600),
+        first_response(stale.ticket_id, stale_submitted, 1260),
+    ]
     sent = t.NotificationSent.create(
-        data=t.NotificationOutcomeData(notification_id="n-1", kind="agent_reply", recipient="ana@example.com",
-                                       source_event_id=str(ticket_events[3].event_id), attempts=1),
-        actor=NOTIFIER, occurred_at=T0 + timedelta(minutes=17), ticket_id=answered.ticket_id,
+        data=t.NotificationOutcomeData(
+            notification_id="n-1",
+            kind="agent_reply",
+            recipient="ana@example.com",
+            source_event_id=str(ticket_events[3].event_id),
+            attempts=1,
+        ),
+        actor=NOTIFIER,
+        occurred_at=T0 + timedelta(minutes=17),
+        ticket_id=answered.ticket_id,
     )
     failed = t.NotificationFailed.create(
-        data=t.NotificationOutcomeData(notification_id="n-2", kind="escalation", recipient="lead@shop.test",
-                                       source_event_id=str(escalations[1].event_id), attempts=5, reason="550 mailbox unavailable"),
-        actor=NOTIFIER, occurred_at=T0 + timedelta(minutes=18), ticket_id=answered.ticket_id,
+        data=t.NotificationOutcomeData(
+            notification_id="n-2",
+            kind="escalation",
+            recipient="lead@shop.test",
+            source_event_id=str(escalations[1].event_id),
+            attempts=5,
+            reason="550 mailbox unavailable",
+        ),
+        actor=NOTIFIER,
+        occurred_at=T0 + timedelta(minutes=18),
+        ticket_id=answered.ticket_id,
     )
     await produce(SLA_KPIS, *kpis)
     await produce(NOTIFICATION_OUTCOMES, sent, failed)
@@ -139,9 +176,18 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         "time_zone": "UTC",
     }
     detail = await (await client.get(f"/api/v1/tickets/{answered.ticket_id}", headers=agent)).json()
-    assert [(n["outcome"], n["kind"], n["recipient"], n["attempts"], n["reason"], n["event_id"]) for n in detail["notifications"]] == [
+    assert [
+        (n["outcome"], n["kind"], n["recipient"], n["attempts"], n["reason"], n["event_id"])
+        for n in detail["notifications"]
+    ] == [
         ("sent", "agent_reply", "ana@example.com", 1, None, str(sent.event_id)),
         ("failed", "escalation", "lead@shop.test", 5, "550 mailbox unavailable", str(failed.event_id)),
     ]
-    customer_view = await (await client.get(f"/api/v1/tickets/{answered.ticket_id}", headers=bearer("ana-token"))).text()
-    assert "lead@shop.test" not in customer_view and "notifications" not in customer_view and "escalation" not in customer_view
+    customer_view = await (
+        await client.get(f"/api/v1/tickets/{answered.ticket_id}", headers=bearer("ana-token"))
+    ).text()
+    assert (
+        "lead@shop.test" not in customer_view
+        and "notifications" not in customer_view
+        and "escalation" not in customer_view
+    )

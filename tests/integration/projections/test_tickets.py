@@ -42,9 +42,15 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
     response = await detail(client, ana.ticket_id, "agent-token")
     assert response.status == 200 and response.headers["Projection-Version"] == "5"
     body = await response.json()
-    assert body["ticket"]["assignee_id"] == "agent-1" and body["ticket"]["status"] == "open" and body["ticket"]["version"] == 5
+    assert (
+        body["ticket"]["assignee_id"] == "agent-1"
+        and body["ticket"]["status"] == "open"
+        and body["ticket"]["version"] == 5
+    )
     assert [(m["version"], m["kind"], m["body"]) for m in body["thread"]] == [
-        (1, "submitted", "La pantalla llegó rota"), (3, "agent_reply", "Le enviamos una pantalla nueva"), (4, "customer_reply", "¡Gracias!"),
+        (1, "submitted", "La pantalla llegó rota"),
+        (3, "agent_reply", "Le enviamos una pantalla nueva"),
+        (4, "customer_reply", "¡Gracias!"),
     ]
     assert body["thread"][0]["author_name"] == "Ana" and body["thread"][1]["author_kind"] == "agent"
     timeline = body["timeline"]
@@ -56,7 +62,9 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
         (5, "TicketAssigned", "agent", AGENT_ACTOR.id),
     ]
     assert timeline[1]["summary"] == NOTE and timeline[1]["data"] == {"body": NOTE, "attachments": []}
-    assert timeline[1]["event_id"] == str(events[1].event_id) and timeline[1]["occurred_at"] == "2026-03-02T09:02:00+00:00"
+    assert (
+        timeline[1]["event_id"] == str(events[1].event_id) and timeline[1]["occurred_at"] == "2026-03-02T09:02:00+00:00"
+    )
     assert body["escalations"] == [] and body["notifications"] == []
 
     # Ana (by account, then as a guest by email): the public thread only; the note is nowhere in the answer.
@@ -76,7 +84,9 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
     assert unknown.status == hidden.status == 404
     assert unknown.content_type == hidden.content_type == "application/problem+json"
     unknown_body, hidden_body = await unknown.json(), await hidden.json()
-    assert unknown_body.pop("instance").endswith("/T-0000000000") and hidden_body.pop("instance").endswith(ana.ticket_id)
+    assert unknown_body.pop("instance").endswith("/T-0000000000") and hidden_body.pop("instance").endswith(
+        ana.ticket_id
+    )
     assert unknown_body == hidden_body == {"type": unknown_body["type"], "title": "No such ticket", "status": 404}
     assert "Projection-Version" not in hidden.headers
     for token, ticket in (("ana-token", bob), ("ana-guest", bob), ("bob-token", guest)):

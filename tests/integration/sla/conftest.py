@@ -30,12 +30,14 @@ class SlaProcess:
         self.env, self.log = env, log
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "SlaProcess":
+    def start(self) -> SlaProcess:
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "soporte.sla"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "soporte.sla"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         return self
 
-    async def ready(self, timeout: float = 60.0) -> "SlaProcess":
+    async def ready(self, timeout: float = 60.0) -> SlaProcess:
         """Wait for ``/readyz`` (the clocks table recovered, the published ids read back)."""
         url = f"http://127.0.0.1:{self.env['SOPORTE_SLA_PORT']}/readyz"
         loop = asyncio.get_running_loop()
@@ -90,7 +92,7 @@ def sla_env(tmp_path, kafka_bootstrap, topic_prefix) -> dict[str, str]:
 
 @pytest.fixture
 def sla_process(sla_env, tmp_path):
-    """Start workers (each with the test's env, its own port and log, optionally overridden); all are stopped at the end."""
+    """Start workers (each with the test's env, its own port and log, or overrides); all are stopped at the end."""
     started: list[SlaProcess] = []
 
     def start(**overrides: str) -> SlaProcess:

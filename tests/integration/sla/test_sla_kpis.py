@@ -75,7 +75,9 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
     port = free_port()
     t0 = datetime.now(UTC) - 60 * S
     fast, slow = Stream(), Stream()
-    await publish(fast.submitted(t0), fast.agent_replied(t0 + 30 * S), slow.submitted(t0), slow.agent_replied(t0 + 90 * S))
+    await publish(
+        fast.submitted(t0), fast.agent_replied(t0 + 30 * S), slow.submitted(t0), slow.agent_replied(t0 + 90 * S)
+    )
     producer = make_producer(kafka_bootstrap)
     await producer.start()
     await producer.send_and_wait(TICKET_EVENTS.name(topic_prefix), b"{not json", key=b"T-GARBAGE")
@@ -95,7 +97,11 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
         [(fast.ticket_id, 30), (slow.ticket_id, 90)]
     )
     letters = await read_until(kafka_bootstrap, DEAD_LETTERS.name(topic_prefix), lambda seen: len(seen) >= 1)
-    assert isinstance(letters[0], t.DeadLettered) and letters[0].data.consumer == "sla" and letters[0].data.key == "T-GARBAGE"
+    assert (
+        isinstance(letters[0], t.DeadLettered)
+        and letters[0].data.consumer == "sla"
+        and letters[0].data.key == "T-GARBAGE"
+    )
     assert letters[0].data.payload == "{not json"
 
     # A restart reads the KPI topic back: nothing is measured twice.
@@ -109,8 +115,15 @@ async def test_first_response_kpi_is_published_once_and_served_and_garbage_is_de
 
 async def test_escalations_watch_stops_cleanly_on_sigterm(sla_env):
     watch = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "soporte.cli.main", "escalations", "watch", "--json",
-        env=sla_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "soporte.cli.main",
+        "escalations",
+        "watch",
+        "--json",
+        env=sla_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     await asyncio.sleep(3)  # let it connect and start tailing
     assert watch.returncode is None

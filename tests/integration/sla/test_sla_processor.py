@@ -21,7 +21,9 @@ def of(events, ticket_id, kind=None):
     return [e for e in events if e.ticket_id == ticket_id and (kind is None or isinstance(e, kind))]
 
 
-async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_pauses(sla_process, publish, escalations):
+async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_pauses(
+    sla_process, publish, escalations
+):
     t0 = datetime.now(UTC)
     unanswered, answered, clarified = Stream(), Stream(), Stream()
     await publish(unanswered.submitted(t0), answered.submitted(t0), clarified.submitted(t0))
@@ -88,7 +90,9 @@ async def test_killed_mid_clock_breaches_once_after_restart_and_a_replay_raises_
     assert f'"{ticket.ticket_id}"' in await changelog_keys(kafka_bootstrap, changelog)
 
     # A new app id: a new consumer group and an empty table, so the topic is replayed from the start.
-    replay = sla_process(SOPORTE_SLA_APP_ID=f"{sla_env['SOPORTE_SLA_APP_ID']}-replay", SOPORTE_SLA_POLICY_FILE=str(policy))
+    replay = sla_process(
+        SOPORTE_SLA_APP_ID=f"{sla_env['SOPORTE_SLA_APP_ID']}-replay", SOPORTE_SLA_POLICY_FILE=str(policy)
+    )
     probe = Stream()
     await publish(probe.submitted(datetime.now(UTC)))
     await escalations.wait_for(lambda s: of(s, probe.ticket_id, t.SlaBreached), timeout=60)
@@ -100,9 +104,21 @@ async def test_killed_mid_clock_breaches_once_after_restart_and_a_replay_raises_
 
     # The ops view shows that breach as a readable line.
     watch = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "soporte.cli.main", "escalations", "watch", "--from-beginning", "--level", "2",
-        "--max", "1", "--timeout", "60",
-        env=sla_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "soporte.cli.main",
+        "escalations",
+        "watch",
+        "--from-beginning",
+        "--level",
+        "2",
+        "--max",
+        "1",
+        "--timeout",
+        "60",
+        env=sla_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(watch.communicate(), timeout=90)
     assert watch.returncode == 0, err.decode()

@@ -91,7 +91,9 @@ def tickets_in_log(process: SlaProcess, kind: str) -> set[str]:
     return {r["ticket_id"] for r in log_records(process) if r["event"] == "escalation raised" and r["type"] == kind}
 
 
-async def test_two_workers_share_the_partitions_and_raise_each_escalation_once(sla_process, publish, escalations, tmp_path):
+async def test_two_workers_share_the_partitions_and_raise_each_escalation_once(
+    sla_process, publish, escalations, tmp_path
+):
     policy = tmp_path / "policy-4s.yaml"
     policy.write_text(POLICY.format(first=4))
     first, second = await two_workers_settled(sla_process, policy)

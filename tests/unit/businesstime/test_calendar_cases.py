@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from soporte.businesstime import BusinessCalendar, CalendarError, SpecialDay, calendar_from_dict, load_calendar, parse_interval
+from soporte.businesstime import (
+    BusinessCalendar,
+    CalendarError,
+    SpecialDay,
+    calendar_from_dict,
+    load_calendar,
+    parse_interval,
+)
 
 MADRID = ZoneInfo("Europe/Madrid")
 MEXICO = ZoneInfo("America/Mexico_City")
@@ -44,7 +51,9 @@ def test_christmas_is_closed_and_christmas_eve_closes_at_two():
     assert shop.is_open(at(MADRID, 2026, 12, 24, 13, 59))
     assert not shop.is_open(at(MADRID, 2026, 12, 24, 14, 0))
     # 13:50 on Christmas Eve + 15 min: 10 min that day, then Monday 28th (25th holiday, weekend) 00:05.
-    assert shop.add_business_time(at(MADRID, 2026, 12, 24, 13, 50), timedelta(minutes=15)) == at(MADRID, 2026, 12, 28, 0, 5)
+    assert shop.add_business_time(at(MADRID, 2026, 12, 24, 13, 50), timedelta(minutes=15)) == at(
+        MADRID, 2026, 12, 28, 0, 5
+    )
 
 
 def test_spring_forward_in_madrid_loses_an_hour_of_business_time():
@@ -54,7 +63,9 @@ def test_spring_forward_in_madrid_loses_an_hour_of_business_time():
     # open 01:00-04:00 wall time on the change night: 02:00-03:00 does not exist, so 2 real hours
     night = BusinessCalendar("Europe/Madrid", ((),) * 6 + ((parse_interval("01:00-04:00"),),))
     assert night.business_time_between(day_start, day_end) == timedelta(hours=2)
-    assert night.add_business_time(at(MADRID, 2026, 3, 29, 1, 30), timedelta(minutes=45)) == at(MADRID, 2026, 3, 29, 3, 15)
+    assert night.add_business_time(at(MADRID, 2026, 3, 29, 1, 30), timedelta(minutes=45)) == at(
+        MADRID, 2026, 3, 29, 3, 15
+    )
 
 
 def test_fall_back_in_madrid_gains_an_hour_both_passes_counted():
@@ -79,7 +90,9 @@ def test_mexico_city_has_had_no_dst_since_2022():
 def test_mexico_city_dst_before_2022_is_honoured():
     always = BusinessCalendar.always_open("America/Mexico_City")
     # DST began on 3 April 2022 in Mexico City (the last time): that day had 23 hours.
-    assert always.business_time_between(at(MEXICO, 2022, 4, 3, 0, 0), at(MEXICO, 2022, 4, 4, 0, 0)) == timedelta(hours=23)
+    assert always.business_time_between(at(MEXICO, 2022, 4, 3, 0, 0), at(MEXICO, 2022, 4, 4, 0, 0)) == timedelta(
+        hours=23
+    )
 
 
 def test_midnight_and_overnight_hours():
@@ -96,7 +109,9 @@ def test_leap_day_is_an_ordinary_tuesday():
     office = weekdays("Europe/Madrid", "09:00-17:00")
     assert office.is_open(at(MADRID, 2028, 2, 29, 10, 0))
     # Monday 16:00 + 10 h: 1 h on Monday, 8 h on the 29th, 1 h on 1 March.
-    assert office.add_business_time(at(MADRID, 2028, 2, 28, 16, 0), timedelta(hours=10)) == at(MADRID, 2028, 3, 1, 10, 0)
+    assert office.add_business_time(at(MADRID, 2028, 2, 28, 16, 0), timedelta(hours=10)) == at(
+        MADRID, 2028, 3, 1, 10, 0
+    )
 
 
 def test_overlapping_hours_are_counted_once():
@@ -107,9 +122,13 @@ def test_overlapping_hours_are_counted_once():
 
 def test_special_days_with_hours_of_their_own():
     cal = BusinessCalendar(
-        "UTC", ((parse_interval("09:00-17:00"),),) * 7, {date(2026, 6, 2): SpecialDay(date(2026, 6, 2), "Inventario", ((600, 660),))}
+        "UTC",
+        ((parse_interval("09:00-17:00"),),) * 7,
+        {date(2026, 6, 2): SpecialDay(date(2026, 6, 2), "Inventario", ((600, 660),))},
     )
-    assert cal.business_time_between(datetime(2026, 6, 2, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC)) == timedelta(hours=1)
+    assert cal.business_time_between(datetime(2026, 6, 2, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC)) == timedelta(
+        hours=1
+    )
 
 
 def test_results_are_utc_and_inputs_must_be_aware():

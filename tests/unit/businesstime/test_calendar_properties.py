@@ -48,7 +48,9 @@ def calendars(draw, dense=False):
     special = {}
     for offset in draw(st.lists(st.integers(-2, 6), max_size=3, unique=True)):
         day = date(2026, 3, 29) + timedelta(days=offset)
-        special[day] = SpecialDay(day, "holiday", draw(st.sampled_from([(), ((9 * 60, 14 * 60),), ((22 * 60, 26 * 60),)])))
+        special[day] = SpecialDay(
+            day, "holiday", draw(st.sampled_from([(), ((9 * 60, 14 * 60),), ((22 * 60, 26 * 60),)]))
+        )
     return BusinessCalendar(draw(st.sampled_from(ZONES)), weekly, special)
 
 
@@ -79,7 +81,9 @@ def test_business_time_between_matches_the_oracle(calendar, a, minutes):
 @cases(300)
 @given(calendars(dense=True), instants(), st.integers(0, 4 * 60))
 def test_add_business_time_matches_the_oracle(calendar, start, minutes):
-    assert calendar.add_business_time(start, timedelta(minutes=minutes)) == oracle_add(calendar, start, timedelta(minutes=minutes))
+    assert calendar.add_business_time(start, timedelta(minutes=minutes)) == oracle_add(
+        calendar, start, timedelta(minutes=minutes)
+    )
 
 
 @cases(400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -44,7 +44,7 @@ def test_unknown_type_is_undecodable():
         ev.from_dict(raw)
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", "{\"type\": 3}".encode(), b"\xff\xfe"])
+@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'{"type": 3}', b"\xff\xfe"])
 def test_garbage_is_undecodable(payload):
     with pytest.raises(ev.UndecodableEvent):
         ev.decode(payload)
@@ -53,9 +53,11 @@ def test_garbage_is_undecodable(payload):
 def test_occurred_at_is_normalised_to_utc_and_naive_times_are_refused():
     madrid_winter = timezone(timedelta(hours=1))
     event = t.TicketResolved.create(
-        data=t.TicketResolvedData(), actor=sample_events()[0].actor, occurred_at=datetime(2026, 1, 5, 10, 0, tzinfo=madrid_winter)
+        data=t.TicketResolvedData(),
+        actor=sample_events()[0].actor,
+        occurred_at=datetime(2026, 1, 5, 10, 0, tzinfo=madrid_winter),
     )
-    assert event.occurred_at == datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    assert event.occurred_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     assert event.occurred_at.utcoffset() == timedelta(0)
     with pytest.raises(ValidationError):
         t.TicketResolved.create(data=t.TicketResolvedData(), actor=event.actor, occurred_at=datetime(2026, 1, 5, 10, 0))
@@ -124,12 +126,15 @@ def test_a_schema_version_newer_than_the_code_is_refused():
         ev.from_dict(raw)
 
 
-@pytest.mark.parametrize("raw", [
-    {"type": "TicketSubmitted", "schema_version": 1},  # no data for the upcaster to work on
-    {"type": "TicketSubmitted", "schema_version": 1, "data": "not an object"},
-    {"type": "TicketSubmitted", "schema_version": "one"},
-    {"type": "TicketSubmitted", "schema_version": None},
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"type": "TicketSubmitted", "schema_version": 1},  # no data for the upcaster to work on
+        {"type": "TicketSubmitted", "schema_version": 1, "data": "not an object"},
+        {"type": "TicketSubmitted", "schema_version": "one"},
+        {"type": "TicketSubmitted", "schema_version": None},
+    ],
+)
 def test_a_malformed_old_record_is_undecodable_not_a_crash(raw):
     with pytest.raises(ev.UndecodableEvent):
         ev.decode(json.dumps(raw))
@@ -156,11 +161,19 @@ def test_a_dead_letter_for_a_record_keeps_where_it_came_from_and_its_text():
     record = SimpleNamespace(topic="p.shop.orders.v1", partition=2, offset=41, key=b"100234", value=b"{not json\xff")
     letter_id = ev.deterministic_id("test", "dead-letter", record.topic, record.partition, record.offset)
     letter = ev.types.DeadLettered.for_record(
-        record, consumer="intake-orders", reason="x" * 3000, attempts=1,
-        actor=ev.Actor(kind=ev.ActorKind.SYSTEM, id="intake-orders"), occurred_at=datetime(2026, 3, 2, tzinfo=timezone.utc),
+        record,
+        consumer="intake-orders",
+        reason="x" * 3000,
+        attempts=1,
+        actor=ev.Actor(kind=ev.ActorKind.SYSTEM, id="intake-orders"),
+        occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
         event_id=letter_id,
     )
     assert letter.event_id == letter_id and letter.data.consumer == "intake-orders"
-    assert (letter.data.source_topic, letter.data.source_partition, letter.data.source_offset) == ("p.shop.orders.v1", 2, 41)
+    assert (letter.data.source_topic, letter.data.source_partition, letter.data.source_offset) == (
+        "p.shop.orders.v1",
+        2,
+        41,
+    )
     assert letter.data.key == "100234" and letter.data.payload == "{not json\ufffd" and len(letter.data.reason) == 2000
     assert ev.decode(ev.encode(letter)) == letter

@@ -20,11 +20,13 @@ def _checked_in() -> dict[str, dict]:
 def test_current_schema_is_exported_and_up_to_date(filename):
     checked_in = _checked_in()
     assert filename in checked_in, "run `soporte events export-schemas` and commit the file"
-    assert checked_in[filename] == current_schemas()[filename], "schema changed: re-export it (same version only if compatible)"
+    assert checked_in[filename] == current_schemas()[filename], (
+        "schema changed: re-export it (same version only if compatible)"
+    )
 
 
 def test_every_older_schema_version_is_compatible_or_has_an_upcaster():
-    for filename, old in _checked_in().items():
+    for filename in _checked_in():
         event_type, version = re.fullmatch(r"(\w+)\.v(\d+)\.json", filename).groups()
         version = int(version)
         current = CURRENT_VERSIONS[event_type]
@@ -48,7 +50,9 @@ BASE = {
     "type": "object",
     "properties": {"a": {"type": "string"}, "n": {"$ref": "#/$defs/N"}},
     "required": ["a"],
-    "$defs": {"N": {"type": "object", "properties": {"x": {"type": "integer"}, "kind": {"enum": ["p", "q"]}}, "required": []}},
+    "$defs": {
+        "N": {"type": "object", "properties": {"x": {"type": "integer"}, "kind": {"enum": ["p", "q"]}}, "required": []}
+    },
 }
 
 

@@ -22,8 +22,16 @@ def test_each_kind_of_token_sees_only_what_it_should():
 
 def test_whoami_always_names_kind_id_name_and_email():
     assert Principal("ticket", "T-AAAA", email="ana@example.com", ticket_id="T-AAAA").as_json() == {
-        "kind": "ticket", "id": "T-AAAA", "name": None, "email": "ana@example.com", "ticket_id": "T-AAAA"}
-    assert Principal("customer", "cust-1", "Ana", "ana@example.com", customer_id="cust-1").as_json()["customer_id"] == "cust-1"
+        "kind": "ticket",
+        "id": "T-AAAA",
+        "name": None,
+        "email": "ana@example.com",
+        "ticket_id": "T-AAAA",
+    }
+    assert (
+        Principal("customer", "cust-1", "Ana", "ana@example.com", customer_id="cust-1").as_json()["customer_id"]
+        == "cust-1"
+    )
 
 
 def test_attempts_are_limited_per_key_within_a_sliding_window():

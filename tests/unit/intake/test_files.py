@@ -21,7 +21,7 @@ QUICKTIME_HEAD = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  "
         (MP4_HEAD, "video/mp4"),
         (QUICKTIME_HEAD, "video/quicktime"),
         (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81", "video/webm"),
-        ("Registro: la pantalla parpadea\n".encode(), "text/plain"),
+        (b"Registro: la pantalla parpadea\n", "text/plain"),
         ("á".encode() * 255 + "é".encode()[:1], "text/plain"),  # a character cut at the end of the sample
     ],
 )
@@ -51,9 +51,21 @@ def test_plain_names_are_kept_for_display(name):
 @pytest.mark.parametrize(
     "name",
     [
-        "../../etc/passwd.jpg", "..\\..\\boot.ini", "/etc/shadow", "sub/dir.png", "C:\\temp\\a.png", ".htaccess",
-        "a..b.jpg", "foto\x00.jpg", "line\nbreak.txt", "photo\u202egpj.exe", "zero\u200bwidth.png", " leading.jpg",
-        "", None, "x" * 256 + ".jpg",
+        "../../etc/passwd.jpg",
+        "..\\..\\boot.ini",
+        "/etc/shadow",
+        "sub/dir.png",
+        "C:\\temp\\a.png",
+        ".htaccess",
+        "a..b.jpg",
+        "foto\x00.jpg",
+        "line\nbreak.txt",
+        "photo\u202egpj.exe",
+        "zero\u200bwidth.png",
+        " leading.jpg",
+        "",
+        None,
+        "x" * 256 + ".jpg",
     ],
 )
 def test_names_that_could_act_as_paths_or_disguise_themselves_are_refused(name):

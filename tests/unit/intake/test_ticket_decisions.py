@@ -23,15 +23,25 @@ def stream(*decisions) -> d.TicketState:
     state, events = d.TicketState("T-DECIDE0001"), []
     for decision in decisions:
         for event_type, data in decision(state):
-            event = event_type.create(data=data, actor=AGENT, occurred_at=NOW, ticket_id=state.ticket_id, version=state.version + 1)
+            event = event_type.create(
+                data=data, actor=AGENT, occurred_at=NOW, ticket_id=state.ticket_id, version=state.version + 1
+            )
             events.append(event)
             state = d.apply(state, event)
     return state
 
 
 def submit(state, channel=Channel.WEB, actor=GUEST):
-    return d.decide_submit(state, category=Category.PRE_SALES, description="¿Hay stock?", customer=CUSTOMER, order_number=None,
-                           attachments=[], channel=channel, actor=actor)
+    return d.decide_submit(
+        state,
+        category=Category.PRE_SALES,
+        description="¿Hay stock?",
+        customer=CUSTOMER,
+        order_number=None,
+        attachments=[],
+        channel=channel,
+        actor=actor,
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,8 +52,22 @@ def submit(state, channel=Channel.WEB, actor=GUEST):
         (Category.WRONG_ITEM, "100234", [], "No es la pieza", ["photo_of_item"], Priority.NORMAL),
         (Category.PRE_SALES, None, [], "¿Tienen 15.6?", [], Priority.NORMAL),
         (Category.LCD_DIAGNOSIS, None, [], "No va", ["detailed_description"], Priority.NORMAL),
-        (Category.LCD_DIAGNOSIS, None, [], "Líneas verticales al abrir la tapa; con monitor externo va bien", [], Priority.NORMAL),
-        (Category.TROUBLESHOOTING, None, [], "La pantalla recibida no enciende con el cable original del portátil", ["order_number"], Priority.NORMAL),
+        (
+            Category.LCD_DIAGNOSIS,
+            None,
+            [],
+            "Líneas verticales al abrir la tapa; con monitor externo va bien",
+            [],
+            Priority.NORMAL,
+        ),
+        (
+            Category.TROUBLESHOOTING,
+            None,
+            [],
+            "La pantalla recibida no enciende con el cable original del portátil",
+            ["order_number"],
+            Priority.NORMAL,
+        ),
     ],
 )
 def test_each_category_has_its_own_completeness_rules(category, order, attachments, description, missing, priority):
@@ -56,7 +80,7 @@ def test_each_category_has_its_own_completeness_rules(category, order, attachmen
 def test_only_agents_open_phone_or_chat_tickets_and_record_themselves():
     with pytest.raises(d.NotAllowed):
         submit(d.TicketState("T-1"), channel=Channel.PHONE, actor=GUEST)
-    (event_type, data), = submit(d.TicketState("T-1"), channel=Channel.CHAT, actor=AGENT)
+    ((event_type, data),) = submit(d.TicketState("T-1"), channel=Channel.CHAT, actor=AGENT)
     assert event_type is t.TicketSubmitted and data.opened_by_agent_id == "agent-1" and data.channel is Channel.CHAT
 
 
@@ -78,8 +102,11 @@ def test_agents_only_commands_and_wrong_moments():
     with pytest.raises(d.InvalidTransition):
         d.decide_clarification(waiting, "¿Otra?", AGENT)
     resolved = stream(submit, lambda s: d.decide_resolve(s, "", AGENT))
-    for decide in (lambda s: d.decide_agent_reply(s, "x", [], AGENT), lambda s: d.decide_resolve(s, "", AGENT),
-                   lambda s: d.decide_return_label(s, "RL-1", "Correos", "PK1", AGENT)):
+    for decide in (
+        lambda s: d.decide_agent_reply(s, "x", [], AGENT),
+        lambda s: d.decide_resolve(s, "", AGENT),
+        lambda s: d.decide_return_label(s, "RL-1", "Correos", "PK1", AGENT),
+    ):
         with pytest.raises(d.InvalidTransition):
             decide(resolved)
     with pytest.raises(d.InvalidTransition):
@@ -97,15 +124,22 @@ def test_assigning_the_same_agent_again_changes_nothing():
 def test_the_fold_follows_the_ticket_through_its_statuses():
     submitted = stream(submit)
     assert (submitted.status, submitted.version, submitted.customer_email) == (d.Status.NEW, 1, "ana@example.com")
-    assert stream(submit, lambda s: d.decide_customer_reply(s, "más datos", [], GUEST)).status is d.Status.NEW  # still unanswered
+    assert (
+        stream(submit, lambda s: d.decide_customer_reply(s, "más datos", [], GUEST)).status is d.Status.NEW
+    )  # still unanswered
     answered = stream(submit, lambda s: d.decide_agent_reply(s, "Hola", [], AGENT))
     assert answered.status is d.Status.OPEN
     waiting = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT))
     assert waiting.status is d.Status.WAITING_ON_CUSTOMER
-    replied = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT),
-                     lambda s: d.decide_customer_reply(s, "Adjunta", [PHOTO], GUEST))
+    replied = stream(
+        submit,
+        lambda s: d.decide_clarification(s, "¿Foto?", AGENT),
+        lambda s: d.decide_customer_reply(s, "Adjunta", [PHOTO], GUEST),
+    )
     assert replied.status is d.Status.OPEN and replied.attachments == {PHOTO.sha256}
-    reopened = stream(submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_customer_reply(s, "Sigue", [], GUEST))
+    reopened = stream(
+        submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_customer_reply(s, "Sigue", [], GUEST)
+    )
     assert (reopened.status, reopened.version) == (d.Status.OPEN, 4)
     by_agent = stream(submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_reopen(s, AGENT))
     assert by_agent.status is d.Status.OPEN
@@ -117,10 +151,12 @@ def test_return_labels_and_courier_claims_carry_what_the_customer_mail_needs():
     assert label_type is t.ReturnLabelIssued and label.order_number == "100234" and label.tracking_number == "PK123"
     ((claim_type, claim),) = d.decide_courier_claim(state, "CC-1", "SEUR", None, "Caja aplastada", AGENT)
     assert claim_type is t.CourierClaimOpened and claim.reason == "Caja aplastada"
-    for decide in (lambda s: d.decide_return_label(s, "RL-2", "Correos", "PK", GUEST),
-                   lambda s: d.decide_courier_claim(s, "CC-2", "SEUR", None, "x", GUEST),
-                   lambda s: d.decide_assign(s, "agent-2", "Marta", GUEST),
-                   lambda s: d.decide_note(s, "x", GUEST)):
+    for decide in (
+        lambda s: d.decide_return_label(s, "RL-2", "Correos", "PK", GUEST),
+        lambda s: d.decide_courier_claim(s, "CC-2", "SEUR", None, "x", GUEST),
+        lambda s: d.decide_assign(s, "agent-2", "Marta", GUEST),
+        lambda s: d.decide_note(s, "x", GUEST),
+    ):
         with pytest.raises(d.NotAllowed):
             decide(state)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.businesstime import BusinessCalendar, load_calendar, load_policies
+from soporte.businesstime import load_calendar, load_policies
 from soporte.events import Actor, ActorKind, Category, Language, Priority
 from soporte.events import types as t
 from soporte.notifier.domain.notifications import Contact, contact_from, plan, retry_delay
@@ -36,7 +36,14 @@ def submitted(name="Ana Pérez", language=Language.ES, actionable=False, missing
 
 
 def planned(event, contact):
-    return plan(event, contact, calendar=load_calendar(), policies=load_policies(), portal_url="http://portal.test", escalation_recipients=RECIPIENTS)
+    return plan(
+        event,
+        contact,
+        calendar=load_calendar(),
+        policies=load_policies(),
+        portal_url="http://portal.test",
+        escalation_recipients=RECIPIENTS,
+    )
 
 
 def test_a_submission_gets_one_acknowledgement_with_the_expected_time_from_the_calendar():
@@ -50,20 +57,32 @@ def test_a_submission_gets_one_acknowledgement_with_the_expected_time_from_the_c
 
 def test_ids_are_derived_so_a_redelivery_maps_to_the_same_notification():
     event = submitted()
-    assert planned(event, contact_from(event))[0].notification_id == planned(event, contact_from(event))[0].notification_id
+    assert (
+        planned(event, contact_from(event))[0].notification_id == planned(event, contact_from(event))[0].notification_id
+    )
 
 
 def test_internal_notes_and_customer_messages_send_nothing():
     contact = Contact("T-NOTIFY0001", "Ana", "ana@example.com")
-    note = t.InternalNoteAdded.create(data=t.MessageData(body="secreto"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=2)
-    reply = t.CustomerReplied.create(data=t.MessageData(body="hola"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=3)
+    note = t.InternalNoteAdded.create(
+        data=t.MessageData(body="secreto"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=2
+    )
+    reply = t.CustomerReplied.create(
+        data=t.MessageData(body="hola"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=3
+    )
     assert planned(note, contact) == [] and planned(reply, contact) == []
 
 
 def test_every_public_agent_action_mails_the_customer():
     contact = Contact("T-0000000001", "Ana", "ana@example.com")
     kinds = [n.kind for e in sample_events() for n in planned(e, contact) if e.ticket_id]
-    assert {"agent_response", "clarification_requested", "ticket_resolved", "return_label_issued", "courier_claim_opened"} <= set(kinds)
+    assert {
+        "agent_response",
+        "clarification_requested",
+        "ticket_resolved",
+        "return_label_issued",
+        "courier_claim_opened",
+    } <= set(kinds)
 
 
 def test_escalations_go_once_to_each_address_the_level_names():
@@ -75,7 +94,11 @@ def test_escalations_go_once_to_each_address_the_level_names():
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
-@pytest.mark.parametrize("event", [e for e in sample_events() if e.ticket_id and not isinstance(e, t.FirstResponseMeasured)], ids=lambda e: e.type)
+@pytest.mark.parametrize(
+    "event",
+    [e for e in sample_events() if e.ticket_id and not isinstance(e, t.FirstResponseMeasured)],
+    ids=lambda e: e.type,
+)
 def test_every_template_renders_both_parts_with_the_ticket_number(event, language):
     contact = Contact(event.ticket_id, "Ana", "ana@example.com", language)
     env = make_environment()
@@ -96,7 +119,7 @@ def test_english_customers_get_english():
 
 
 def test_a_hostile_customer_name_is_escaped_in_html_and_cannot_inject_headers():
-    contact = Contact("T-NOTIFY0001", 'Eve <script>alert(1)</script>\r\nBcc: victim@evil.test', "eve@example.com")
+    contact = Contact("T-NOTIFY0001", "Eve <script>alert(1)</script>\r\nBcc: victim@evil.test", "eve@example.com")
     event = submitted()
     mail = planned(event, contact)[0]
     message = render_email(make_environment(), mail, "soporte@shop.test\r\nBcc: x@evil.test")

@@ -37,7 +37,11 @@ def make_app():
         raise ConnectionError("db down")
 
     app = web.Application(
-        middlewares=[problem_middleware(lambda exc: Problem(404, "not-found", "No such ticket") if isinstance(exc, TicketGone) else None)]
+        middlewares=[
+            problem_middleware(
+                lambda exc: Problem(404, "not-found", "No such ticket") if isinstance(exc, TicketGone) else None
+            )
+        ]
     )
     app.router.add_post("/validate", validate)
     app.router.add_get("/refuse", refuse)

@@ -10,7 +10,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_a_signed_token_verifies_and_returns_its_claims():
-    token = sign_token({"kind": "customer", "sub": "c-1", "email": "a@b.c"}, "s3cret", expires_at=NOW + timedelta(hours=1))
+    token = sign_token(
+        {"kind": "customer", "sub": "c-1", "email": "a@b.c"}, "s3cret", expires_at=NOW + timedelta(hours=1)
+    )
     claims = verify_token(token, "s3cret", now=NOW, kind="customer")
     assert claims["sub"] == "c-1" and claims["email"] == "a@b.c"
 

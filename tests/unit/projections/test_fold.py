@@ -32,16 +32,22 @@ AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
 def submitted(actionable=True, minutes=0, version=1, ticket_id="T-AAAAAAAAAA"):
     return t.TicketSubmitted.create(
         data=t.TicketSubmittedData(
-            category=ev.Category.DAMAGED_ITEM, description="Pantalla rota",
+            category=ev.Category.DAMAGED_ITEM,
+            description="Pantalla rota",
             customer=t.CustomerRef(name="Ana", email="Ana@Example.com"),
             actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["order_number"]),
         ),
-        actor=GUEST, occurred_at=T0 + timedelta(minutes=minutes), ticket_id=ticket_id, version=version,
+        actor=GUEST,
+        occurred_at=T0 + timedelta(minutes=minutes),
+        ticket_id=ticket_id,
+        version=version,
     )
 
 
 def event(cls, data, version, minutes, actor=AGENT, ticket_id="T-AAAAAAAAAA"):
-    return cls.create(data=data, actor=actor, occurred_at=T0 + timedelta(minutes=minutes), ticket_id=ticket_id, version=version)
+    return cls.create(
+        data=data, actor=actor, occurred_at=T0 + timedelta(minutes=minutes), ticket_id=ticket_id, version=version
+    )
 
 
 def fold(events):
@@ -71,37 +77,52 @@ def test_an_agent_reply_opens_the_ticket_and_stops_the_clocks():
 
 
 def test_clarification_pauses_business_clocks_and_the_answer_resumes_them_with_time_kept():
-    view = fold([
-        submitted(),
-        event(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), 2, 5),
-    ])
+    view = fold(
+        [
+            submitted(),
+            event(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), 2, 5),
+        ]
+    )
     assert view.status is Status.WAITING_ON_CUSTOMER and view.sla_due_at(CAL) is None
-    view = apply_ticket_event(view, event(t.CustomerReplied, t.MessageData(body="Aquí"), 3, 65, actor=GUEST), CAL, POLICIES)
+    view = apply_ticket_event(
+        view, event(t.CustomerReplied, t.MessageData(body="Aquí"), 3, 65, actor=GUEST), CAL, POLICIES
+    )
     assert view.status is Status.OPEN
     # 5 of 15 minutes were used before the pause: 10 remain from the answer.
     assert view.due_times(CAL) == {"first_response": T0 + timedelta(minutes=75)}
 
 
 def test_a_customer_message_after_an_answer_starts_the_next_response_clock():
-    view = fold([
-        submitted(),
-        event(t.AgentReplied, t.MessageData(body="Hola"), 2, 5),
-        event(t.CustomerReplied, t.MessageData(body="Otra duda"), 3, 30, actor=GUEST),
-    ])
+    view = fold(
+        [
+            submitted(),
+            event(t.AgentReplied, t.MessageData(body="Hola"), 2, 5),
+            event(t.CustomerReplied, t.MessageData(body="Otra duda"), 3, 30, actor=GUEST),
+        ]
+    )
     assert view.due_times(CAL) == {"next_response": T0 + timedelta(minutes=90)}
 
 
 def test_resolve_and_reopen():
     view = fold([submitted(), event(t.TicketResolved, t.TicketResolvedData(resolution="Hecho"), 2, 5)])
     assert view.status is Status.RESOLVED and view.clocks == ()
-    view = apply_ticket_event(view, event(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), 3, 10, GUEST), CAL, POLICIES)
+    view = apply_ticket_event(
+        view,
+        event(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), 3, 10, GUEST),
+        CAL,
+        POLICIES,
+    )
     assert view.status is Status.OPEN and "next_response" in view.due_times(CAL)
 
 
 def test_assignment_and_unassignment():
-    view = fold([submitted(), event(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), 2, 1)])
+    view = fold(
+        [submitted(), event(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), 2, 1)]
+    )
     assert (view.assignee_id, view.assignee_name) == ("agent-1", "Luis")
-    view = apply_ticket_event(view, event(t.TicketAssigned, t.TicketAssignedData(assignee_id=None), 3, 2), CAL, POLICIES)
+    view = apply_ticket_event(
+        view, event(t.TicketAssigned, t.TicketAssignedData(assignee_id=None), 3, 2), CAL, POLICIES
+    )
     assert view.assignee_id is None and view.assignee_name is None
 
 
@@ -119,7 +140,10 @@ def test_sla_state_follows_escalations_of_the_clocks_still_on():
     view = fold([submitted()])
     assert sla_state(view, []) is SlaState.OK
     assert sla_state(view, [_escalation(view, "first_response", False)]) is SlaState.AT_RISK
-    assert sla_state(view, [_escalation(view, "first_response", False), _escalation(view, "attention", True)]) is SlaState.BREACHED
+    assert (
+        sla_state(view, [_escalation(view, "first_response", False), _escalation(view, "attention", True)])
+        is SlaState.BREACHED
+    )
     # An escalation of an episode that has ended no longer counts.
     old = _escalation(view, "first_response", True)
     answered = apply_ticket_event(view, event(t.AgentReplied, t.MessageData(body="Hola"), 2, 5), CAL, POLICIES)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from soporte.projections.domain.access import Ownership, Principal, may_read
-from soporte.projections.domain.queues import NO_DUE, QueryErrors, decode_cursor, encode_cursor, parse_queue_query, sort_key
+from soporte.projections.domain.queues import (
+    NO_DUE,
+    QueryErrors,
+    decode_cursor,
+    encode_cursor,
+    parse_queue_query,
+    sort_key,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -25,7 +32,11 @@ def test_actionable_sorts_before_sooner_due():
 
 def test_every_bad_parameter_is_named():
     with pytest.raises(QueryErrors) as caught:
-        parse_queue_query("everything", "a-1", {"limit": "0", "cursor": "junk", "status": "sleeping", "sla_state": "meh", "category": "x"})
+        parse_queue_query(
+            "everything",
+            "a-1",
+            {"limit": "0", "cursor": "junk", "status": "sleeping", "sla_state": "meh", "category": "x"},
+        )
     assert {e.field for e in caught.value.errors} == {"view", "limit", "cursor", "status", "sla_state", "category"}
 
 

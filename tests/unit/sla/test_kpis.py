@@ -11,7 +11,9 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def measured(ticket_id: str, minutes: float) -> t.FirstResponseMeasured:
     return t.FirstResponseMeasured.create(
-        data=t.FirstResponseMeasuredData(submitted_at=T0, responded_at=T0 + timedelta(minutes=minutes), business_seconds=int(minutes * 60)),
+        data=t.FirstResponseMeasuredData(
+            submitted_at=T0, responded_at=T0 + timedelta(minutes=minutes), business_seconds=int(minutes * 60)
+        ),
         actor=SLA_ACTOR,
         ticket_id=ticket_id,
         occurred_at=T0,

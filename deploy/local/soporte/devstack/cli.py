@@ -112,7 +112,9 @@ def run(argv: list[str]) -> int:
         for spec in available_services():
             port = ports[spec.name]
             if port_open("127.0.0.1", port):
-                raise StackError(f"port 127.0.0.1:{port} for {spec.name} is taken: stop that program or set {spec.port_env}")
+                raise StackError(
+                    f"port 127.0.0.1:{port} for {spec.name} is taken: stop that program or set {spec.port_env}"
+                )
             say(f"starting {spec.name}")
             proc = subprocess.Popen([sys.executable, "-m", spec.module], env={**env, spec.port_env: str(port)})
             children.append((spec, proc))
@@ -137,7 +139,7 @@ def run(argv: list[str]) -> int:
             if proc.poll() is None:
                 say(f"stopping {spec.name}")
                 proc.terminate()
-        for spec, proc in children:
+        for _spec, proc in children:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -58,7 +58,7 @@ class StackConfig:
     host: str = "127.0.0.1"
 
     @classmethod
-    def from_env(cls) -> "StackConfig":
+    def from_env(cls) -> StackConfig:
         env = os.environ
         root = Path(env.get("SOPORTE_DEV_HOME", REPO_ROOT / ".local"))
         return cls(

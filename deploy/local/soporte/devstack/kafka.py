@@ -6,8 +6,8 @@ import asyncio
 import base64
 import hashlib
 import os
-import subprocess
 import re
+import subprocess
 import uuid
 
 from soporte.platform.kafka import ensure_topics, wait_for_kafka
@@ -88,8 +88,13 @@ def ensure_jars(config: StackConfig) -> None:
     for old in libs.glob("*.jar"):
         old.unlink()
     cmd = [
-        mvn, "-B", "-f", str(POM), "dependency:copy-dependencies",
-        "-DincludeScope=runtime", f"-DoutputDirectory={libs}",
+        mvn,
+        "-B",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={libs}",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     fetched = 0
@@ -118,10 +123,14 @@ def _cluster_id() -> str:
 def _java(config: StackConfig) -> list[str]:
     java = require_command("java", "install Java 17+ (apt-get install openjdk-17-jre-headless)")
     return [
-        java, *HEAP.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        java,
+        *HEAP.split(),
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
         f"-Dkafka.logs.dir={config.paths.kafka / 'logs'}",
-        "-cp", str(config.paths.kafka_libs / "*"),
+        "-cp",
+        str(config.paths.kafka_libs / "*"),
     ]
 
 
@@ -157,12 +166,16 @@ def start(config: StackConfig, timeout: float = 120.0) -> None:
         return
     check_prerequisites(config)
     require_free_port(config.host, config.kafka_port, "Kafka", "SOPORTE_DEV_KAFKA_PORT")
-    require_free_port(config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT")
+    require_free_port(
+        config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT"
+    )
     ensure_jars(config)
     ensure_storage(config)
     say(f"starting Kafka on {config.kafka_bootstrap}")
     log = config.paths.kafka / "server.log"
-    pid = spawn_detached([*_java(config), "kafka.Kafka", str(config.paths.kafka / "server.properties")], log, pid_file(config))
+    pid = spawn_detached(
+        [*_java(config), "kafka.Kafka", str(config.paths.kafka / "server.properties")], log, pid_file(config)
+    )
     try:
         asyncio.run(_wait_ready(config, pid, timeout))
     except TimeoutError as exc:

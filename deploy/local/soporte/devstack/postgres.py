@@ -37,7 +37,9 @@ def _as_server_user(argv: list[str]) -> list[str]:
     try:
         pwd.getpwnam(SERVER_USER)
     except KeyError as exc:
-        raise StackError(f"running as root needs a '{SERVER_USER}' user to own the cluster: useradd {SERVER_USER}") from exc
+        raise StackError(
+            f"running as root needs a '{SERVER_USER}' user to own the cluster: useradd {SERVER_USER}"
+        ) from exc
     return ["runuser", "-u", SERVER_USER, "--", *argv]
 
 
@@ -120,7 +122,9 @@ def is_running(config: StackConfig) -> bool:
     data = data_dir(config)
     if not (data / "PG_VERSION").exists():
         return False
-    result = subprocess.run(_as_server_user([str(bin_dir() / "pg_ctl"), "-D", str(data), "status"]), capture_output=True)
+    result = subprocess.run(
+        _as_server_user([str(bin_dir() / "pg_ctl"), "-D", str(data), "status"]), capture_output=True
+    )
     return result.returncode == 0
 
 
@@ -134,7 +138,10 @@ def start(config: StackConfig) -> None:
         if not log.exists():
             log.touch()
             _chown_for_server(log)
-        _run([str(bin_dir() / "pg_ctl"), "-D", str(data_dir(config)), "-l", str(log), "-w", "-t", "60", "start"], "pg_ctl start")
+        _run(
+            [str(bin_dir() / "pg_ctl"), "-D", str(data_dir(config)), "-l", str(log), "-w", "-t", "60", "start"],
+            "pg_ctl start",
+        )
     asyncio.run(_ensure_database(config))
 
 

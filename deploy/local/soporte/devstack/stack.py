@@ -6,7 +6,17 @@ import shutil
 import sys
 
 from . import kafka, postgres
-from .common import StackConfig, StackError, port_open, read_pid, require_free_port, say, spawn_detached, stop_pid, wait_until
+from .common import (
+    StackConfig,
+    StackError,
+    port_open,
+    read_pid,
+    require_free_port,
+    say,
+    spawn_detached,
+    stop_pid,
+    wait_until,
+)
 
 
 def _mail_pid(config: StackConfig):
@@ -19,8 +29,17 @@ def start_mail_sink(config: StackConfig) -> None:
     require_free_port(config.host, config.smtp_port, "the SMTP sink", "SOPORTE_DEV_SMTP_PORT")
     log = config.paths.run / "mailsink.log"
     spawn_detached(
-        [sys.executable, "-m", "soporte.devstack.mailsink", "--host", config.host,
-         "--port", str(config.smtp_port), "--maildir", str(config.paths.mail)],
+        [
+            sys.executable,
+            "-m",
+            "soporte.devstack.mailsink",
+            "--host",
+            config.host,
+            "--port",
+            str(config.smtp_port),
+            "--maildir",
+            str(config.paths.mail),
+        ],
         log,
         _mail_pid(config),
     )
@@ -40,7 +59,9 @@ def preflight(config: StackConfig) -> None:
     if not kafka.is_running(config):
         kafka.check_prerequisites(config)
         require_free_port(config.host, config.kafka_port, "Kafka", "SOPORTE_DEV_KAFKA_PORT")
-        require_free_port(config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT")
+        require_free_port(
+            config.host, config.kafka_controller_port, "the Kafka controller", "SOPORTE_DEV_KAFKA_CONTROLLER_PORT"
+        )
     if not postgres.is_running(config):
         postgres.bin_dir()
         require_free_port(config.host, config.postgres_port, "PostgreSQL", "SOPORTE_DEV_POSTGRES_PORT")
@@ -91,8 +112,14 @@ def is_up(config: StackConfig) -> bool:
 def clean(config: StackConfig) -> None:
     """Stop, then delete every byte of local data (jars kept: they are not data)."""
     down(config)
-    parts = (postgres.cluster_root(config), config.paths.kafka / "data", config.paths.kafka / "logs",
-             config.paths.postgres, config.paths.mail, config.paths.run)
+    parts = (
+        postgres.cluster_root(config),
+        config.paths.kafka / "data",
+        config.paths.kafka / "logs",
+        config.paths.postgres,
+        config.paths.mail,
+        config.paths.run,
+    )
     for part in parts:
         if part.exists():
             shutil.rmtree(part)

@@ -10,6 +10,7 @@ UTC span per piece. That is exact across DST jumps both ways.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -80,7 +81,7 @@ class BusinessCalendar:
         object.__setattr__(self, "_spans_cache", {})
 
     @classmethod
-    def always_open(cls, tz: str = "UTC") -> "BusinessCalendar":
+    def always_open(cls, tz: str = "UTC") -> BusinessCalendar:
         """Open every minute of every day (tests, and the 24-hour attention clock)."""
         return cls(tz, tuple(((0, MINUTES_PER_DAY),) for _ in range(7)))
 
@@ -127,7 +128,7 @@ class BusinessCalendar:
         lo = local_start.replace(tzinfo=UTC) - timedelta(hours=26)
         hi = local_end.replace(tzinfo=UTC) + timedelta(hours=26)
         cuts = [lo, *self._transitions(lo, hi), hi]
-        return [(a, b, self._offset(a)) for a, b in zip(cuts, cuts[1:]) if a < b]
+        return [(a, b, self._offset(a)) for a, b in itertools.pairwise(cuts) if a < b]
 
     def _offset(self, instant: datetime) -> timedelta:
         return instant.astimezone(self.tz).utcoffset() or _ZERO

@@ -31,7 +31,11 @@ def parse_duration(value: Any) -> timedelta:
 
 def _read_yaml(path: Path | None, env_var: str, packaged: str) -> dict[str, Any]:
     path = path or (Path(os.environ[env_var]) if os.environ.get(env_var) else None)
-    text = path.read_text(encoding="utf-8") if path else resources.files(__package__).joinpath("data", packaged).read_text("utf-8")
+    text = (
+        path.read_text(encoding="utf-8")
+        if path
+        else resources.files(__package__).joinpath("data", packaged).read_text("utf-8")
+    )
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise CalendarError(f"{path or packaged}: expected a mapping")

@@ -129,7 +129,7 @@ class Event(Frozen):
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,
         event_id: uuid.UUID | None = None,
-    ) -> "Event":
+    ) -> Event:
         """Build an event of this type with a fresh id (or the given one) at its current schema version."""
         event_id = event_id or uuid.uuid4()
         return cls(

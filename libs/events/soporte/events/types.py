@@ -276,19 +276,34 @@ class DeadLettered(Event):
 
     @classmethod
     def for_record(
-        cls, record, *, consumer: str, reason: str, attempts: int, actor: Actor, occurred_at: datetime, event_id: uuid.UUID
-    ) -> "DeadLettered":
+        cls,
+        record,
+        *,
+        consumer: str,
+        reason: str,
+        attempts: int,
+        actor: Actor,
+        occurred_at: datetime,
+        event_id: uuid.UUID,
+    ) -> DeadLettered:
         """The letter for a Kafka record a reader gives up on (``record``: topic, partition, offset, key, value).
 
         The caller derives ``event_id`` from the record's position, so a redelivered bad record makes the same letter.
         """
         return cls.create(
             data=DeadLetteredData(
-                consumer=consumer, source_topic=record.topic, source_partition=record.partition, source_offset=record.offset,
+                consumer=consumer,
+                source_topic=record.topic,
+                source_partition=record.partition,
+                source_offset=record.offset,
                 key=record.key.decode("utf-8", "replace") if record.key else None,
-                payload=record.value.decode("utf-8", "replace") if record.value else "", reason=reason[:2000], attempts=attempts,
+                payload=record.value.decode("utf-8", "replace") if record.value else "",
+                reason=reason[:2000],
+                attempts=attempts,
             ),
-            actor=actor, occurred_at=occurred_at, event_id=event_id,
+            actor=actor,
+            occurred_at=occurred_at,
+            event_id=event_id,
         )
 
 
@@ -316,5 +331,5 @@ OTHER_TYPES: tuple[type[Event], ...] = (
 ALL_EVENT_TYPES: tuple[type[Event], ...] = TICKET_STREAM_TYPES + OTHER_TYPES
 EVENT_TYPES_BY_NAME: dict[str, type[Event]] = {t.model_fields["type"].default: t for t in ALL_EVENT_TYPES}
 
-AnyEvent = Annotated[Union[tuple(ALL_EVENT_TYPES)], Field(discriminator="type")]  # type: ignore[valid-type]
+AnyEvent = Annotated[Union[tuple(ALL_EVENT_TYPES)], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
 ANY_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(AnyEvent)

@@ -107,7 +107,7 @@ def problem_middleware(*mappers: ExceptionMapper):
             for name in ("Allow", "Retry-After", "WWW-Authenticate"):
                 if name in exc.headers:
                     response.headers[name] = exc.headers[name]
-        except Exception as exc:  # noqa: BLE001 - the edge: map or answer 500, never leak a trace
+        except Exception as exc:
             mapped = next((p for p in (m(exc) for m in mappers) if p is not None), None)
             if mapped is None:
                 log.exception("unhandled error", path=request.path)
@@ -144,7 +144,9 @@ def add_health_routes(
             except Exception as exc:  # noqa: BLE001 - a failing check is reported, not raised
                 results[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
                 ready = False
-        return web.json_response({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+        return web.json_response(
+            {"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503
+        )
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -86,7 +86,7 @@ async def wait_for_kafka(bootstrap: str, timeout: float = 60.0) -> None:
             await admin.start()
             await admin.list_topics()
             return
-        except (KafkaConnectionError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, KafkaConnectionError, OSError) as exc:
             last_error = exc
         except Exception as exc:  # noqa: BLE001 - any failure while the broker boots means "not yet"
             last_error = exc

@@ -30,7 +30,9 @@ def _unb64(text: str) -> bytes:
 def sign_token(claims: dict[str, Any], secret: str | bytes, *, expires_at: datetime) -> str:
     """A token carrying ``claims`` plus ``exp``; valid until ``expires_at``."""
     key = secret.encode() if isinstance(secret, str) else secret
-    body = _b64(json.dumps({**claims, "exp": int(expires_at.timestamp())}, separators=(",", ":"), sort_keys=True).encode())
+    body = _b64(
+        json.dumps({**claims, "exp": int(expires_at.timestamp())}, separators=(",", ":"), sort_keys=True).encode()
+    )
     mac = hmac.new(key, body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
 

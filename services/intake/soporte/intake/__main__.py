@@ -36,8 +36,13 @@ def relay() -> int:
         await migrate(settings.database_url)
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=3)
         try:
-            await OutboxRelay(pool, settings.kafka_bootstrap, settings.topic_prefix, CollectorRegistry(),
-                              poll_seconds=settings.relay_poll_seconds).run(stop)
+            await OutboxRelay(
+                pool,
+                settings.kafka_bootstrap,
+                settings.topic_prefix,
+                CollectorRegistry(),
+                poll_seconds=settings.relay_poll_seconds,
+            ).run(stop)
         finally:
             await pool.close()
 

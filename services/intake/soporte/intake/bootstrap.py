@@ -46,7 +46,11 @@ async def migrate(database_url: str) -> None:
 
 
 def create_app(
-    settings: IntakeSettings, *, now: Callable[[], datetime] = utc_now, run_relay: bool = True, run_orders_consumer: bool = True
+    settings: IntakeSettings,
+    *,
+    now: Callable[[], datetime] = utc_now,
+    run_relay: bool = True,
+    run_orders_consumer: bool = True,
 ) -> web.Application:
     """The intake app; the outbox relay and the orders consumer run alongside unless turned off."""
     app = web.Application(middlewares=[problem_middleware(map_domain_error)], client_max_size=settings.max_body_bytes)
@@ -71,7 +75,13 @@ def create_app(
         stop = asyncio.Event()
         background = []
         if run_relay:
-            relay = OutboxRelay(pool, settings.kafka_bootstrap, settings.topic_prefix, registry, poll_seconds=settings.relay_poll_seconds)
+            relay = OutboxRelay(
+                pool,
+                settings.kafka_bootstrap,
+                settings.topic_prefix,
+                registry,
+                poll_seconds=settings.relay_poll_seconds,
+            )
             background.append(asyncio.create_task(relay.run(stop)))
         if run_orders_consumer:
             consumer = OrdersConsumer(pool, settings.kafka_bootstrap, settings.topic_prefix, settings.group_id, now=now)

@@ -51,7 +51,12 @@ class TicketService:
         correlation = uuid.UUID(correlation_id) if correlation_id and _is_uuid(correlation_id) else uuid.uuid4()
         events = [
             event_type.create(
-                data=data, actor=actor, occurred_at=now, ticket_id=ticket_id, version=state.version + i + 1, correlation_id=correlation
+                data=data,
+                actor=actor,
+                occurred_at=now,
+                ticket_id=ticket_id,
+                version=state.version + i + 1,
+                correlation_id=correlation,
             )
             for i, (event_type, data) in enumerate(decision)
         ]
@@ -60,7 +65,11 @@ class TicketService:
             return result
         try:
             await self.store.append(
-                ticket_id, state.version, events, idempotency=idempotency, response=StoredResponse(result.status, result.body)
+                ticket_id,
+                state.version,
+                events,
+                idempotency=idempotency,
+                response=StoredResponse(result.status, result.body),
             )
         except ConcurrencyConflict:
             # The same key raced us: answer what the first request answered.

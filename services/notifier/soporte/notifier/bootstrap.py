@@ -67,12 +67,22 @@ async def run(
     await producer.start()
     try:
         worker = NotifierWorker(
-            settings, Ledger(pool), SmtpMailer(settings), producer,
-            calendar or load_calendar(), policies or load_policies(), registry, now,
+            settings,
+            Ledger(pool),
+            SmtpMailer(settings),
+            producer,
+            calendar or load_calendar(),
+            policies or load_policies(),
+            registry,
+            now,
         )
         tasks = [asyncio.create_task(worker.consume(stop)), asyncio.create_task(worker.send_due(stop))]
         if serve_http:
-            tasks.append(asyncio.create_task(serve_app(create_health_app(pool, settings, registry), settings.host, settings.port, stop)))
+            tasks.append(
+                asyncio.create_task(
+                    serve_app(create_health_app(pool, settings, registry), settings.host, settings.port, stop)
+                )
+            )
         done, _ = await asyncio.wait([*tasks, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
         for task in tasks:

@@ -73,7 +73,9 @@ def create_app(
         producer = make_producer(settings.kafka_bootstrap, client_id="soporte-projections")
         app[keys.POOL] = pool
         app[keys.READ_MODELS] = ReadModels(pool)
-        app[keys.PRINCIPALS] = principals or IntakePrincipals(session, settings.intake_url, settings.whoami_cache_seconds)
+        app[keys.PRINCIPALS] = principals or IntakePrincipals(
+            session, settings.intake_url, settings.whoami_cache_seconds
+        )
         app[keys.COMMANDS] = IntakeCommands(session, settings.intake_url)
         stop = asyncio.Event()
         task = None
@@ -81,8 +83,14 @@ def create_app(
             if run_consumer:
                 await producer.start()
                 consumer = ProjectionConsumer(
-                    pool, ReadModelWriter(LIVE, calendar, policies), producer, bootstrap=settings.kafka_bootstrap,
-                    prefix=settings.topic_prefix, group_id=settings.group_id, now=now, registry=registry,
+                    pool,
+                    ReadModelWriter(LIVE, calendar, policies),
+                    producer,
+                    bootstrap=settings.kafka_bootstrap,
+                    prefix=settings.topic_prefix,
+                    group_id=settings.group_id,
+                    now=now,
+                    registry=registry,
                 )
                 app[CONSUMER] = consumer
                 task = app[CONSUMER_TASK] = asyncio.create_task(consumer.run(stop))

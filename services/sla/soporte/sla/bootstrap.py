@@ -37,7 +37,12 @@ class SlaWorker:
         policies = load_policies(Path(settings.sla_policy_file) if settings.sla_policy_file else None)
         self._datadir = tempfile.TemporaryDirectory(prefix="soporte-sla-")  # faust wants one; state is in Kafka
         self.app = create_app(
-            settings, calendar, policies, clock=clock, kpis=self.kpis, on_escalation=self._counted,
+            settings,
+            calendar,
+            policies,
+            clock=clock,
+            kpis=self.kpis,
+            on_escalation=self._counted,
             datadir=Path(self._datadir.name),
         )
         self.streams: SlaStreams = self.app.sla  # type: ignore[attr-defined]

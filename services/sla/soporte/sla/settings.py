@@ -15,4 +15,6 @@ class SlaSettings(CommonSettings):
     calendar_file: str | None = None  # SOPORTE_CALENDAR_FILE (else the packaged calendar)
     sla_policy_file: str | None = None  # SOPORTE_SLA_POLICY_FILE (else the packaged policies)
     sla_tick_seconds: float = 1.0  # SOPORTE_SLA_TICK_SECONDS: the longest wait between due-timer checks
-    sla_session_timeout_seconds: float = 10.0  # SOPORTE_SLA_SESSION_TIMEOUT_SECONDS: a dead worker's partitions move after this
+    sla_session_timeout_seconds: float = (
+        10.0  # SOPORTE_SLA_SESSION_TIMEOUT_SECONDS: a dead worker's partitions move after this
+    )

@@ -18,7 +18,7 @@ from typing import Protocol
 
 
 class FileStore(Protocol):
-    def begin(self) -> "PendingFile": ...
+    def begin(self) -> PendingFile: ...
     def path_of(self, sha256: str) -> Path | None: ...
     def let_go(self, sha256: str) -> None: ...
     async def drop(self, sha256: str) -> None: ...
@@ -27,7 +27,7 @@ class FileStore(Protocol):
 class PendingFile:
     """A file being received: bytes go to a temporary name; ``commit`` moves them under their hash."""
 
-    def __init__(self, store: "LocalFileStore") -> None:
+    def __init__(self, store: LocalFileStore) -> None:
         self.store = store
         self.temp = store.root / "tmp" / secrets.token_hex(16)
         self.temp.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ import asyncio
 from collections.abc import Callable
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 import structlog
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
@@ -47,8 +47,12 @@ class OutboxRelay:
         self.batch, self.poll_seconds = batch, poll_seconds
         self.wake = asyncio.Event()
         self.published = Counter("soporte_outbox_published_total", "Events published to Kafka", registry=registry)
-        self.lag = Gauge("soporte_outbox_lag_seconds", "Age of the oldest unpublished event (publication lag)", registry=registry)
-        self.recreated = Counter("soporte_outbox_producer_recreated_total", "Producers replaced after a stuck sequence", registry=registry)
+        self.lag = Gauge(
+            "soporte_outbox_lag_seconds", "Age of the oldest unpublished event (publication lag)", registry=registry
+        )
+        self.recreated = Counter(
+            "soporte_outbox_producer_recreated_total", "Producers replaced after a stuck sequence", registry=registry
+        )
         self.producer = None
 
     async def _new_producer(self) -> None:
@@ -79,9 +83,13 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
-            futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["ticket_id"].encode()) for r in rows]
+            futures = [
+                await self.producer.send(self.topic, bytes(r["payload"]), key=r["ticket_id"].encode()) for r in rows
+            ]
             await asyncio.gather(*futures)  # every send acknowledged by all in-sync replicas
-            await conn.execute("UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows])
+            await conn.execute(
+                "UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows]
+            )
         self.published.inc(len(rows))
         return len(rows)
 
@@ -124,7 +132,9 @@ class OutboxRelay:
 
     async def measure_lag(self, conn) -> None:
         """Set the publication-lag gauge from the oldest unpublished row."""
-        age = await conn.fetchval("SELECT extract(epoch FROM now() - min(created_at)) FROM intake.outbox WHERE published_at IS NULL")
+        age = await conn.fetchval(
+            "SELECT extract(epoch FROM now() - min(created_at)) FROM intake.outbox WHERE published_at IS NULL"
+        )
         self.lag.set(float(age or 0.0))
 
     async def _measure_lag_quietly(self) -> None:
@@ -142,7 +152,7 @@ class OutboxRelay:
                 log.warning("stopping the producer failed", error=str(exc))
             self.producer = None
 
-    async def _listen(self) -> "_Listener | None":
+    async def _listen(self) -> _Listener | None:
         try:
             conn = await self.pool.acquire()
         except (OSError, asyncpg.PostgresError):

@@ -17,7 +17,9 @@ class ConcurrencyConflict(Exception):
     """Someone appended to the ticket since its state was read: the caller gets 409, nothing is merged."""
 
     def __init__(self, ticket_id: str, expected: int, actual: int | None = None) -> None:
-        super().__init__(f"ticket {ticket_id} is at version {actual if actual is not None else 'newer'}, not {expected}")
+        super().__init__(
+            f"ticket {ticket_id} is at version {actual if actual is not None else 'newer'}, not {expected}"
+        )
         self.ticket_id, self.expected, self.actual = ticket_id, expected, actual
 
 
@@ -32,7 +34,9 @@ class EventStore:
         self.pool = pool
 
     async def load(self, ticket_id: str) -> list[Event]:
-        rows = await self.pool.fetch("SELECT payload FROM intake.events WHERE ticket_id = $1 ORDER BY version", ticket_id)
+        rows = await self.pool.fetch(
+            "SELECT payload FROM intake.events WHERE ticket_id = $1 ORDER BY version", ticket_id
+        )
         return [from_dict(json.loads(r["payload"])) for r in rows]
 
     async def append(
@@ -47,21 +51,35 @@ class EventStore:
         """Append ``events`` (versions expected_version+1…) with their outbox rows, atomically."""
         try:
             async with self.pool.acquire() as conn, conn.transaction():
-                current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM intake.events WHERE ticket_id = $1", ticket_id)
+                current = await conn.fetchval(
+                    "SELECT coalesce(max(version), 0) FROM intake.events WHERE ticket_id = $1", ticket_id
+                )
                 if current != expected_version:
                     raise ConcurrencyConflict(ticket_id, expected_version, current)
                 for event in events:
                     await conn.execute(
-                        "INSERT INTO intake.events (ticket_id, version, event_id, type, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                        ticket_id, event.version, event.event_id, event.type, json.dumps(to_dict(event)), event.occurred_at,
+                        "INSERT INTO intake.events (ticket_id, version, event_id, type, payload, occurred_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6)",
+                        ticket_id,
+                        event.version,
+                        event.event_id,
+                        event.type,
+                        json.dumps(to_dict(event)),
+                        event.occurred_at,
                     )
                     await conn.execute(
-                        "INSERT INTO intake.outbox (ticket_id, version, payload) VALUES ($1, $2, $3)", ticket_id, event.version, encode(event)
+                        "INSERT INTO intake.outbox (ticket_id, version, payload) VALUES ($1, $2, $3)",
+                        ticket_id,
+                        event.version,
+                        encode(event),
                     )
                 if idempotency and response:
                     await conn.execute(
                         "INSERT INTO intake.idempotency (principal, key, status, response) VALUES ($1, $2, $3, $4)",
-                        idempotency[0], idempotency[1], response.status, json.dumps(response.body),
+                        idempotency[0],
+                        idempotency[1],
+                        response.status,
+                        json.dumps(response.body),
                     )
                 await conn.execute("NOTIFY intake_outbox")
         except asyncpg.UniqueViolationError as exc:
@@ -70,13 +88,17 @@ class EventStore:
 
     async def references_file(self, sha256: str) -> bool:
         """Whether any committed event refers to the file (then it must stay)."""
-        return bool(await self.pool.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM intake.events WHERE payload->'data'->'attachments' @> $1::jsonb)",
-            json.dumps([{"sha256": sha256}]),
-        ))
+        return bool(
+            await self.pool.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM intake.events WHERE payload->'data'->'attachments' @> $1::jsonb)",
+                json.dumps([{"sha256": sha256}]),
+            )
+        )
 
     async def stored_response(self, principal: str, key: str) -> StoredResponse | None:
-        row = await self.pool.fetchrow("SELECT status, response FROM intake.idempotency WHERE principal = $1 AND key = $2", principal, key)
+        row = await self.pool.fetchrow(
+            "SELECT status, response FROM intake.idempotency WHERE principal = $1 AND key = $2", principal, key
+        )
         return StoredResponse(row["status"], json.loads(row["response"])) if row else None
 
 
@@ -90,32 +112,50 @@ class Orders:
                VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (order_number) DO UPDATE SET customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
                    customer_name = EXCLUDED.customer_name, items = EXCLUDED.items, placed_at = EXCLUDED.placed_at""",
-            order.order_number, order.customer_id, str(order.email).lower(), order.customer_name,
-            json.dumps([i.model_dump() for i in order.items]), order.placed_at,
+            order.order_number,
+            order.customer_id,
+            str(order.email).lower(),
+            order.customer_name,
+            json.dumps([i.model_dump() for i in order.items]),
+            order.placed_at,
         )
 
     async def matches(self, email: str, order_number: str) -> bool:
         return bool(
             await self.pool.fetchval(
-                "SELECT 1 FROM intake.orders WHERE order_number = $1 AND email = $2", order_number.strip(), email.strip().lower()
+                "SELECT 1 FROM intake.orders WHERE order_number = $1 AND email = $2",
+                order_number.strip(),
+                email.strip().lower(),
             )
         )
 
     async def of_customer(self, customer_id: str) -> list[dict[str, Any]]:
         rows = await self.pool.fetch(
-            "SELECT order_number, placed_at, items FROM intake.orders WHERE customer_id = $1 ORDER BY placed_at DESC", customer_id
+            "SELECT order_number, placed_at, items FROM intake.orders WHERE customer_id = $1 ORDER BY placed_at DESC",
+            customer_id,
         )
-        return [{"order_number": r["order_number"], "placed_at": r["placed_at"].isoformat(), "items": json.loads(r["items"])} for r in rows]
+        return [
+            {
+                "order_number": r["order_number"],
+                "placed_at": r["placed_at"].isoformat(),
+                "items": json.loads(r["items"]),
+            }
+            for r in rows
+        ]
 
     async def customer_of(self, order_number: str, email: str) -> str | None:
         """The shop customer id of a known order placed with ``email`` (None for guests and unknown orders)."""
         return await self.pool.fetchval(
-            "SELECT customer_id FROM intake.orders WHERE order_number = $1 AND email = $2", order_number.strip(), email.strip().lower()
+            "SELECT customer_id FROM intake.orders WHERE order_number = $1 AND email = $2",
+            order_number.strip(),
+            email.strip().lower(),
         )
 
     async def belongs_to(self, order_number: str, customer_id: str) -> bool:
         return bool(
-            await self.pool.fetchval("SELECT 1 FROM intake.orders WHERE order_number = $1 AND customer_id = $2", order_number, customer_id)
+            await self.pool.fetchval(
+                "SELECT 1 FROM intake.orders WHERE order_number = $1 AND customer_id = $2", order_number, customer_id
+            )
         )
 
 
@@ -140,12 +180,17 @@ class Agents:
         agent = Agent("agent-" + secrets.token_hex(6), name, email.lower())
         await self.pool.execute(
             "INSERT INTO intake.agents (agent_id, name, email, token_sha256) VALUES ($1, $2, $3, $4)",
-            agent.agent_id, agent.name, agent.email, hash_token(token),
+            agent.agent_id,
+            agent.name,
+            agent.email,
+            hash_token(token),
         )
         return agent, token
 
     async def by_token(self, token: str) -> Agent | None:
-        row = await self.pool.fetchrow("SELECT agent_id, name, email FROM intake.agents WHERE token_sha256 = $1", hash_token(token))
+        row = await self.pool.fetchrow(
+            "SELECT agent_id, name, email FROM intake.agents WHERE token_sha256 = $1", hash_token(token)
+        )
         return Agent(row["agent_id"], row["name"], row["email"]) if row else None
 
     async def get(self, agent_id: str) -> Agent | None:

@@ -62,8 +62,11 @@ def apply(state: TicketState, event: Event) -> TicketState:
         state = replace(state, attachments=state.attachments | frozenset(files))
     if isinstance(event, t.TicketSubmitted):
         return replace(
-            state, status=Status.NEW, customer_email=str(data.customer.email).lower(),
-            customer_id=data.customer.customer_id, order_number=data.order_number,
+            state,
+            status=Status.NEW,
+            customer_email=str(data.customer.email).lower(),
+            customer_id=data.customer.customer_id,
+            order_number=data.order_number,
         )
     if isinstance(event, t.AgentReplied | t.ReturnLabelIssued | t.CourierClaimOpened):
         return replace(state, status=Status.OPEN)
@@ -90,12 +93,20 @@ def rebuild(ticket_id: str, events: list[Event]) -> TicketState:
 # --- actionability -------------------------------------------------------------------
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-NEEDS_ORDER = {Category.DAMAGED_ITEM, Category.WRONG_ITEM, Category.RETURN_REQUEST, Category.ORDER_STATUS, Category.TROUBLESHOOTING}
+NEEDS_ORDER = {
+    Category.DAMAGED_ITEM,
+    Category.WRONG_ITEM,
+    Category.RETURN_REQUEST,
+    Category.ORDER_STATUS,
+    Category.TROUBLESHOOTING,
+}
 NEEDS_PHOTO = {Category.DAMAGED_ITEM, Category.WRONG_ITEM}
 MIN_DIAGNOSIS_LENGTH = 40
 
 
-def assess(category: Category, description: str, order_number: str | None, attachments: list[AttachmentRef]) -> t.Actionability:
+def assess(
+    category: Category, description: str, order_number: str | None, attachments: list[AttachmentRef]
+) -> t.Actionability:
     """Can an agent act at once? Each category has its own rules (seed: photos help filter wrong parts)."""
     missing = []
     if category in NEEDS_ORDER and not order_number:
@@ -103,7 +114,10 @@ def assess(category: Category, description: str, order_number: str | None, attac
     photos = [a for a in attachments if a.content_type in IMAGE_TYPES]
     if category in NEEDS_PHOTO and not photos:
         missing.append("photo_of_item")
-    if category in {Category.LCD_DIAGNOSIS, Category.TROUBLESHOOTING} and len(description.strip()) < MIN_DIAGNOSIS_LENGTH:
+    if (
+        category in {Category.LCD_DIAGNOSIS, Category.TROUBLESHOOTING}
+        and len(description.strip()) < MIN_DIAGNOSIS_LENGTH
+    ):
         missing.append("detailed_description")
     if missing:
         priority = Priority.NORMAL
@@ -115,6 +129,7 @@ def assess(category: Category, description: str, order_number: str | None, attac
 
 
 # --- decisions ------------------------------------------------------------------------
+
 
 def _require_exists(state: TicketState) -> None:
     if not state.exists:
@@ -150,16 +165,19 @@ def decide_submit(
     if channel in (Channel.PHONE, Channel.CHAT) and actor.kind is not ActorKind.AGENT:
         raise NotAllowed("only agents open tickets from a phone call or chat")
     return [
-        (t.TicketSubmitted, t.TicketSubmittedData(
-            category=category,
-            description=description,
-            customer=customer,
-            order_number=order_number,
-            attachments=attachments,
-            channel=channel,
-            opened_by_agent_id=actor.id if actor.kind is ActorKind.AGENT else None,
-            actionability=assess(category, description, order_number, attachments),
-        ))
+        (
+            t.TicketSubmitted,
+            t.TicketSubmittedData(
+                category=category,
+                description=description,
+                customer=customer,
+                order_number=order_number,
+                attachments=attachments,
+                channel=channel,
+                opened_by_agent_id=actor.id if actor.kind is ActorKind.AGENT else None,
+                actionability=assess(category, description, order_number, attachments),
+            ),
+        )
     ]
 
 
@@ -221,17 +239,33 @@ def decide_assign(state: TicketState, assignee_id: str | None, assignee_name: st
     return [(t.TicketAssigned, t.TicketAssignedData(assignee_id=assignee_id, assignee_name=assignee_name))]
 
 
-def decide_return_label(state: TicketState, label_id: str, carrier: str, tracking_number: str, actor: Actor) -> Decision:
+def decide_return_label(
+    state: TicketState, label_id: str, carrier: str, tracking_number: str, actor: Actor
+) -> Decision:
     _require_exists(state)
     _require_agent(actor, "issue return labels")
     _require_open(state, "issue a return label")
-    return [(t.ReturnLabelIssued, t.ReturnLabelIssuedData(
-        label_id=label_id, carrier=carrier, tracking_number=tracking_number, order_number=state.order_number))]
+    return [
+        (
+            t.ReturnLabelIssued,
+            t.ReturnLabelIssuedData(
+                label_id=label_id, carrier=carrier, tracking_number=tracking_number, order_number=state.order_number
+            ),
+        )
+    ]
 
 
-def decide_courier_claim(state: TicketState, claim_id: str, carrier: str, tracking_number: str | None, reason: str, actor: Actor) -> Decision:
+def decide_courier_claim(
+    state: TicketState, claim_id: str, carrier: str, tracking_number: str | None, reason: str, actor: Actor
+) -> Decision:
     _require_exists(state)
     _require_agent(actor, "open courier claims")
     _require_open(state, "open a courier claim")
-    return [(t.CourierClaimOpened, t.CourierClaimOpenedData(
-        claim_id=claim_id, carrier=carrier, tracking_number=tracking_number, reason=reason))]
+    return [
+        (
+            t.CourierClaimOpened,
+            t.CourierClaimOpenedData(
+                claim_id=claim_id, carrier=carrier, tracking_number=tracking_number, reason=reason
+            ),
+        )
+    ]

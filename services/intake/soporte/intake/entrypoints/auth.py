@@ -49,7 +49,10 @@ class Principal:
         if self.kind == "agent":
             return True
         if self.kind == "customer":
-            return bool(self.customer_id and state.customer_id == self.customer_id) or (self.email or "").lower() == state.customer_email
+            return (
+                bool(self.customer_id and state.customer_id == self.customer_id)
+                or (self.email or "").lower() == state.customer_email
+            )
         if self.kind == "ticket":
             return self.ticket_id == state.ticket_id
         return (self.email or "").lower() == state.customer_email  # guest session
@@ -75,7 +78,13 @@ class Authenticator:
         now: datetime = self.now()
         try:
             claims = verify_token(token, self.shop_secret, now=now, kind="customer")
-            return Principal("customer", str(claims["sub"]), claims.get("name"), str(claims.get("email", "")).lower(), customer_id=str(claims["sub"]))
+            return Principal(
+                "customer",
+                str(claims["sub"]),
+                claims.get("name"),
+                str(claims.get("email", "")).lower(),
+                customer_id=str(claims["sub"]),
+            )
         except InvalidToken:
             pass
         try:

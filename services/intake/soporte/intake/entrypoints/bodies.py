@@ -28,7 +28,9 @@ class SubmitTicketBody(Body):
     order_number: Annotated[str | None, Field(max_length=64)] = None
     language: Language = Language.ES
     channel: Channel = Channel.WEB
-    customer_email: EmailStr | None = Field(default=None, description="agents only: the customer they open the ticket for")
+    customer_email: EmailStr | None = Field(
+        default=None, description="agents only: the customer they open the ticket for"
+    )
 
 
 class Versioned(Body):

@@ -24,8 +24,11 @@ IMPORT_BATCH = 500  # rows per transaction (and per progress line) in `orders im
 
 def intake(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="soporte intake", description="the intake service")
-    parser.add_argument("action", choices=["serve", "relay", "migrate"],
-                        help="serve: API, form, outbox relay and orders consumer; relay: the outbox relay alone; migrate: apply the schema")
+    parser.add_argument(
+        "action",
+        choices=["serve", "relay", "migrate"],
+        help="serve: API, form, outbox relay and orders consumer; relay: the outbox relay alone; migrate: the schema",
+    )
     args = parser.parse_args(argv)
     from soporte.intake import __main__ as entry
 
@@ -70,7 +73,7 @@ class BadRow(ValueError):
 
 
 def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
-    """One CSV row: order_number,email,customer_id,customer_name,placed_at,items (items as JSON or 'sku:name:qty;...')."""
+    """One CSV row: order_number,email,customer_id,customer_name,placed_at,items (JSON or 'sku:name:qty;...')."""
     value = {k: (v or "").strip() for k, v in row.items() if k is not None}
     for column in REQUIRED_COLUMNS:
         if not value.get(column):
@@ -97,8 +100,12 @@ def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
         placed_at = placed_at.replace(tzinfo=UTC)
     try:
         return t.OrderPlacedData(
-            order_number=value["order_number"], email=value["email"], customer_id=value.get("customer_id") or None,
-            customer_name=value.get("customer_name") or None, items=items, placed_at=placed_at,
+            order_number=value["order_number"],
+            email=value["email"],
+            customer_id=value.get("customer_id") or None,
+            customer_name=value.get("customer_name") or None,
+            items=items,
+            placed_at=placed_at,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -27,17 +27,32 @@ JINJA = web.AppKey("form_templates", jinja2.Environment)
 
 TEXT = {
     "es": {
-        "title": "Crear un ticket de soporte", "intro": "Si compró como invitado, indique su correo y el número de pedido.",
-        "guest_heading": "Compré como invitado", "email": "Correo electrónico", "order_number": "Número de pedido",
-        "continue": "Continuar", "signed_in_hint": "¿Tiene cuenta? Entre desde la tienda y vuelva con «Tickets de soporte».",
-        "order": "Pedido", "no_order": "No es sobre un pedido", "category": "Tipo de consulta", "name": "Su nombre",
-        "description": "Describa brevemente su consulta", "files": "Fotos y archivos",
-        "files_hint": "Fotos del artículo recibido y de la pantalla rota nos ayudan a actuar antes (máx. {max_files} archivos, {file_mb} MB cada uno).",
-        "submit": "Enviar ticket", "thanks": "¡Gracias! Hemos recibido su ticket", "your_ticket": "Su número de ticket es",
-        "missing": "Para actuar aún necesitamos", "follow": "Seguir mi ticket",
+        "title": "Crear un ticket de soporte",
+        "intro": "Si compró como invitado, indique su correo y el número de pedido.",
+        "guest_heading": "Compré como invitado",
+        "email": "Correo electrónico",
+        "order_number": "Número de pedido",
+        "continue": "Continuar",
+        "signed_in_hint": "¿Tiene cuenta? Entre desde la tienda y vuelva con «Tickets de soporte».",
+        "order": "Pedido",
+        "no_order": "No es sobre un pedido",
+        "category": "Tipo de consulta",
+        "name": "Su nombre",
+        "description": "Describa brevemente su consulta",
+        "files": "Fotos y archivos",
+        "files_hint": "Fotos del artículo recibido y de la pantalla rota nos ayudan a actuar antes "
+        "(máx. {max_files} archivos, {file_mb} MB cada uno).",
+        "submit": "Enviar ticket",
+        "thanks": "¡Gracias! Hemos recibido su ticket",
+        "your_ticket": "Su número de ticket es",
+        "missing": "Para actuar aún necesitamos",
+        "follow": "Seguir mi ticket",
         "errors": {
-            "required": "Este campo es obligatorio.", "too_long": "Es demasiado largo.", "choice": "Elija una opción de la lista.",
-            "email": "Escriba un correo electrónico válido.", "invalid": "Valor no válido.",
+            "required": "Este campo es obligatorio.",
+            "too_long": "Es demasiado largo.",
+            "choice": "Elija una opción de la lista.",
+            "email": "Escriba un correo electrónico válido.",
+            "invalid": "Valor no válido.",
             "order": "Elija uno de sus pedidos.",
             "file-too-large": "Cada archivo puede ocupar como máximo {file_mb} MB.",
             "total-too-large": "Los archivos pueden ocupar como máximo {total_mb} MB en total.",
@@ -48,25 +63,50 @@ TEXT = {
             "too-many-attempts": "Demasiados intentos. Vuelva a probar en unos minutos.",
             "session": "Su sesión ha caducado: indique de nuevo su correo y número de pedido.",
         },
-        "missing_items": {"order_number": "el número de pedido", "photo_of_item": "una foto del artículo",
-                          "detailed_description": "una descripción más detallada"},
+        "missing_items": {
+            "order_number": "el número de pedido",
+            "photo_of_item": "una foto del artículo",
+            "detailed_description": "una descripción más detallada",
+        },
         "reply_hint": "Puede enviárnoslo respondiendo desde la página de su ticket.",
-        "categories": {"damaged_item": "Artículo dañado", "wrong_item": "Artículo equivocado", "lcd_diagnosis": "Diagnóstico de pantalla LCD",
-                       "troubleshooting": "Problema con una pantalla recibida", "pre_sales": "Consulta antes de comprar",
-                       "order_status": "Estado del pedido", "return_request": "Devolución", "other": "Otra"},
+        "categories": {
+            "damaged_item": "Artículo dañado",
+            "wrong_item": "Artículo equivocado",
+            "lcd_diagnosis": "Diagnóstico de pantalla LCD",
+            "troubleshooting": "Problema con una pantalla recibida",
+            "pre_sales": "Consulta antes de comprar",
+            "order_status": "Estado del pedido",
+            "return_request": "Devolución",
+            "other": "Otra",
+        },
     },
     "en": {
-        "title": "Open a support ticket", "intro": "If you ordered as a guest, give your email and order number.",
-        "guest_heading": "I ordered as a guest", "email": "Email", "order_number": "Order number", "continue": "Continue",
+        "title": "Open a support ticket",
+        "intro": "If you ordered as a guest, give your email and order number.",
+        "guest_heading": "I ordered as a guest",
+        "email": "Email",
+        "order_number": "Order number",
+        "continue": "Continue",
         "signed_in_hint": "Have an account? Sign in at the shop and come back through “Support tickets”.",
-        "order": "Order", "no_order": "Not about an order", "category": "Kind of question", "name": "Your name",
-        "description": "Describe your question briefly", "files": "Photos and files",
-        "files_hint": "Photos of the item received and of the broken screen help us act sooner (up to {max_files} files, {file_mb} MB each).",
-        "submit": "Send ticket", "thanks": "Thank you! We received your ticket", "your_ticket": "Your ticket number is",
-        "missing": "To act on it we still need", "follow": "Follow my ticket",
+        "order": "Order",
+        "no_order": "Not about an order",
+        "category": "Kind of question",
+        "name": "Your name",
+        "description": "Describe your question briefly",
+        "files": "Photos and files",
+        "files_hint": "Photos of the item received and of the broken screen help us act sooner "
+        "(up to {max_files} files, {file_mb} MB each).",
+        "submit": "Send ticket",
+        "thanks": "Thank you! We received your ticket",
+        "your_ticket": "Your ticket number is",
+        "missing": "To act on it we still need",
+        "follow": "Follow my ticket",
         "errors": {
-            "required": "This field is required.", "too_long": "This is too long.", "choice": "Choose one of the options.",
-            "email": "Enter a valid email address.", "invalid": "Invalid value.",
+            "required": "This field is required.",
+            "too_long": "This is too long.",
+            "choice": "Choose one of the options.",
+            "email": "Enter a valid email address.",
+            "invalid": "Invalid value.",
             "order": "Choose one of your orders.",
             "file-too-large": "Each file may be at most {file_mb} MB.",
             "total-too-large": "The files may be at most {total_mb} MB in all.",
@@ -77,20 +117,35 @@ TEXT = {
             "too-many-attempts": "Too many attempts. Try again in a few minutes.",
             "session": "Your session has expired: give your email and order number again.",
         },
-        "missing_items": {"order_number": "the order number", "photo_of_item": "a photo of the item",
-                          "detailed_description": "a more detailed description"},
+        "missing_items": {
+            "order_number": "the order number",
+            "photo_of_item": "a photo of the item",
+            "detailed_description": "a more detailed description",
+        },
         "reply_hint": "You can send it by replying from your ticket's page.",
-        "categories": {"damaged_item": "Damaged item", "wrong_item": "Wrong item", "lcd_diagnosis": "LCD diagnosis",
-                       "troubleshooting": "Trouble with a screen received", "pre_sales": "Question before buying",
-                       "order_status": "Order status", "return_request": "Return", "other": "Other"},
+        "categories": {
+            "damaged_item": "Damaged item",
+            "wrong_item": "Wrong item",
+            "lcd_diagnosis": "LCD diagnosis",
+            "troubleshooting": "Trouble with a screen received",
+            "pre_sales": "Question before buying",
+            "order_status": "Order status",
+            "return_request": "Return",
+            "other": "Other",
+        },
     },
 }
 
 
 # pydantic error types -> the form's own words
 _ERROR_WORDS = {
-    "missing": "required", "string_too_short": "required", "string_too_long": "too_long",
-    "enum": "choice", "literal_error": "choice", "value_error": "email", "string_type": "invalid",
+    "missing": "required",
+    "string_too_short": "required",
+    "string_too_long": "too_long",
+    "enum": "choice",
+    "literal_error": "choice",
+    "value_error": "email",
+    "string_type": "invalid",
 }
 
 
@@ -109,8 +164,9 @@ def problem_errors(problem: Problem, lang: str, limits) -> dict[str, str]:
     words = TEXT[lang]["errors"]
     reason = problem.extra.get("reason")
     if reason in words:
-        message = words[reason].format(file_mb=limits.max_file_bytes // 2**20, total_mb=limits.max_total_bytes // 2**20,
-                                       max_files=limits.max_files)
+        message = words[reason].format(
+            file_mb=limits.max_file_bytes // 2**20, total_mb=limits.max_total_bytes // 2**20, max_files=limits.max_files
+        )
         return {"files": message}
     fields = {e.field for e in problem.errors}
     return {name: words["order"] if name == "order_number" else words["invalid"] for name in fields}
@@ -132,14 +188,33 @@ async def _principal(request: web.Request):
     return None
 
 
-async def _page(request: web.Request, *, status: int = 200, errors=None, values=None, form_error=None, principal=None) -> web.Response:
+async def _page(
+    request: web.Request, *, status: int = 200, errors=None, values=None, form_error=None, principal=None
+) -> web.Response:
     lang = language(request)
     principal = principal or await _principal(request)
-    orders = await request.app[keys.ORDERS].of_customer(principal.customer_id) if principal and principal.kind == "customer" else []
+    orders = (
+        await request.app[keys.ORDERS].of_customer(principal.customer_id)
+        if principal and principal.kind == "customer"
+        else []
+    )
     limits = request.app[keys.UPLOAD_LIMITS]
-    html = request.app[JINJA].get_template("form.html.j2").render(
-        lang=lang, t=TEXT[lang], principal=principal, orders=orders, errors=errors or {}, values=values or {}, form_error=form_error,
-        files_hint=TEXT[lang]["files_hint"].format(max_files=limits.max_files, file_mb=limits.max_file_bytes // 2**20))
+    html = (
+        request.app[JINJA]
+        .get_template("form.html.j2")
+        .render(
+            lang=lang,
+            t=TEXT[lang],
+            principal=principal,
+            orders=orders,
+            errors=errors or {},
+            values=values or {},
+            form_error=form_error,
+            files_hint=TEXT[lang]["files_hint"].format(
+                max_files=limits.max_files, file_mb=limits.max_file_bytes // 2**20
+            ),
+        )
+    )
     return web.Response(text=html, content_type="text/html", status=status)
 
 
@@ -186,12 +261,23 @@ async def submit_form(request: web.Request) -> web.Response:
         return await _page(request, status=422, errors=field_errors(exc, lang), values=values, principal=principal)
     except Problem as problem:
         errors = problem_errors(problem, lang, app[keys.UPLOAD_LIMITS])
-        return await _page(request, status=problem.status, errors=errors, values=values, principal=principal,
-                           form_error=None if errors else problem.title)
+        return await _page(
+            request,
+            status=problem.status,
+            errors=errors,
+            values=values,
+            principal=principal,
+            form_error=None if errors else problem.title,
+        )
     ticket = json.loads(result.text)
     missing = [TEXT[lang]["missing_items"].get(code, code) for code in ticket["actionability"]["missing"]]
-    html = app[JINJA].get_template("success.html.j2").render(
-        lang=lang, t=TEXT[lang], ticket_id=ticket["ticket_id"], status_url=ticket["status_url"], missing=missing)
+    html = (
+        app[JINJA]
+        .get_template("success.html.j2")
+        .render(
+            lang=lang, t=TEXT[lang], ticket_id=ticket["ticket_id"], status_url=ticket["status_url"], missing=missing
+        )
+    )
     return web.Response(text=html, content_type="text/html", status=201)
 
 

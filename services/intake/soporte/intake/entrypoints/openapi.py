@@ -25,17 +25,35 @@ REQUEST_MODELS = {
 }
 # Requests that may also come as multipart/form-data, with the files in repeated "files" parts.
 MULTIPART = {"/api/v1/tickets", "/api/v1/tickets/{ticket_id}/messages", "/api/v1/tickets/{ticket_id}/responses"}
-PUBLIC = {"/api/v1/guest-sessions", "/api/openapi.json", "/healthz", "/readyz", "/metrics", "/", "/form/guest", "/form/tickets"}
+PUBLIC = {
+    "/api/v1/guest-sessions",
+    "/api/openapi.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/",
+    "/form/guest",
+    "/form/tickets",
+}
 HTML = {"/", "/form/guest", "/form/tickets"}
 
-PROBLEM = {"description": "an RFC 9457 problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+PROBLEM = {
+    "description": "an RFC 9457 problem",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 RESPONSE_SCHEMAS: dict = {
     "Problem": {
         "type": "object",
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}, "instance": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}},
+            },
         },
         "required": ["type", "title", "status"],
     },
@@ -47,11 +65,18 @@ RESPONSE_SCHEMAS: dict = {
     "TicketCreated": {
         "type": "object",
         "properties": {
-            "ticket_id": {"type": "string", "examples": ["T-7F3K2M9QXA"]}, "version": {"type": "integer"},
+            "ticket_id": {"type": "string", "examples": ["T-7F3K2M9QXA"]},
+            "version": {"type": "integer"},
             "access_token": {"type": "string", "description": "ticket-access token for the status page and replies"},
             "status_url": {"type": "string", "format": "uri"},
-            "actionability": {"type": "object", "properties": {
-                "actionable": {"type": "boolean"}, "missing": {"type": "array", "items": {"type": "string"}}, "priority": {"type": "string"}}},
+            "actionability": {
+                "type": "object",
+                "properties": {
+                    "actionable": {"type": "boolean"},
+                    "missing": {"type": "array", "items": {"type": "string"}},
+                    "priority": {"type": "string"},
+                },
+            },
         },
         "required": ["ticket_id", "version", "access_token", "status_url"],
     },
@@ -63,17 +88,31 @@ RESPONSE_SCHEMAS: dict = {
     "WhoAmI": {
         "type": "object",
         "properties": {
-            "kind": {"enum": ["agent", "customer", "guest", "ticket"]}, "id": {"type": "string"},
-            "name": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]},
-            "customer_id": {"type": "string"}, "ticket_id": {"type": "string"}, "order_number": {"type": "string"},
+            "kind": {"enum": ["agent", "customer", "guest", "ticket"]},
+            "id": {"type": "string"},
+            "name": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]},
+            "customer_id": {"type": "string"},
+            "ticket_id": {"type": "string"},
+            "order_number": {"type": "string"},
         },
         "required": ["kind", "id", "name", "email"],
     },
     "MyOrders": {
         "type": "object",
-        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "order_number": {"type": "string"}, "placed_at": {"type": "string", "format": "date-time"},
-            "items": {"type": "array", "items": {"type": "object"}}}}}},
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "order_number": {"type": "string"},
+                        "placed_at": {"type": "string", "format": "date-time"},
+                        "items": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            }
+        },
         "required": ["items"],
     },
 }
@@ -94,14 +133,26 @@ def _success(method: str, path: str) -> dict:
         status, ref = SUCCESS[path]
         return {status: {"description": ref, "content": _json(ref)}}
     if path in HTML:
-        return {"200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
-                "303": {"description": "on to the next step of the form"}}
+        return {
+            "200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+            "303": {"description": "on to the next step of the form"},
+        }
     if path.endswith("/attachments/{sha256}"):
-        return {"200": {"description": "the file, with the type judged from its content",
-                        "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}
+        return {
+            "200": {
+                "description": "the file, with the type judged from its content",
+                "content": {
+                    "application/octet-stream": {
+                        "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+                    }
+                },
+            }
+        }
     if path.startswith("/api/v1/tickets/") and method == "POST":
-        return {"201": {"description": "events appended", "content": _json("CommandAccepted")},
-                "200": {"description": "nothing to change (the same assignee again)", "content": _json("CommandAccepted")}}
+        return {
+            "201": {"description": "events appended", "content": _json("CommandAccepted")},
+            "200": {"description": "nothing to change (the same assignee again)", "content": _json("CommandAccepted")},
+        }
     return {"200": {"description": "OK"}}
 
 
@@ -121,7 +172,8 @@ def build_openapi(routes: Iterable[tuple[str, str, object]]) -> dict:
         }
         parameters = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in ("ticket_id", "sha256") if f"{{{name}}}" in path
+            for name in ("ticket_id", "sha256")
+            if f"{{{name}}}" in path
         ]
         model = REQUEST_MODELS.get(path)
         if model is not None and method == "POST":
@@ -130,18 +182,41 @@ def build_openapi(routes: Iterable[tuple[str, str, object]]) -> dict:
             schemas[model.__name__] = schema
             content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
             if path in MULTIPART:
-                content["multipart/form-data"] = {"schema": {"allOf": [
-                    {"$ref": f"#/components/schemas/{model.__name__}"},
-                    {"type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
-                ]}}
+                content["multipart/form-data"] = {
+                    "schema": {
+                        "allOf": [
+                            {"$ref": f"#/components/schemas/{model.__name__}"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "files": {
+                                        "type": "array",
+                                        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                    }
+                                },
+                            },
+                        ]
+                    }
+                }
             operation["requestBody"] = {"required": True, "content": content}
-            parameters.append({"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200}})
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 200},
+                }
+            )
         if parameters:
             operation["parameters"] = parameters
         paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Soporte intake", "version": "1", "description": "Ticket commands: every change is an event."},
+        "info": {
+            "title": "Soporte intake",
+            "version": "1",
+            "description": "Ticket commands: every change is an event.",
+        },
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
@@ -149,4 +224,8 @@ def build_openapi(routes: Iterable[tuple[str, str, object]]) -> dict:
 
 def app_routes(router) -> list[tuple[str, str, object]]:
     """(method, path, handler) of every route an aiohttp router serves (HEAD comes with GET)."""
-    return [(r.method, r.resource.canonical, r.handler) for r in router.routes() if r.method != "HEAD" and r.resource is not None]
+    return [
+        (r.method, r.resource.canonical, r.handler)
+        for r in router.routes()
+        if r.method != "HEAD" and r.resource is not None
+    ]

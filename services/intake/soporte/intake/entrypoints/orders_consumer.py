@@ -16,7 +16,16 @@ import asyncpg
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
-from soporte.events import DEAD_LETTERS, SHOP_ORDERS, Actor, ActorKind, UndecodableEvent, decode, deterministic_id, encode
+from soporte.events import (
+    DEAD_LETTERS,
+    SHOP_ORDERS,
+    Actor,
+    ActorKind,
+    UndecodableEvent,
+    decode,
+    deterministic_id,
+    encode,
+)
 from soporte.events import types as t
 from soporte.intake.adapters.store import Orders
 from soporte.platform.kafka import ensure_topics, make_consumer, make_producer
@@ -136,7 +145,12 @@ class OrdersConsumer:
 
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
         letter = t.DeadLettered.for_record(
-            record, consumer=CONSUMER_NAME, reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
+            record,
+            consumer=CONSUMER_NAME,
+            reason=reason,
+            attempts=attempts,
+            actor=SYSTEM,
+            occurred_at=self.now(),
             event_id=deterministic_id(CONSUMER_NAME, "dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)
@@ -156,5 +170,7 @@ class OrdersConsumer:
         await conn.execute(
             """INSERT INTO intake.positions VALUES ($1, $2, $3) ON CONFLICT (topic, partition)
                DO UPDATE SET next_offset = GREATEST(intake.positions.next_offset, EXCLUDED.next_offset)""",
-            tp.topic, tp.partition, offset + 1,
+            tp.topic,
+            tp.partition,
+            offset + 1,
         )

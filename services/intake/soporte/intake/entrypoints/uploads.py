@@ -59,11 +59,24 @@ MAX_FIELD_BYTES = 40_000  # one form field's value; a description is far shorter
 
 def _too_large(what: str, reason: str) -> Problem:
     # ``reason`` is a stable code for clients (the form shows its own words for it).
-    return Problem(413, "payload-too-large", "Upload too large", detail=what, errors=[FieldError("files", what)], extra={"reason": reason})
+    return Problem(
+        413,
+        "payload-too-large",
+        "Upload too large",
+        detail=what,
+        errors=[FieldError("files", what)],
+        extra={"reason": reason},
+    )
 
 
 def _invalid(field_name: str, message: str, reason: str) -> Problem:
-    return Problem(422, "validation-error", "The request has invalid fields", errors=[FieldError(field_name, message)], extra={"reason": reason})
+    return Problem(
+        422,
+        "validation-error",
+        "The request has invalid fields",
+        errors=[FieldError(field_name, message)],
+        extra={"reason": reason},
+    )
 
 
 async def _read_field(part) -> str:
@@ -72,8 +85,14 @@ async def _read_field(part) -> str:
     while chunk := await part.read_chunk(8192):
         raw += chunk
         if len(raw) > MAX_FIELD_BYTES:
-            raise Problem(413, "payload-too-large", "Form field too large", detail=f"{part.name}: at most {MAX_FIELD_BYTES} bytes",
-                          errors=[FieldError(part.name or "?", f"at most {MAX_FIELD_BYTES} bytes")], extra={"reason": "field-too-large"})
+            raise Problem(
+                413,
+                "payload-too-large",
+                "Form field too large",
+                detail=f"{part.name}: at most {MAX_FIELD_BYTES} bytes",
+                errors=[FieldError(part.name or "?", f"at most {MAX_FIELD_BYTES} bytes")],
+                extra={"reason": "field-too-large"},
+            )
     try:
         return part.decode(bytes(raw)).decode(part.get_charset(default="utf-8"))
     except (UnicodeDecodeError, LookupError) as exc:
@@ -82,7 +101,10 @@ async def _read_field(part) -> str:
 
 async def read_multipart(request: web.Request, store: FileStore, limits: UploadLimits) -> Upload:
     """Fields and files of a multipart/form-data request; on a refused file nothing stays stored."""
-    if request.content_length is not None and request.content_length > limits.max_total_bytes + MAX_FIELDS * MAX_FIELD_BYTES:
+    if (
+        request.content_length is not None
+        and request.content_length > limits.max_total_bytes + MAX_FIELDS * MAX_FIELD_BYTES
+    ):
         raise _too_large(f"at most {limits.max_total_bytes} bytes in all", "total-too-large")
     upload, total = Upload(), 0
     try:
@@ -117,9 +139,14 @@ async def read_multipart(request: web.Request, store: FileStore, limits: UploadL
                     pending.write(chunk)
                 content_type = sniff(head)
                 if content_type is None:
-                    raise Problem(415, "unsupported-media-type", "Unsupported file type",
-                                  detail=f"{name}: photos, PDF, plain text or video only (judged by content)",
-                                  errors=[FieldError("files", f"{name}: not an accepted kind of file")], extra={"reason": "file-type"})
+                    raise Problem(
+                        415,
+                        "unsupported-media-type",
+                        "Unsupported file type",
+                        detail=f"{name}: photos, PDF, plain text or video only (judged by content)",
+                        errors=[FieldError("files", f"{name}: not an accepted kind of file")],
+                        extra={"reason": "file-type"},
+                    )
                 sha, created = pending.commit()
             except BaseException:
                 pending.discard()
@@ -127,7 +154,9 @@ async def read_multipart(request: web.Request, store: FileStore, limits: UploadL
             upload.held.append(sha)
             if created:
                 upload.created.append(sha)
-            upload.attachments.append(AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size))
+            upload.attachments.append(
+                AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size)
+            )
     except BaseException:
         await upload.discard(store)
         raise

@@ -29,7 +29,9 @@ class SmtpMailer:
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [error.code for error in exc.recipients]
-            raise DeliveryError(f"recipient refused: {exc}", permanent=all(is_permanent_smtp_code(c) for c in codes)) from exc
+            raise DeliveryError(
+                f"recipient refused: {exc}", permanent=all(is_permanent_smtp_code(c) for c in codes)
+            ) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"{exc.code} {exc.message}", permanent=is_permanent_smtp_code(exc.code)) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

@@ -87,13 +87,15 @@ def plan(
     elif isinstance(event, t.TicketResolved):
         kind, context = "ticket_resolved", {**base, "resolution": data.resolution}
     elif isinstance(event, t.ReturnLabelIssued):
-        kind, context = "return_label_issued", {
-            **base, "carrier": data.carrier, "tracking_number": data.tracking_number, "label_id": data.label_id
-        }
+        kind, context = (
+            "return_label_issued",
+            {**base, "carrier": data.carrier, "tracking_number": data.tracking_number, "label_id": data.label_id},
+        )
     elif isinstance(event, t.CourierClaimOpened):
-        kind, context = "courier_claim_opened", {
-            **base, "carrier": data.carrier, "claim_id": data.claim_id, "reason": data.reason
-        }
+        kind, context = (
+            "courier_claim_opened",
+            {**base, "carrier": data.carrier, "claim_id": data.claim_id, "reason": data.reason},
+        )
     else:
         return []  # customer replies, notes, assignments, reopenings: nobody to tell by mail
     return [_notification(event, kind, contact.email, contact.language, contact.ticket_id, context)]
@@ -115,7 +117,9 @@ def _escalation_mails(event: Event, recipients: dict[str, list[str]], portal_url
     return [_notification(event, "escalation", address, "es", event.ticket_id, context) for address in addresses]
 
 
-def _notification(event: Event, kind: str, recipient: str, language: str, ticket_id: str | None, context: dict) -> Notification:
+def _notification(
+    event: Event, kind: str, recipient: str, language: str, ticket_id: str | None, context: dict
+) -> Notification:
     return Notification(
         notification_id=str(deterministic_id(event.event_id, kind, recipient.lower())),
         source_event_id=str(event.event_id),
@@ -149,5 +153,7 @@ def retry_delay(attempt: int, base: timedelta, cap: timedelta, rng: random.Rando
     return ceiling * (rng or random).random()
 
 
-def next_attempt_at(now: datetime, attempt: int, base: timedelta, cap: timedelta, rng: random.Random | None = None) -> datetime:
+def next_attempt_at(
+    now: datetime, attempt: int, base: timedelta, cap: timedelta, rng: random.Random | None = None
+) -> datetime:
     return now + retry_delay(attempt, base, cap, rng)

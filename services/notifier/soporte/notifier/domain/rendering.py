@@ -52,7 +52,9 @@ def render_email(env: jinja2.Environment, notification: Notification, sender: st
     """The message for ``notification``: multipart/alternative, subject ``[T-…] …`` so replies thread."""
     lang = notification.language
     ticket = notification.ticket_id or ""
-    subject = header_safe(f"[{ticket}] {SUBJECTS[lang][notification.kind]}" if ticket else SUBJECTS[lang][notification.kind])
+    subject = header_safe(
+        f"[{ticket}] {SUBJECTS[lang][notification.kind]}" if ticket else SUBJECTS[lang][notification.kind]
+    )
     context = {"status_url": None, **notification.context, "lang": lang, "subject": subject, "ticket_id": ticket}
     text = env.get_template(f"{notification.kind}.txt.j2").render(context)
     html = env.get_template(f"{notification.kind}.html.j2").render(context)
@@ -60,7 +62,9 @@ def render_email(env: jinja2.Environment, notification: Notification, sender: st
     message["Subject"] = subject
     message["From"] = header_safe(sender)
     name = header_safe(str(notification.context.get("customer_name") or ""))
-    message["To"] = formataddr((name, header_safe(notification.recipient))) if name else header_safe(notification.recipient)
+    message["To"] = (
+        formataddr((name, header_safe(notification.recipient))) if name else header_safe(notification.recipient)
+    )
     # One Message-ID per notification: a resend after a crash is recognisably the same mail.
     message["Message-ID"] = make_msgid(idstring=notification.notification_id, domain="soporte.local")
     if ticket:

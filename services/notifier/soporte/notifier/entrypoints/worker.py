@@ -82,7 +82,9 @@ class NotifierWorker:
         self.topics = [TICKET_EVENTS.name(prefix), SLA_ESCALATIONS.name(prefix)]
         self.outcomes_topic = NOTIFICATION_OUTCOMES.name(prefix)
         self.dead_letter_topic = DEAD_LETTERS.name(prefix)
-        self.sent = Counter("soporte_notifications_sent_total", "Mails accepted by the SMTP relay", ["kind"], registry=registry)
+        self.sent = Counter(
+            "soporte_notifications_sent_total", "Mails accepted by the SMTP relay", ["kind"], registry=registry
+        )
         self.failed = Counter("soporte_notifications_failed_total", "Mails given up on", ["kind"], registry=registry)
         self.retried = Counter("soporte_notifications_retried_total", "Transient SMTP failures", registry=registry)
 
@@ -107,7 +109,9 @@ class NotifierWorker:
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
                 event = decode(record.value)
-                contact = contact_from(event) or (await self.ledger.contact(event.ticket_id) if event.ticket_id else None)
+                contact = contact_from(event) or (
+                    await self.ledger.contact(event.ticket_id) if event.ticket_id else None
+                )
                 notifications = plan(
                     event,
                     contact,
@@ -116,13 +120,17 @@ class NotifierWorker:
                     portal_url=self.settings.portal_url,
                     escalation_recipients=self.settings.recipients_by_role(),
                 )
-                await self.ledger.record(tp.topic, tp.partition, record.offset, contact_from(event), notifications, self.now())
+                await self.ledger.record(
+                    tp.topic, tp.partition, record.offset, contact_from(event), notifications, self.now()
+                )
                 return
             except UndecodableEvent as exc:
                 await self._dead_letter(tp, record, str(exc), attempts=1)
                 return
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered: never dropped
-                log.warning("recording an event failed", topic=tp.topic, offset=record.offset, attempt=attempt, error=str(exc))
+                log.warning(
+                    "recording an event failed", topic=tp.topic, offset=record.offset, attempt=attempt, error=str(exc)
+                )
                 if attempt == RECORD_ATTEMPTS:
                     await self._dead_letter(tp, record, f"{exc.__class__.__name__}: {exc}", attempts=attempt)
                     return
@@ -130,7 +138,12 @@ class NotifierWorker:
 
     async def _dead_letter(self, tp: TopicPartition, record, reason: str, attempts: int) -> None:
         letter = t.DeadLettered.for_record(
-            record, consumer="notifier", reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
+            record,
+            consumer="notifier",
+            reason=reason,
+            attempts=attempts,
+            actor=SYSTEM,
+            occurred_at=self.now(),
             event_id=deterministic_id("notifier-dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)
@@ -163,9 +176,16 @@ class NotifierWorker:
                 if exc.permanent or item.attempts >= s.max_attempts:
                     await self.ledger.mark_failed(n.notification_id, self.now(), exc.reason)
                     self.failed.labels(n.kind).inc()
-                    log.warning("notification failed", notification_id=n.notification_id, kind=n.kind, reason=exc.reason)
+                    log.warning(
+                        "notification failed", notification_id=n.notification_id, kind=n.kind, reason=exc.reason
+                    )
                 else:
-                    at = next_attempt_at(self.now(), item.attempts, timedelta(seconds=s.retry_base_seconds), timedelta(seconds=s.retry_cap_seconds))
+                    at = next_attempt_at(
+                        self.now(),
+                        item.attempts,
+                        timedelta(seconds=s.retry_base_seconds),
+                        timedelta(seconds=s.retry_cap_seconds),
+                    )
                     await self.ledger.mark_retry(n.notification_id, at, exc.reason)
                     self.retried.inc()
                 continue
@@ -182,22 +202,35 @@ class NotifierWorker:
     async def _publish_outcome(self, finished: FinishedNotification) -> None:
         n = finished.notification
         data = t.NotificationOutcomeData(
-            notification_id=n.notification_id, kind=n.kind, recipient=n.recipient, source_event_id=n.source_event_id,
-            attempts=max(1, finished.attempts), reason=finished.last_error,
+            notification_id=n.notification_id,
+            kind=n.kind,
+            recipient=n.recipient,
+            source_event_id=n.source_event_id,
+            attempts=max(1, finished.attempts),
+            reason=finished.last_error,
         )
         cls = t.NotificationSent if finished.status == "sent" else t.NotificationFailed
         outcome = cls.create(
-            data=data, actor=SYSTEM, occurred_at=self.now(), ticket_id=n.ticket_id,
+            data=data,
+            actor=SYSTEM,
+            occurred_at=self.now(),
+            ticket_id=n.ticket_id,
             event_id=deterministic_id("notification-outcome", n.notification_id, finished.status, finished.attempts),
         )
         key = (n.ticket_id or n.notification_id).encode()
         if finished.status == "failed":
             letter = t.DeadLettered.create(
                 data=t.DeadLetteredData(
-                    consumer="notifier", source_topic=TICKET_EVENTS.base_name, key=n.ticket_id,
-                    payload=encode(outcome).decode(), reason=finished.last_error or "failed", attempts=max(1, finished.attempts),
+                    consumer="notifier",
+                    source_topic=TICKET_EVENTS.base_name,
+                    key=n.ticket_id,
+                    payload=encode(outcome).decode(),
+                    reason=finished.last_error or "failed",
+                    attempts=max(1, finished.attempts),
                 ),
-                actor=SYSTEM, occurred_at=self.now(), event_id=deterministic_id("notification-dead-letter", n.notification_id, finished.attempts),
+                actor=SYSTEM,
+                occurred_at=self.now(),
+                event_id=deterministic_id("notification-dead-letter", n.notification_id, finished.attempts),
             )
             await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=key)
         await self.producer.send_and_wait(self.outcomes_topic, encode(outcome), key=key)

@@ -13,7 +13,9 @@ import aiohttp
 from soporte.platform.http import Problem
 from soporte.projections.domain.access import Principal
 
-INTAKE_UNAVAILABLE = Problem(503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly")
+INTAKE_UNAVAILABLE = Problem(
+    503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly"
+)
 
 
 class Principals(Protocol):
@@ -31,9 +33,21 @@ class _Cached:
 class IntakePrincipals:
     """``GET {intake}/api/v1/whoami`` with the caller's header; answers are kept for ``ttl`` seconds."""
 
-    def __init__(self, session: aiohttp.ClientSession, intake_url: str, ttl: float = 30.0,
-                 monotonic: Callable[[], float] = time.monotonic, max_entries: int = 10_000) -> None:
-        self.session, self.url, self.ttl, self.monotonic, self.max_entries = session, intake_url.rstrip("/"), ttl, monotonic, max_entries
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        intake_url: str,
+        ttl: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        self.session, self.url, self.ttl, self.monotonic, self.max_entries = (
+            session,
+            intake_url.rstrip("/"),
+            ttl,
+            monotonic,
+            max_entries,
+        )
         self._cache: dict[str, _Cached] = {}
 
     async def resolve(self, authorization: str | None) -> Principal | None:
@@ -54,8 +68,11 @@ class IntakePrincipals:
 
     async def _ask(self, authorization: str) -> Principal | None:
         try:
-            async with self.session.get(f"{self.url}/api/v1/whoami", headers={"Authorization": authorization},
-                                        timeout=aiohttp.ClientTimeout(total=5)) as response:
+            async with self.session.get(
+                f"{self.url}/api/v1/whoami",
+                headers={"Authorization": authorization},
+                timeout=aiohttp.ClientTimeout(total=5),
+            ) as response:
                 if response.status == 401:
                     return None
                 if response.status != 200:
@@ -77,14 +94,26 @@ class IntakeCommands:
     def __init__(self, session: aiohttp.ClientSession, intake_url: str) -> None:
         self.session, self.url = session, intake_url.rstrip("/")
 
-    async def post(self, path: str, token: str | None, *, json_body: dict[str, Any] | None = None,
-                   form: aiohttp.FormData | None = None, idempotency_key: str | None = None) -> IntakeAnswer:
+    async def post(
+        self,
+        path: str,
+        token: str | None,
+        *,
+        json_body: dict[str, Any] | None = None,
+        form: aiohttp.FormData | None = None,
+        idempotency_key: str | None = None,
+    ) -> IntakeAnswer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}  # no token: opening a guest session
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         try:
-            async with self.session.post(f"{self.url}{path}", json=json_body if form is None else None, data=form,
-                                         headers=headers, timeout=aiohttp.ClientTimeout(total=30)) as response:
+            async with self.session.post(
+                f"{self.url}{path}",
+                json=json_body if form is None else None,
+                data=form,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=30),
+            ) as response:
                 try:
                     body = await response.json(content_type=None)
                 except ValueError:
@@ -96,7 +125,10 @@ class IntakeCommands:
     async def attachment(self, ticket_id: str, sha256: str, token: str) -> aiohttp.ClientResponse:
         """Intake's response streaming a stored file (the caller releases it)."""
         try:
-            return await self.session.get(f"{self.url}/api/v1/tickets/{ticket_id}/attachments/{sha256}",
-                                          headers={"Authorization": f"Bearer {token}"}, timeout=aiohttp.ClientTimeout(total=60))
+            return await self.session.get(
+                f"{self.url}/api/v1/tickets/{ticket_id}/attachments/{sha256}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=aiohttp.ClientTimeout(total=60),
+            )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Problem(502, "intake-unavailable", "The desk did not answer") from exc

@@ -21,11 +21,15 @@ class Principal:
         return self.kind == "agent"
 
     @classmethod
-    def from_whoami(cls, body: dict) -> "Principal":
+    def from_whoami(cls, body: dict) -> Principal:
         email = body.get("email")
         return cls(
-            kind=str(body["kind"]), id=str(body["id"]), name=body.get("name"), email=str(email).lower() if email else None,
-            customer_id=body.get("customer_id"), ticket_id=body.get("ticket_id"),
+            kind=str(body["kind"]),
+            id=str(body["id"]),
+            name=body.get("name"),
+            email=str(email).lower() if email else None,
+            customer_id=body.get("customer_id"),
+            ticket_id=body.get("ticket_id"),
         )
 
 

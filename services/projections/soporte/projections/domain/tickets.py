@@ -62,24 +62,35 @@ class ClockState:
         remaining = max(timedelta(seconds=self.target_seconds - self.elapsed_before_seconds), _ZERO)
         return (calendar if self.business else _WALL_CLOCK).add_business_time(self.running_since, remaining)
 
-    def paused_at(self, at: datetime, calendar: BusinessCalendar) -> "ClockState":
+    def paused_at(self, at: datetime, calendar: BusinessCalendar) -> ClockState:
         if self.running_since is None or at <= self.running_since:
             return replace(self, running_since=None)
         counted = (calendar if self.business else _WALL_CLOCK).business_time_between(self.running_since, at)
-        return replace(self, running_since=None, elapsed_before_seconds=self.elapsed_before_seconds + int(counted.total_seconds()))
+        return replace(
+            self, running_since=None, elapsed_before_seconds=self.elapsed_before_seconds + int(counted.total_seconds())
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "episode": self.episode, "target_seconds": self.target_seconds, "business": self.business,
+            "kind": self.kind,
+            "episode": self.episode,
+            "target_seconds": self.target_seconds,
+            "business": self.business,
             "running_since": self.running_since.isoformat() if self.running_since else None,
             "elapsed_before_seconds": self.elapsed_before_seconds,
         }
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "ClockState":
+    def from_json(cls, raw: dict[str, Any]) -> ClockState:
         since = raw.get("running_since")
-        return cls(raw["kind"], raw["episode"], int(raw["target_seconds"]), bool(raw["business"]),
-                   datetime.fromisoformat(since) if since else None, int(raw.get("elapsed_before_seconds", 0)))
+        return cls(
+            raw["kind"],
+            raw["episode"],
+            int(raw["target_seconds"]),
+            bool(raw["business"]),
+            datetime.fromisoformat(since) if since else None,
+            int(raw.get("elapsed_before_seconds", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,9 @@ def _start(view: TicketView, kind: t.SlaClock, event: Event, policies: SlaPolici
         t.SlaClock.NEXT_RESPONSE: policy.next_response,
         t.SlaClock.ATTENTION: policy.attention,
     }[kind]
-    clock = ClockState(kind.value, str(event.event_id), int(target.total_seconds()), kind != t.SlaClock.ATTENTION, event.occurred_at)
+    clock = ClockState(
+        kind.value, str(event.event_id), int(target.total_seconds()), kind != t.SlaClock.ATTENTION, event.occurred_at
+    )
     return (*_without(view.clocks, kind.value), clock)
 
 
@@ -162,7 +175,9 @@ def submitted_view(event: t.TicketSubmitted, policies: SlaPolicies) -> TicketVie
     return replace(view, clocks=_start(view, t.SlaClock.ATTENTION, event, policies))
 
 
-def apply_ticket_event(view: TicketView | None, event: Event, calendar: BusinessCalendar, policies: SlaPolicies) -> TicketView:
+def apply_ticket_event(
+    view: TicketView | None, event: Event, calendar: BusinessCalendar, policies: SlaPolicies
+) -> TicketView:
     """The view after ``event``. The caller skips versions already applied; this applies the next one."""
     if event.ticket_id is None or event.version is None:
         raise NotInStream(f"{event.type} is not a ticket-stream event")
@@ -185,7 +200,9 @@ def apply_ticket_event(view: TicketView | None, event: Event, calendar: Business
         case t.ClarificationRequested():
             # Attended: the attention clock stops; business clocks wait for the customer.
             paused = tuple(c.paused_at(at, calendar) if c.business else c for c in _without(view.clocks, "attention"))
-            view = replace(view, status=Status.WAITING_ON_CUSTOMER, first_responded_at=view.first_responded_at or at, clocks=paused)
+            view = replace(
+                view, status=Status.WAITING_ON_CUSTOMER, first_responded_at=view.first_responded_at or at, clocks=paused
+            )
         case t.CustomerReplied():
             if view.status is Status.WAITING_ON_CUSTOMER:
                 paused = [c for c in view.clocks if c.running_since is None]
@@ -195,7 +212,11 @@ def apply_ticket_event(view: TicketView | None, event: Event, calendar: Business
                 else:
                     view = replace(view, status=Status.OPEN)
                     view = replace(view, clocks=_start(view, t.SlaClock.NEXT_RESPONSE, event, policies))
-            elif view.status is not Status.RESOLVED and view.clock("first_response") is None and view.clock("next_response") is None:
+            elif (
+                view.status is not Status.RESOLVED
+                and view.clock("first_response") is None
+                and view.clock("next_response") is None
+            ):
                 view = replace(view, clocks=_start(view, t.SlaClock.NEXT_RESPONSE, event, policies))
             # On a resolved ticket the TicketReopened intake emits alongside restarts the clocks.
         case t.TicketResolved():
@@ -204,7 +225,11 @@ def apply_ticket_event(view: TicketView | None, event: Event, calendar: Business
             view = replace(view, status=Status.OPEN, resolved_at=None)
             view = replace(view, clocks=_start(view, t.SlaClock.NEXT_RESPONSE, event, policies))
         case t.TicketAssigned():
-            view = replace(view, assignee_id=event.data.assignee_id or None, assignee_name=event.data.assignee_name if event.data.assignee_id else None)
+            view = replace(
+                view,
+                assignee_id=event.data.assignee_id or None,
+                assignee_name=event.data.assignee_name if event.data.assignee_id else None,
+            )
         case _:
             pass  # notes, return labels and courier claims leave status and clocks alone
     return view
@@ -243,7 +268,8 @@ class PublicMessage:
 
     ticket_id: str
     version: int
-    kind: str  # submitted | customer_reply | agent_reply | clarification | resolution | reopened | return_label | courier_claim
+    # submitted | customer_reply | agent_reply | clarification | resolution | reopened | return_label | courier_claim
+    kind: str
     author_kind: str
     author_name: str | None
     body: str
@@ -259,12 +285,23 @@ def public_message(event: Event) -> PublicMessage | None:
     """What of ``event`` belongs in the public thread, or None (internal notes, assignments...)."""
 
     def message(kind: str, body: str, attachments=()) -> PublicMessage:
-        return PublicMessage(event.ticket_id or "", event.version or 0, kind, str(event.actor.kind), event.actor.name, body,
-                             _attachments(attachments), event.occurred_at)
+        return PublicMessage(
+            event.ticket_id or "",
+            event.version or 0,
+            kind,
+            str(event.actor.kind),
+            event.actor.name,
+            body,
+            _attachments(attachments),
+            event.occurred_at,
+        )
 
     match event:
         case t.TicketSubmitted():
-            return replace(message("submitted", event.data.description, event.data.attachments), author_name=event.data.customer.name)
+            return replace(
+                message("submitted", event.data.description, event.data.attachments),
+                author_name=event.data.customer.name,
+            )
         case t.CustomerReplied():
             return message("customer_reply", event.data.body, event.data.attachments)
         case t.AgentReplied():

@@ -21,8 +21,20 @@ from soporte.projections.domain.queues import QueryErrors, encode_cursor, parse_
 UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
 AGENTS_ONLY = Problem(403, "agents-only", "Only agents can read this")
 NOT_FOUND = Problem(404, "not-found", "No such ticket")
-CUSTOMER_FIELDS = ("ticket_id", "version", "category", "status", "customer_name", "order_number", "language", "channel",
-                   "created_at", "last_activity_at", "resolved_at", "missing")
+CUSTOMER_FIELDS = (
+    "ticket_id",
+    "version",
+    "category",
+    "status",
+    "customer_name",
+    "order_number",
+    "language",
+    "channel",
+    "created_at",
+    "last_activity_at",
+    "resolved_at",
+    "missing",
+)
 
 
 async def authenticated(request: web.Request) -> Principal:
@@ -56,11 +68,17 @@ def parse_min_version(request: web.Request) -> int | None:
             raise ValueError
         return value
     except ValueError:
-        raise Problem(422, "validation-error", "The request has invalid fields",
-                      errors=[FieldError("min_version", "must be a whole number from 1")]) from None
+        raise Problem(
+            422,
+            "validation-error",
+            "The request has invalid fields",
+            errors=[FieldError("min_version", "must be a whole number from 1")],
+        ) from None
 
 
-async def wait_for_version(request: web.Request, ticket_id: str, min_version: int | None, principal: Principal | None = None) -> None:
+async def wait_for_version(
+    request: web.Request, ticket_id: str, min_version: int | None, principal: Principal | None = None
+) -> None:
     """Read-your-writes: wait (bounded) until the projection holds ``min_version`` of the ticket.
 
     With a non-agent ``principal``, someone else's ticket waits as long as a missing one: an answer
@@ -88,15 +106,21 @@ async def queue(request: web.Request) -> web.Response:
     try:
         query = parse_queue_query(request.match_info["view"], principal.id, dict(request.query))
     except QueryErrors as exc:
-        raise Problem(422, "validation-error", "The request has invalid fields",
-                      errors=[FieldError(e.field, e.message) for e in exc.errors]) from None
+        raise Problem(
+            422,
+            "validation-error",
+            "The request has invalid fields",
+            errors=[FieldError(e.field, e.message) for e in exc.errors],
+        ) from None
     rows = await request.app[keys.READ_MODELS].queue(query)
     page, more = rows[: query.limit], len(rows) > query.limit
-    return web.json_response({
-        "view": query.view,
-        "items": [ticket_json(r) for r in page],
-        "next_cursor": encode_cursor(row_sort_key(page[-1])) if more else None,
-    })
+    return web.json_response(
+        {
+            "view": query.view,
+            "items": [ticket_json(r) for r in page],
+            "next_cursor": encode_cursor(row_sort_key(page[-1])) if more else None,
+        }
+    )
 
 
 async def ticket_detail(request: web.Request) -> web.Response:
@@ -111,8 +135,11 @@ async def ticket_detail(request: web.Request) -> web.Response:
     thread = await models.public_thread(ticket_id)
     if principal.is_agent:
         body = {
-            "ticket": ticket_json(row), "thread": thread, "timeline": await models.timeline(ticket_id),
-            "escalations": await models.escalations(ticket_id), "notifications": await models.notifications(ticket_id),
+            "ticket": ticket_json(row),
+            "thread": thread,
+            "timeline": await models.timeline(ticket_id),
+            "escalations": await models.escalations(ticket_id),
+            "notifications": await models.notifications(ticket_id),
         }
     else:
         body = {"ticket": customer_ticket_json(row), "thread": thread}
@@ -149,18 +176,33 @@ ROUTES = [
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI description of the query API (built from the routes above)."""
-    problem = {"description": "problem+json", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    problem = {
+        "description": "problem+json",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     paths: dict[str, Any] = {}
     for method, path, handler in ROUTES:
-        params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for p in ("view", "ticket_id") if "{" + p + "}" in path]
+        params = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in ("view", "ticket_id")
+            if "{" + p + "}" in path
+        ]
         if path.endswith("{view}"):
             params[0]["schema"]["enum"] = ["unassigned", "mine", "waiting", "at-risk", "all"]
-            params += [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("limit", "cursor", "category", "status", "assignee", "sla_state")]
+            params += [
+                {"name": n, "in": "query", "schema": {"type": "string"}}
+                for n in ("limit", "cursor", "category", "status", "assignee", "sla_state")
+            ]
         if path.endswith("{ticket_id}"):
-            params.append({"name": "min_version", "in": "query", "schema": {"type": "integer", "minimum": 1},
-                           "description": "wait (bounded) until the projection holds this version"})
+            params.append(
+                {
+                    "name": "min_version",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "wait (bounded) until the projection holds this version",
+                }
+            )
         paths.setdefault(path, {})[method.lower()] = {
             "summary": (handler.__doc__ or "").strip().splitlines()[0],
             "security": [{"bearer": []}],
@@ -173,9 +215,18 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Problem": {"type": "object", "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                "detail": {"type": "string"}, "errors": {"type": "array"}}}},
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "errors": {"type": "array"},
+                    },
+                }
+            },
         },
     }
 

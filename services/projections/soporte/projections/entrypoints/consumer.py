@@ -42,7 +42,12 @@ RECORD_ATTEMPTS = 3
 
 def source_topics(prefix: str) -> list[str]:
     """The topics the read models are built from."""
-    return [TICKET_EVENTS.name(prefix), SLA_ESCALATIONS.name(prefix), SLA_KPIS.name(prefix), NOTIFICATION_OUTCOMES.name(prefix)]
+    return [
+        TICKET_EVENTS.name(prefix),
+        SLA_ESCALATIONS.name(prefix),
+        SLA_KPIS.name(prefix),
+        NOTIFICATION_OUTCOMES.name(prefix),
+    ]
 
 
 async def read_generation(conn: asyncpg.Connection, *, lock: bool = False) -> int:
@@ -68,11 +73,24 @@ class RecordApplier:
         generation: Callable[[], int | None] = lambda: None,
         registry: CollectorRegistry | None = None,
     ) -> None:
-        self.pool, self.writer, self.producer, self.dead_letter_topic, self.now = pool, writer, producer, dead_letter_topic, now
+        self.pool, self.writer, self.producer, self.dead_letter_topic, self.now = (
+            pool,
+            writer,
+            producer,
+            dead_letter_topic,
+            now,
+        )
         self.generation = generation  # the generation the caller read its positions under (None: do not check)
         registry = registry or CollectorRegistry()
-        self.applied = Counter("soporte_projections_events_applied_total", "Records applied to the read models", ["topic"], registry=registry)
-        self.dead_lettered = Counter("soporte_projections_dead_lettered_total", "Records the read models gave up on", registry=registry)
+        self.applied = Counter(
+            "soporte_projections_events_applied_total",
+            "Records applied to the read models",
+            ["topic"],
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "soporte_projections_dead_lettered_total", "Records the read models gave up on", registry=registry
+        )
 
     async def _apply_in_transaction(self, tp: TopicPartition, offset: int, event: t.Event | None) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -99,14 +117,16 @@ class RecordApplier:
             except GenerationChanged:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered: never dropped
-                log.warning("applying an event failed", topic=tp.topic, offset=record.offset, attempt=attempt, error=str(exc))
+                log.warning(
+                    "applying an event failed", topic=tp.topic, offset=record.offset, attempt=attempt, error=str(exc)
+                )
                 if attempt == RECORD_ATTEMPTS:
                     await self._dead_letter(tp, record, f"{exc.__class__.__name__}: {exc}", attempts=attempt)
                     return
                 await asyncio.sleep(0.1 * 2**attempt)
 
     async def _past_already(self, tp: TopicPartition, offset: int) -> bool:
-        """Is the stored position past ``offset``? (A rebalance's seek can race a fetch and hand a record over again.)"""
+        """Is the stored position past ``offset``? (A rebalance's seek can race a fetch: a record twice.)"""
         async with self.pool.acquire() as conn:
             stored = await self.writer.next_offset(conn, tp.topic, tp.partition)
         return stored is not None and offset < stored
@@ -115,18 +135,25 @@ class RecordApplier:
         if await self._past_already(tp, record.offset):
             return  # dead-lettered (or applied) already: not a second letter
         letter = t.DeadLettered.for_record(
-            record, consumer="projections", reason=reason, attempts=attempts, actor=SYSTEM, occurred_at=self.now(),
+            record,
+            consumer="projections",
+            reason=reason,
+            attempts=attempts,
+            actor=SYSTEM,
+            occurred_at=self.now(),
             event_id=deterministic_id("projections-dead-letter", tp.topic, tp.partition, record.offset),
         )
         await self.producer.send_and_wait(self.dead_letter_topic, encode(letter), key=record.key)
         self.dead_lettered.inc()
-        log.error("event dead-lettered", topic=tp.topic, partition=tp.partition, offset=record.offset, reason=reason[:300])
+        log.error(
+            "event dead-lettered", topic=tp.topic, partition=tp.partition, offset=record.offset, reason=reason[:300]
+        )
         # The position moves on only once the letter is safely on the dead-letter topic.
         await self._apply_in_transaction(tp, record.offset, None)
 
 
 class _SeekToStoredPositions(ConsumerRebalanceListener):
-    def __init__(self, reader: "ProjectionConsumer") -> None:
+    def __init__(self, reader: ProjectionConsumer) -> None:
         self.reader = reader
 
     async def on_partitions_revoked(self, revoked) -> None:
@@ -139,15 +166,35 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
 class ProjectionConsumer:
     """The live reader of the read models (one per process, in the service's consumer group)."""
 
-    def __init__(self, pool: asyncpg.Pool, writer: ReadModelWriter, producer: AIOKafkaProducer, *, bootstrap: str, prefix: str,
-                 group_id: str, now: Callable[[], datetime], registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        writer: ReadModelWriter,
+        producer: AIOKafkaProducer,
+        *,
+        bootstrap: str,
+        prefix: str,
+        group_id: str,
+        now: Callable[[], datetime],
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self.pool, self.bootstrap, self.group_id = pool, bootstrap, group_id
         self.topics = source_topics(prefix)
         self.known_generation: int | None = None
-        self.applier = RecordApplier(pool, writer, producer, DEAD_LETTERS.name(prefix), now,
-                                     generation=lambda: self.known_generation, registry=registry)
-        self.failures = Counter("soporte_projections_read_failures_total", "Rounds of reading that failed and are retried",
-                                registry=registry or CollectorRegistry())
+        self.applier = RecordApplier(
+            pool,
+            writer,
+            producer,
+            DEAD_LETTERS.name(prefix),
+            now,
+            generation=lambda: self.known_generation,
+            registry=registry,
+        )
+        self.failures = Counter(
+            "soporte_projections_read_failures_total",
+            "Rounds of reading that failed and are retried",
+            registry=registry or CollectorRegistry(),
+        )
         self.consumer: AIOKafkaConsumer | None = None
         self.ready = asyncio.Event()  # set once partitions are assigned and positioned
         self.failing = False  # the last round of reading failed (readiness says so until one succeeds)
@@ -216,7 +263,7 @@ class ProjectionConsumer:
                 except GenerationChanged:
                     log.info("read models were rebuilt; continuing from the new tables' positions")
                     await self._back_to_stored_positions(stop)
-                except Exception:  # noqa: BLE001 - e.g. no database or no broker for a dead letter: retry, never stop reading
+                except Exception:
                     log.exception("reading the topics failed; retrying from the stored positions")
                     self.failures.inc()
                     self.failing = True

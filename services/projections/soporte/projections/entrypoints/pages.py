@@ -79,14 +79,24 @@ def _local(request: web.Request) -> Callable[[Any], str]:
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     lang = context.pop("lang", None) or _language(request)
-    html = request.app[JINJA].get_template(template).render(
-        lang=lang, t=TEXT[lang], local=_local(request), time_zone=request.app[keys.CALENDAR].timezone,
-        path=request.path, **context,
+    html = (
+        request.app[JINJA]
+        .get_template(template)
+        .render(
+            lang=lang,
+            t=TEXT[lang],
+            local=_local(request),
+            time_zone=request.app[keys.CALENDAR].timezone,
+            path=request.path,
+            **context,
+        )
     )
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
     if request.query.get("lang") in TEXT:
         response.set_cookie(LANG_COOKIE, request.query["lang"], max_age=365 * 86400, httponly=True, samesite="Lax")
@@ -94,8 +104,15 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
 
 
 def _set_token_cookie(request: web.Request, response: web.StreamResponse, name: str, token: str, path: str) -> None:
-    response.set_cookie(name, token, path=path, httponly=True, samesite="Strict",
-                        secure=request.app[keys.SETTINGS].cookie_secure, max_age=12 * 3600)
+    response.set_cookie(
+        name,
+        token,
+        path=path,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[keys.SETTINGS].cookie_secure,
+        max_age=12 * 3600,
+    )
 
 
 async def _principal(request: web.Request, token: str | None) -> Principal | None:
@@ -115,7 +132,7 @@ def _problem_message(answer: IntakeAnswer, t: dict) -> str:
 async def _forward_form(
     request: web.Request, fields: tuple[str, ...], with_files: bool
 ) -> tuple[dict[str, str], aiohttp.FormData | None, str, str | None]:
-    """The posted form: named text fields, the files (as multipart to forward), the CSRF field and the idempotency key."""
+    """The posted form: named text fields, the files (multipart, to forward), the CSRF field and the idempotency key."""
     posted = await request.post()
     values = {name: str(posted.get(name, "")).strip() for name in fields}
     form = None
@@ -135,15 +152,21 @@ def _json_body(values: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v != "" or k in ("body", "question", "reason")}
 
 
-async def _proxy_attachment(request: web.Request, token: str, not_found: Callable[[], web.Response]) -> web.StreamResponse:
+async def _proxy_attachment(
+    request: web.Request, token: str, not_found: Callable[[], web.Response]
+) -> web.StreamResponse:
     ticket_id, sha = request.match_info["ticket_id"], request.match_info["sha256"]
     upstream = await request.app[keys.COMMANDS].attachment(ticket_id, sha, token)
     try:
         if upstream.status != 200:
             return not_found()
-        response = web.StreamResponse(headers={
-            name: upstream.headers[name] for name in ("Content-Type", "Content-Disposition", "Content-Length") if name in upstream.headers
-        })
+        response = web.StreamResponse(
+            headers={
+                name: upstream.headers[name]
+                for name in ("Content-Type", "Content-Disposition", "Content-Length")
+                if name in upstream.headers
+            }
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         await response.prepare(request)
         async for chunk in upstream.content.iter_chunked(64 * 1024):
@@ -186,7 +209,11 @@ def _sign_in_page(request: web.Request, status: int = 200, error: bool = False) 
 
 async def _queue_context(request: web.Request, principal: Principal) -> dict[str, Any]:
     view = request.query.get("view", "unassigned")
-    params = {k: v for k, v in request.query.items() if k in ("limit", "cursor", "category", "status", "assignee", "sla_state") and v}
+    params = {
+        k: v
+        for k, v in request.query.items()
+        if k in ("limit", "cursor", "category", "status", "assignee", "sla_state") and v
+    }
     try:
         query = parse_queue_query(view, principal.id, params)
     except QueryErrors:
@@ -195,9 +222,17 @@ async def _queue_context(request: web.Request, principal: Principal) -> dict[str
     page, more = rows[: query.limit], len(rows) > query.limit
     next_url = None
     if more:
-        next_url = "/agent?" + urlencode({**params, "view": query.view, "cursor": encode_cursor(row_sort_key(page[-1]))})
-    return {"view": query.view, "views": VIEWS, "tickets": [ticket_json(r) for r in page], "next_url": next_url,
-            "paged": bool(query.after), "refresh_seconds": request.app[keys.SETTINGS].console_refresh_seconds}
+        next_url = "/agent?" + urlencode(
+            {**params, "view": query.view, "cursor": encode_cursor(row_sort_key(page[-1]))}
+        )
+    return {
+        "view": query.view,
+        "views": VIEWS,
+        "tickets": [ticket_json(r) for r in page],
+        "next_url": next_url,
+        "paged": bool(query.after),
+        "refresh_seconds": request.app[keys.SETTINGS].console_refresh_seconds,
+    }
 
 
 @_html_errors
@@ -211,8 +246,14 @@ async def console(request: web.Request) -> web.Response:
     now = request.app[keys.CLOCK]()
     calendar = request.app[keys.CALENDAR]
     day_start = datetime.combine(now.astimezone(calendar.tz).date(), datetime.min.time(), tzinfo=calendar.tz)
-    return render(request, "agent_queue.html.j2", agent=principal, csrf=csrf_for(token),
-                  figures=await models.figures(day_start), **await _queue_context(request, principal))
+    return render(
+        request,
+        "agent_queue.html.j2",
+        agent=principal,
+        csrf=csrf_for(token),
+        figures=await models.figures(day_start),
+        **await _queue_context(request, principal),
+    )
 
 
 @_html_errors
@@ -243,8 +284,15 @@ async def sign_out(request: web.Request) -> web.Response:
     raise response
 
 
-async def _agent_ticket_page(request: web.Request, principal: Principal, token: str, *, status: int = 200,
-                             error: str | None = None, min_version: int | None = None) -> web.Response:
+async def _agent_ticket_page(
+    request: web.Request,
+    principal: Principal,
+    token: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    min_version: int | None = None,
+) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     models = request.app[keys.READ_MODELS]
     await wait_for_version(request, ticket_id, min_version, principal)
@@ -252,9 +300,18 @@ async def _agent_ticket_page(request: web.Request, principal: Principal, token: 
     if row is None:
         return render(request, "message.html.j2", status=404, message_key="not_found", hint_key="not_found_hint")
     return render(
-        request, "agent_ticket.html.j2", status=status, agent=principal, csrf=csrf_for(token), idem=str(uuid.uuid4()),
-        ticket=ticket_json(row), thread=await models.public_thread(ticket_id), timeline=await models.timeline(ticket_id),
-        escalations=await models.escalations(ticket_id), notifications=await models.notifications(ticket_id), error=error,
+        request,
+        "agent_ticket.html.j2",
+        status=status,
+        agent=principal,
+        csrf=csrf_for(token),
+        idem=str(uuid.uuid4()),
+        ticket=ticket_json(row),
+        thread=await models.public_thread(ticket_id),
+        timeline=await models.timeline(ticket_id),
+        escalations=await models.escalations(ticket_id),
+        notifications=await models.notifications(ticket_id),
+        error=error,
         refresh_seconds=request.app[keys.SETTINGS].console_refresh_seconds,
     )
 
@@ -291,11 +348,14 @@ async def agent_action(request: web.Request) -> web.Response:
     if action == "assign-me":
         body = {"assignee_id": principal.id}
     ticket_id = request.match_info["ticket_id"]
-    answer = await request.app[keys.COMMANDS].post(f"/api/v1/tickets/{ticket_id}/{path}", token, json_body=body, form=form,
-                                                   idempotency_key=idem)
+    answer = await request.app[keys.COMMANDS].post(
+        f"/api/v1/tickets/{ticket_id}/{path}", token, json_body=body, form=form, idempotency_key=idem
+    )
     if answer.status >= 400:
         t = TEXT[_language(request)]
-        return await _agent_ticket_page(request, principal, token, status=answer.status, error=_problem_message(answer, t))
+        return await _agent_ticket_page(
+            request, principal, token, status=answer.status, error=_problem_message(answer, t)
+        )
     raise web.HTTPSeeOther(f"/agent/tickets/{ticket_id}?v={answer.body.get('version', '')}")
 
 
@@ -305,7 +365,9 @@ async def agent_attachment(request: web.Request) -> web.StreamResponse:
     signed_in = await _agent(request)
     if signed_in is None:
         return _sign_in_page(request, status=401)
-    return await _proxy_attachment(request, signed_in[1], lambda: render(request, "message.html.j2", status=404, message_key="not_found"))
+    return await _proxy_attachment(
+        request, signed_in[1], lambda: render(request, "message.html.j2", status=404, message_key="not_found")
+    )
 
 
 # --- customer status page ------------------------------------------------------------------------
@@ -338,11 +400,15 @@ async def status_page(request: web.Request) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     if request.query.get("token"):
         # Keep the token out of the address bar, history and Referer: into a cookie for this ticket's pages.
-        response = web.HTTPSeeOther(_ticket_path(ticket_id) + (f"?lang={request.query['lang']}" if request.query.get("lang") in TEXT else ""))
+        response = web.HTTPSeeOther(
+            _ticket_path(ticket_id) + (f"?lang={request.query['lang']}" if request.query.get("lang") in TEXT else "")
+        )
         _set_token_cookie(request, response, ACCESS_COOKIE, request.query["token"], _ticket_path(ticket_id))
         raise response
     # With the caller: someone else's ticket waits as long as a missing one (no existence leak).
-    await wait_for_version(request, ticket_id, _min_version(request), await _principal(request, request.cookies.get(ACCESS_COOKIE)))
+    await wait_for_version(
+        request, ticket_id, _min_version(request), await _principal(request, request.cookies.get(ACCESS_COOKIE))
+    )
     found = await _customer(request)
     if found is None:
         if request.cookies.get(ACCESS_COOKIE) and await _principal(request, request.cookies.get(ACCESS_COOKIE)):
@@ -351,14 +417,24 @@ async def status_page(request: web.Request) -> web.Response:
     return await _customer_page(request, *found)
 
 
-async def _customer_page(request: web.Request, principal: Principal, token: str, row, *, status: int = 200,
-                         error: str | None = None) -> web.Response:
+async def _customer_page(
+    request: web.Request, principal: Principal, token: str, row, *, status: int = 200, error: str | None = None
+) -> web.Response:
     ticket = ticket_json(row)
     thread = await request.app[keys.READ_MODELS].public_thread(ticket["ticket_id"])
     explicit = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
     lang = pick_language(explicit or ticket["language"], None, request.app[keys.SETTINGS].language)
-    return render(request, "customer_ticket.html.j2", status=status, lang=lang, ticket=ticket, thread=thread,
-                  csrf=csrf_for(token), idem=str(uuid.uuid4()), error=error)
+    return render(
+        request,
+        "customer_ticket.html.j2",
+        status=status,
+        lang=lang,
+        ticket=ticket,
+        thread=thread,
+        csrf=csrf_for(token),
+        idem=str(uuid.uuid4()),
+        error=error,
+    )
 
 
 @_html_errors
@@ -369,8 +445,13 @@ async def status_access(request: web.Request) -> web.Response:
     body = {"email": str(posted.get("email", "")).strip(), "order_number": str(posted.get("order_number", "")).strip()}
     answer = await request.app[keys.COMMANDS].post("/api/v1/guest-sessions", None, json_body=body)
     if answer.status != 201 or "guest_token" not in answer.body:
-        return render(request, "customer_access.html.j2", status=401 if answer.status < 429 else answer.status,
-                      ticket_id=ticket_id, error=True)
+        return render(
+            request,
+            "customer_access.html.j2",
+            status=401 if answer.status < 429 else answer.status,
+            ticket_id=ticket_id,
+            error=True,
+        )
     response = web.HTTPSeeOther(_ticket_path(ticket_id))
     _set_token_cookie(request, response, ACCESS_COOKIE, answer.body["guest_token"], _ticket_path(ticket_id))
     raise response
@@ -387,11 +468,18 @@ async def customer_reply(request: web.Request) -> web.Response:
     if not hmac.compare_digest(csrf, csrf_for(token)):
         return render(request, "message.html.j2", status=403, message_key="forbidden")
     ticket_id = row["ticket_id"]
-    answer = await request.app[keys.COMMANDS].post(f"/api/v1/tickets/{ticket_id}/messages", token, json_body=_json_body(values), form=form,
-                                                   idempotency_key=idem)
+    answer = await request.app[keys.COMMANDS].post(
+        f"/api/v1/tickets/{ticket_id}/messages", token, json_body=_json_body(values), form=form, idempotency_key=idem
+    )
     if answer.status >= 400:
-        return await _customer_page(request, principal, token, row, status=answer.status,
-                                    error=_problem_message(answer, TEXT[_language(request)]))
+        return await _customer_page(
+            request,
+            principal,
+            token,
+            row,
+            status=answer.status,
+            error=_problem_message(answer, TEXT[_language(request)]),
+        )
     raise web.HTTPSeeOther(f"{_ticket_path(ticket_id)}?v={answer.body.get('version', '')}")
 
 
@@ -426,8 +514,11 @@ PAGE_ROUTES = [
 
 def add_page_routes(app: web.Application) -> None:
     app[JINJA] = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PACKAGE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(PACKAGE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     for method, path, handler in PAGE_ROUTES:
         app.router.add_route(method, path, handler)

@@ -19,7 +19,7 @@ from aiokafka import TopicPartition
 from soporte.businesstime import BusinessCalendar, SlaPolicies
 from soporte.events import DEAD_LETTERS, UndecodableEvent, decode
 from soporte.platform.kafka import make_consumer, make_producer
-from soporte.projections.adapters.store import Record, REBUILD, REBUILT_TABLES, SCHEMA, ReadModelWriter
+from soporte.projections.adapters.store import REBUILD, REBUILT_TABLES, SCHEMA, ReadModelWriter, Record
 from soporte.projections.entrypoints.consumer import RecordApplier, source_topics
 from soporte.projections.settings import ProjectionsSettings
 
@@ -42,11 +42,13 @@ async def create_rebuild_tables(conn: asyncpg.Connection) -> None:
 async def index_names(conn: asyncpg.Connection, table: str) -> dict[tuple[bool, str], str]:
     """The names of ``table``'s indexes by what they index (uniqueness and ``USING ...``, which leaves names out)."""
     rows = await conn.fetch(
-        """SELECT i.relname AS name, x.indisunique AS is_unique, substring(pg_get_indexdef(x.indexrelid) FROM ' USING .*$') AS shape
+        """SELECT i.relname AS name, x.indisunique AS is_unique,
+                  substring(pg_get_indexdef(x.indexrelid) FROM ' USING .*$') AS shape
              FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = $1 AND c.relname = $2""",
-        SCHEMA, table,
+        SCHEMA,
+        table,
     )
     return {(r["is_unique"], r["shape"]): r["name"] for r in rows}
 
@@ -75,7 +77,13 @@ async def swap_in_rebuilt_tables(conn: asyncpg.Connection) -> None:
 class Progress:
     """Prints events/s and the position against the end offsets, at most once per ``every`` seconds."""
 
-    def __init__(self, ends: dict[TopicPartition, int], starts: dict[TopicPartition, int], out: Callable[[str], None], every: float = 1.0) -> None:
+    def __init__(
+        self,
+        ends: dict[TopicPartition, int],
+        starts: dict[TopicPartition, int],
+        out: Callable[[str], None],
+        every: float = 1.0,
+    ) -> None:
         self.ends, self.starts, self.out, self.every = ends, starts, out, every
         self.total = sum(max(ends[tp] - starts[tp], 0) for tp in ends)
         self.begun = self.last = time.monotonic()
@@ -91,7 +99,9 @@ class Progress:
             acc[1] += end
         topics = ", ".join(f"{name} {pos}/{end}" for name, (pos, end) in sorted(by_topic.items()))
         percent = 100.0 if not self.total else 100.0 * self.done / self.total
-        return f"rebuild: {self.done}/{self.total} events ({percent:.0f}%), {self.done / elapsed:.0f} events/s; {topics}"
+        return (
+            f"rebuild: {self.done}/{self.total} events ({percent:.0f}%), {self.done / elapsed:.0f} events/s; {topics}"
+        )
 
     def advance(self, count: int, positions: dict[TopicPartition, int], force: bool = False) -> None:
         self.done += count
@@ -128,7 +138,9 @@ async def rebuild(
             found = consumer.partitions_for_topic(topic)
             if not found:
                 # A wrong prefix or broker would replay nothing and swap empty tables in.
-                raise RebuildRefused(f"topic {topic} does not exist on {settings.kafka_bootstrap}; the read models are unchanged")
+                raise RebuildRefused(
+                    f"topic {topic} does not exist on {settings.kafka_bootstrap}; the read models are unchanged"
+                )
             partitions += [TopicPartition(topic, p) for p in sorted(found)]
         async with pool.acquire() as conn:
             await create_rebuild_tables(conn)
@@ -183,6 +195,8 @@ def run_rebuild(settings: ProjectionsSettings) -> int:
 
     # Flushed line by line: piped into a log, print would hold the progress back until the end.
     try:
-        return asyncio.run(rebuild(settings, load_calendar(), load_policies(), utc_now, out=lambda line: print(line, flush=True)))
+        return asyncio.run(
+            rebuild(settings, load_calendar(), load_policies(), utc_now, out=lambda line: print(line, flush=True))
+        )
     except RebuildRefused as exc:
         raise SystemExit(f"rebuild refused: {exc}") from None  # exit status 1, the reason on stderr

@@ -9,7 +9,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from soporte.platform.kafka import make_consumer
 
 
-async def assigned_consumer(bootstrap: str, topic: str, *, client_id: str, from_beginning: bool = True) -> AIOKafkaConsumer:
+async def assigned_consumer(
+    bootstrap: str, topic: str, *, client_id: str, from_beginning: bool = True
+) -> AIOKafkaConsumer:
     """A started consumer holding every partition of ``topic``, at its start (or its end)."""
     consumer = make_consumer(bootstrap, group_id=None, client_id=client_id)
     await consumer.start()

@@ -84,7 +84,7 @@ class Due:
     level: str
     episode: uuid.UUID
 
-    def __lt__(self, other: "Due") -> bool:
+    def __lt__(self, other: Due) -> bool:
         return (self.at, self.ticket_id, self.clock, self.level) < (other.at, other.ticket_id, other.clock, other.level)
 
 

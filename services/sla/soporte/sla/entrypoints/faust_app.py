@@ -102,7 +102,9 @@ class SlaStreams:
         s = self.settings
         for spec in (SLA_ESCALATIONS, SLA_KPIS, DEAD_LETTERS):
             topic = spec.name(s.topic_prefix)
-            async for record in read_topic(s.kafka_bootstrap, topic, client_id=s.sla_app_id, positions=self.read_positions):
+            async for record in read_topic(
+                s.kafka_bootstrap, topic, client_id=s.sla_app_id, positions=self.read_positions
+            ):
                 try:
                     event = decode(record.value)
                 except UndecodableEvent:
@@ -137,9 +139,12 @@ class SlaStreams:
 
     async def dead_letter(self, message: Any, reason: str) -> None:
         letter = t.DeadLettered.for_record(
-            message, consumer=CONSUMER_NAME, reason=reason,
+            message,
+            consumer=CONSUMER_NAME,
+            reason=reason,
             attempts=1,  # decoding and the fold are deterministic: retrying cannot help
-            actor=SLA_ACTOR, occurred_at=self.clock(),
+            actor=SLA_ACTOR,
+            occurred_at=self.clock(),
             event_id=deterministic_id(CONSUMER_NAME, message.topic, message.partition, message.offset),
         )
         if await self.publish(DEAD_LETTERS, letter):
@@ -163,7 +168,9 @@ def create_app(
         s.sla_app_id,  # also the consumer group
         broker=f"kafka://{s.kafka_bootstrap}",
         store="memory://",  # the changelog is the state; it is read back on assignment
-        datadir=str(datadir or Path(tempfile.gettempdir()) / "soporte-sla" / s.sla_app_id),  # faust wants one; tables are in memory
+        datadir=str(
+            datadir or Path(tempfile.gettempdir()) / "soporte-sla" / s.sla_app_id
+        ),  # faust wants one; tables are in memory
         web_enabled=False,  # health, metrics and KPIs are served by our own aiohttp app
         topic_replication_factor=1,
         topic_disable_leader=True,
@@ -215,7 +222,7 @@ def create_app(
         # after this callback, so learning what is new on the topics here closes that window.
         try:
             await sla.read_back_published()
-        except Exception:  # noqa: BLE001 - at least once: a rare duplicate beats a worker that stops
+        except Exception:
             log.exception("published ids not read back after the rebalance")
 
     @app.agent(tickets_topic)
@@ -233,7 +240,7 @@ def create_app(
             sla.engine.restore(saved(event.ticket_id))
             try:
                 measured = sla.engine.apply(event)
-            except Exception as exc:  # noqa: BLE001 - the fold is pure: retrying the same event cannot help
+            except Exception as exc:
                 log.exception("event could not be applied", ticket_id=event.ticket_id, version=event.version)
                 await sla.dead_letter(message, f"{exc.__class__.__name__}: {exc}")
                 continue
@@ -278,7 +285,7 @@ def create_app(
                     # Keyed by ticket id: the ticket events' partition (same default partitioner).
                     sent = await due_topic.send(key=ticket_id.encode("utf-8"), value=ticket_id.encode("utf-8"))
                     await sent
-            except Exception:  # noqa: BLE001 - retried on a later tick
+            except Exception:
                 log.exception("due timer not sent, will retry")
                 for escalation in escalations:
                     sla.engine.unfire(escalation)

@@ -1,4 +1,4 @@
-"""Intake on the real PostgreSQL and Kafka: the app on a test server, orders fed through the shop topic."""
+"""Intake fixtures for every suite (registered in tests/conftest.py): the app and orders from the shop topic."""
 
 from __future__ import annotations
 
@@ -27,8 +27,13 @@ SHOP_SECRET = "test-shop-secret"
 def intake_settings(pg_dsn, kafka_bootstrap, topic_prefix, tmp_path) -> IntakeSettings:
     return IntakeSettings(
         attachments_dir=str(tmp_path / "attachments"),
-        database_url=pg_dsn, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, shop_secret=SHOP_SECRET,
-        desk_secret="test-desk-secret", portal_url="http://portal.test", group_id=f"intake-test-{uuid.uuid4().hex[:8]}",
+        database_url=pg_dsn,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=topic_prefix,
+        shop_secret=SHOP_SECRET,
+        desk_secret="test-desk-secret",
+        portal_url="http://portal.test",
+        group_id=f"intake-test-{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,
     )
 
@@ -55,15 +60,21 @@ def agent_token(client, intake_settings) -> str:
     """An agent created the way people do it: `soporte agents create`."""
     result = subprocess.run(
         [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
-        env=intake_env(intake_settings), capture_output=True, text=True, timeout=60,
+        env=intake_env(intake_settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
 
 
 def customer_token(customer_id="cust-1", email="ana@example.com", name="Ana Pérez") -> str:
-    return sign_token({"kind": "customer", "sub": customer_id, "email": email, "name": name}, SHOP_SECRET,
-                      expires_at=datetime.now(UTC) + timedelta(hours=1))
+    return sign_token(
+        {"kind": "customer", "sub": customer_id, "email": email, "name": name},
+        SHOP_SECRET,
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -79,10 +90,15 @@ async def shop_orders(kafka_bootstrap, topic_prefix):
     async def place(order_number: str, email: str, customer_id: str | None = None) -> None:
         event = t.OrderPlaced.create(
             data=t.OrderPlacedData(
-                order_number=order_number, email=email, customer_id=customer_id, customer_name="Ana",
-                items=[t.OrderItem(sku="LCD-156", name='Pantalla 15.6"', quantity=1)], placed_at=datetime.now(UTC),
+                order_number=order_number,
+                email=email,
+                customer_id=customer_id,
+                customer_name="Ana",
+                items=[t.OrderItem(sku="LCD-156", name='Pantalla 15.6"', quantity=1)],
+                placed_at=datetime.now(UTC),
             ),
-            actor=Actor(kind=ActorKind.SYSTEM, id="shop"), occurred_at=datetime.now(UTC),
+            actor=Actor(kind=ActorKind.SYSTEM, id="shop"),
+            occurred_at=datetime.now(UTC),
         )
         await producer.send_and_wait(SHOP_ORDERS.name(topic_prefix), encode(event), key=event_key(event))
 
