@@ -85,3 +85,12 @@ async def apply_migrations(conn: asyncpg.Connection, service: str, folder: Path)
             )
             applied_now.append(migration)
     return applied_now
+
+
+async def migrate(database_url: str, service: str, folder: Path) -> list[Migration]:
+    """Open a connection, apply ``service``'s pending migrations from ``folder``, close it."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await apply_migrations(conn, service, folder)
+    finally:
+        await conn.close()

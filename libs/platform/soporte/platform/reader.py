@@ -1,0 +1,397 @@
+"""One reader loop for every service that keeps state from Kafka records in PostgreSQL.
+
+What can crash where, and why nothing is lost or doubled:
+
+- A record's effect and the position after it are committed in one transaction
+  (``Projection.handle`` runs inside it, then ``Positions.advance``). A crash
+  before the commit re-reads the record; after it, the position says it is done.
+- On every assignment the reader seeks each partition to the position stored
+  with the effects (Kafka's group offsets are not used), and remembers it: a
+  fetch that raced the seek and hands back an earlier record is skipped, so a
+  record is never applied or dead-lettered a second time.
+- A record that cannot be decoded, or whose effect keeps failing, is sent to
+  the dead-letter topic (its id derived from its position, so a resend is the
+  same letter) and only then does the position move past it: never logged and
+  dropped.
+- The database or the broker being away is no fault of the record: nothing is
+  dead-lettered, the round is retried from the stored positions until it works.
+
+A projection only says what a record does (``handle``, optionally
+``handle_batch`` for a whole fetch in one transaction); the loop, the positions,
+retries, dead letters and stop handling are written here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Counter
+
+from soporte.events import Actor, ActorKind, Event, UndecodableEvent, decode, deterministic_id, encode
+from soporte.events import types as t
+
+from .kafka import make_consumer
+from .logging import get_logger
+from .positions import Positions, TopicPartitionKey
+
+log = get_logger(__name__)
+
+# The database or the network being away: waited out, never the record's fault.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    KafkaError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.TooManyConnectionsError,
+)
+
+Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # opens a connection in a transaction
+
+
+class ReseekRequired(Exception):
+    """Raised by a projection when its stored positions changed under it (a rebuild swapped its tables)."""
+
+
+class Projection(Protocol):
+    """What a reader does with the records of its topics.
+
+    Optional hooks, looked up by name: ``handle_batch(conn, items)`` applies a
+    fetch's records (``[(event, record), ...]`` of one partition, in order) in one
+    transaction; ``on_seek(conn)`` runs when positions are about to be read;
+    ``on_idle()`` runs after a fetch that returned nothing; ``after_commit(count)``
+    runs after records were committed. Any of them may raise ``ReseekRequired``.
+    """
+
+    name: str  # names the reader in logs, metrics and dead letters
+
+    async def handle(self, conn: Any, event: Event, record: Any) -> None:
+        """The effect of one record, inside the reader's transaction (which also stores the position)."""
+        ...
+
+
+def transaction_on(pool: asyncpg.Pool) -> Transaction:
+    """A connection from ``pool`` inside a transaction, for each call."""
+
+    class _InTransaction:
+        async def __aenter__(self) -> asyncpg.Connection:
+            self.conn = await pool.acquire()
+            self.tx = self.conn.transaction()
+            try:
+                await self.tx.start()
+            except BaseException:
+                await pool.release(self.conn)
+                raise
+            return self.conn
+
+        async def __aexit__(self, kind, exc, tb) -> None:
+            try:
+                if kind is None:
+                    await self.tx.commit()
+                else:
+                    await self.tx.rollback()
+            finally:
+                await pool.release(self.conn)
+
+    return _InTransaction
+
+
+@dataclass
+class ReaderSettings:
+    """Where a reader reads, and how hard it tries before it gives a record up."""
+
+    bootstrap: str
+    topics: Sequence[str]
+    dead_letter_topic: str
+    group_id: str | None = None  # None: no consumer group (a replay assigns its partitions itself)
+    max_records: int = 500
+    record_attempts: int = 3
+    retry_base_seconds: float = 0.1
+    outage_pause_seconds: float = 1.0
+    consumer_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Item:
+    record: Any
+    event: Event | None  # None: undecodable
+    reason: str = ""
+
+
+class TrackedReader:
+    """Reads ``settings.topics`` into ``projection``, each record once, with its position in ``positions``."""
+
+    def __init__(
+        self,
+        projection: Projection,
+        positions: Positions,
+        transaction: Transaction,
+        producer: AIOKafkaProducer,
+        settings: ReaderSettings,
+        *,
+        now: Callable[[], datetime],
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.projection, self.positions, self.transaction = projection, positions, transaction
+        self.producer, self.settings, self.now = producer, settings, now
+        self.actor = Actor(kind=ActorKind.SYSTEM, id=projection.name)
+        self.consumer: AIOKafkaConsumer | None = None
+        self.next_offsets: dict[TopicPartitionKey, int] = {}  # what the positions table said, then what we committed
+        self.ready = asyncio.Event()  # partitions assigned and positioned
+        self.failing = False  # the last round failed (readiness says so until one succeeds)
+        registry = registry or CollectorRegistry()
+        prefix = f"soporte_{projection.name.replace('-', '_')}"
+        self.applied = Counter(f"{prefix}_events_applied_total", "Records applied", ["topic"], registry=registry)
+        self.dead_lettered = Counter(f"{prefix}_dead_lettered_total", "Records given up on", registry=registry)
+        self.failures = Counter(f"{prefix}_read_failures_total", "Rounds failed and retried", registry=registry)
+
+    # --- running --------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the topics in the consumer group until ``stop``; outages are waited out, never fatal."""
+        self.consumer = make_consumer(
+            self.settings.bootstrap, group_id=self.settings.group_id, **self.settings.consumer_options
+        )
+        self.consumer.subscribe(list(self.settings.topics), listener=_SeekOnAssignment(self))
+        await self._start_consumer(stop)
+        try:
+            while not stop.is_set():
+                await self._round(lambda: self.consumer.getmany(timeout_ms=200, max_records=self.settings.max_records))
+        finally:
+            await self.consumer.stop()
+
+    async def replay(
+        self, partitions: Sequence[TopicPartition], ends: Mapping[TopicPartition, int], progress: Callable[[int], None]
+    ) -> None:
+        """Read ``partitions`` (assigned, no group) from their stored positions up to ``ends``, then return."""
+        self.consumer = make_consumer(self.settings.bootstrap, group_id=None, **self.settings.consumer_options)
+        await self.consumer.start()
+        try:
+            self.consumer.assign(list(partitions))
+            await self.seek_to_stored(partitions)
+            pending = {tp for tp in partitions if await self.consumer.position(tp) < ends[tp]}
+            while pending:
+
+                async def fetch(pending=pending):
+                    limit = self.settings.max_records
+                    fetched = await self.consumer.getmany(*pending, timeout_ms=500, max_records=limit)
+                    return {tp: [r for r in rs if r.offset < ends[tp]] for tp, rs in fetched.items()}
+
+                progress(await self._round(fetch))
+                pending = {tp for tp in pending if await self.consumer.position(tp) < ends[tp]}
+        finally:
+            await self.consumer.stop()
+
+    async def _start_consumer(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.consumer.start()
+                return
+            except KafkaError as exc:
+                log.warning("broker not reachable yet; retrying", reader=self.projection.name, error=str(exc))
+                await _sleep_unless(stop, self.settings.outage_pause_seconds)
+
+    async def _round(self, fetch: Callable[[], Any]) -> int:
+        """One fetch, applied. Returns how many records were applied; failures are logged and retried."""
+        try:
+            batch = await fetch()
+            if not any(batch.values()):
+                await self._hook("on_idle")
+            applied = 0
+            for tp, records in batch.items():
+                applied += await self.apply_records(tp, records)
+            self.failing = False
+            return applied
+        except ReseekRequired:
+            log.info("stored positions changed; reading on from them", reader=self.projection.name)
+            await self._back_to_stored_positions()
+        except UNAVAILABLE as exc:
+            self._failed("a dependency is away; retrying from the stored positions", exc)
+            await asyncio.sleep(self.settings.outage_pause_seconds)
+            await self._back_to_stored_positions()
+        except Exception as exc:  # noqa: BLE001 - the loop must go on; the stored positions keep the work
+            self._failed("reading failed; retrying from the stored positions", exc)
+            await asyncio.sleep(self.settings.outage_pause_seconds)
+            await self._back_to_stored_positions()
+        return 0
+
+    def _failed(self, message: str, exc: BaseException) -> None:
+        self.failures.inc()
+        self.failing = True
+        log.warning(message, reader=self.projection.name, error=f"{exc.__class__.__name__}: {exc}")
+
+    def readiness_problem(self) -> str | None:
+        """Why the reader is not keeping its state current, or None."""
+        if not self.ready.is_set():
+            return "no partitions assigned yet"
+        if self.failing:
+            return "reading is failing (see the logs); retrying"
+        return None
+
+    # --- positions --------------------------------------------------------------------------------
+
+    async def seek_to_stored(self, partitions) -> None:
+        """Position every partition at its stored offset (the start when none is stored), all in one go."""
+        partitions = list(partitions)
+        async with self.transaction() as conn:
+            await self._hook("on_seek", conn)
+            stored = await self.positions.load(conn, {tp.topic for tp in partitions})
+        fresh = []
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            if key in stored:
+                self.consumer.seek(tp, stored[key])
+                self.next_offsets[key] = stored[key]
+            else:
+                self.next_offsets.pop(key, None)
+                fresh.append(tp)
+        if fresh:
+            # One request for all: one partition at a time, each waits out the fetch in flight.
+            await self.consumer.seek_to_beginning(*fresh)
+        if partitions:
+            self.ready.set()
+
+    async def _back_to_stored_positions(self, partitions=None) -> None:
+        """Records fetched past the stored positions were not applied: read them again."""
+        while True:
+            try:
+                await self.seek_to_stored(self.consumer.assignment() if partitions is None else partitions)
+                return
+            except UNAVAILABLE as exc:
+                self._failed("cannot read the stored positions yet; retrying", exc)
+                await asyncio.sleep(self.settings.outage_pause_seconds)
+
+    # --- applying ---------------------------------------------------------------------------------
+
+    async def apply_records(self, tp: TopicPartition, records: Sequence[Any]) -> int:
+        """Apply a partition's records in order: runs of decodable ones in one transaction each, the rest
+        dead-lettered. Records below the known position (a fetch that raced a seek) are skipped."""
+        known = self.next_offsets.get((tp.topic, tp.partition), 0)
+        items = [self._decoded(r) for r in records if r.offset >= known]
+        applied, run = 0, []
+        for item in items:
+            if item.event is None:
+                applied += await self._apply_run(tp, run)
+                run = []
+                await self._dead_letter(tp, item.record, item.reason, attempts=1)
+            else:
+                run.append(item)
+        return applied + await self._apply_run(tp, run)
+
+    def _decoded(self, record: Any) -> _Item:
+        try:
+            return _Item(record, decode(record.value))
+        except UndecodableEvent as exc:
+            return _Item(record, None, f"undecodable: {exc}")
+
+    async def _apply_run(self, tp: TopicPartition, run: list[_Item]) -> int:
+        """The run in one transaction; if that fails, its records one at a time (retried, then dead-lettered)."""
+        if not run:
+            return 0
+        try:
+            await self._commit(tp, run)
+            return len(run)
+        except (ReseekRequired, *UNAVAILABLE):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad record must not hold back the others
+            log.info("applying a fetch failed; one record at a time", reader=self.projection.name, error=str(exc))
+        applied = 0
+        for item in run:
+            applied += await self._apply_one(tp, item)
+        return applied
+
+    async def _apply_one(self, tp: TopicPartition, item: _Item) -> int:
+        for attempt in range(1, self.settings.record_attempts + 1):
+            try:
+                await self._commit(tp, [item])
+                return 1
+            except (ReseekRequired, *UNAVAILABLE):
+                raise
+            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered: never dropped
+                error = f"{exc.__class__.__name__}: {exc}"
+                log.warning(
+                    "applying a record failed",
+                    reader=self.projection.name,
+                    topic=tp.topic,
+                    offset=item.record.offset,
+                    attempt=attempt,
+                    error=error,
+                )
+                if attempt < self.settings.record_attempts:
+                    await asyncio.sleep(self.settings.retry_base_seconds * 2**attempt)
+        await self._dead_letter(tp, item.record, error, attempts=self.settings.record_attempts)
+        return 0
+
+    async def _commit(self, tp: TopicPartition, items: list[_Item]) -> None:
+        """The items' effects and the position after the last, in one transaction."""
+        end = items[-1].record.offset + 1
+        async with self.transaction() as conn:
+            handle_batch = getattr(self.projection, "handle_batch", None)
+            if handle_batch is not None:
+                await handle_batch(conn, [(i.event, i.record) for i in items])
+            else:
+                for i in items:
+                    await self.projection.handle(conn, i.event, i.record)
+            await self.positions.advance(conn, {(tp.topic, tp.partition): end})
+        self._passed(tp, end)
+        if items[0].event is not None:
+            self.applied.labels(tp.topic).inc(len(items))
+            await self._hook("after_commit", len(items))
+
+    def _passed(self, tp: TopicPartition, end: int) -> None:
+        key = (tp.topic, tp.partition)
+        self.next_offsets[key] = max(self.next_offsets.get(key, 0), end)
+
+    async def _dead_letter(self, tp: TopicPartition, record: Any, reason: str, attempts: int) -> None:
+        name = self.projection.name
+        letter = t.DeadLettered.for_record(
+            record,
+            consumer=name,
+            reason=reason,
+            attempts=attempts,
+            actor=self.actor,
+            occurred_at=self.now(),
+            event_id=deterministic_id(f"{name}-dead-letter", tp.topic, tp.partition, record.offset),
+        )
+        await self.producer.send_and_wait(self.settings.dead_letter_topic, encode(letter), key=record.key)
+        self.dead_lettered.inc()
+        log.warning("record dead-lettered", reader=name, topic=tp.topic, offset=record.offset, reason=reason[:300])
+        # The position moves on only once the letter is safely on the dead-letter topic.
+        async with self.transaction() as conn:
+            await self.positions.advance(conn, {(tp.topic, tp.partition): record.offset + 1})
+        self._passed(tp, record.offset + 1)
+
+    async def _hook(self, name: str, *args: Any) -> None:
+        hook = getattr(self.projection, name, None)
+        if hook is not None:
+            await hook(*args)
+
+
+class _SeekOnAssignment(ConsumerRebalanceListener):
+    def __init__(self, reader: TrackedReader) -> None:
+        self.reader = reader
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        for tp in revoked:
+            self.reader.next_offsets.pop((tp.topic, tp.partition), None)
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        await self.reader._back_to_stored_positions(assigned)  # noqa: SLF001 - the listener is part of the reader
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
