@@ -63,13 +63,14 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
     from aiohttp import web
 
     from soporte import events as ev
-    from soporte.businesstime import load_calendar, load_policies
+    from soporte.businesstime import load_calendar
     from soporte.events import TICKET_EVENTS, event_key
     from soporte.events import types as t
     from soporte.platform.kafka import make_producer
     from soporte.projections.bootstrap import create_app, utc_now
     from soporte.projections.entrypoints.rebuild import rebuild
     from soporte.projections.settings import ProjectionsSettings
+    from soporte.ticketrules import load_policies
     from tests.support.isolation import create_database, create_topics, delete_topics, drop_database, new_topic_prefix
 
     dsn, prefix = await create_database(admin_url), new_topic_prefix()

@@ -13,13 +13,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import TopicPartition
 
 from soporte import events as ev
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import encode, event_key
 from soporte.events import types as t
 from soporte.platform.kafka import make_consumer, make_producer
 from soporte.projections.adapters.store import REBUILT_TABLES
 from soporte.projections.bootstrap import create_app
 from soporte.projections.settings import ProjectionsSettings
+from soporte.ticketrules import SlaPolicies
 
 CAL = BusinessCalendar.always_open()
 POLICIES = SlaPolicies()

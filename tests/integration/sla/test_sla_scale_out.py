@@ -13,11 +13,12 @@ import aiohttp
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from soporte.businesstime import load_calendar, load_policies
+from soporte.businesstime import load_calendar
 from soporte.events import SLA_ESCALATIONS, TICKET_EVENTS, encode, event_key
 from soporte.events import types as t
 from soporte.platform.kafka import make_producer
 from soporte.sla.domain.clocks import SlaEngine
+from soporte.ticketrules import load_policies
 from tests.integration.sla.conftest import SlaProcess
 from tests.unit.sla.scenario import Stream
 

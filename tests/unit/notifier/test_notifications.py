@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.businesstime import load_calendar, load_policies
+from soporte.businesstime import load_calendar
 from soporte.events import Actor, ActorKind, Category, Language, Priority
 from soporte.events import types as t
 from soporte.notifier.domain.notifications import Contact, contact_from, plan, retry_delay
 from soporte.notifier.domain.rendering import SUBJECTS, make_environment, render_email
+from soporte.ticketrules import load_policies
 from tests.support.samples import sample_events
 
 NOW = datetime(2026, 11, 27, 16, 50, tzinfo=UTC)  # Friday 17:50 in Madrid

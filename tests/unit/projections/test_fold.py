@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from soporte import events as ev
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import types as t
 from soporte.projections.domain.tickets import (
     Escalation,
@@ -20,6 +20,7 @@ from soporte.projections.domain.tickets import (
     sla_state,
     timeline_entry,
 )
+from soporte.ticketrules import SlaPolicies
 from tests.support.samples import sample_events
 
 CAL = BusinessCalendar.always_open()

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.businesstime import BusinessCalendar, load_policies
+from soporte.businesstime import BusinessCalendar
 from soporte.sla.domain.clocks import SlaEngine
 from soporte.sla.entrypoints.cli import escalations, format_escalation
+from soporte.ticketrules import load_policies
 
 from .scenario import Stream
 

@@ -3,9 +3,10 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from soporte.businesstime import BusinessCalendar, load_policies
+from soporte.businesstime import BusinessCalendar
 from soporte.sla.adapters.clock_codec import dump_ticket, load_ticket
 from soporte.sla.domain.clocks import SlaEngine
+from soporte.ticketrules import load_policies
 
 from .scenario import Stream
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from soporte.businesstime import BusinessCalendar, load_calendar, load_policies
+from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.events import Priority, deterministic_id
 from soporte.events import types as t
 from soporte.sla.domain.clocks import SlaEngine
+from soporte.ticketrules import load_policies
 
 from .scenario import Stream
 

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.businesstime import BusinessCalendar, load_policies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import decode, encode, event_key
 from soporte.events import types as t
 from soporte.sla.domain.clocks import SlaEngine
 from soporte.sla.entrypoints.faust_app import create_app
 from soporte.sla.settings import SlaSettings
+from soporte.ticketrules import load_policies
 
 from .scenario import Stream
 

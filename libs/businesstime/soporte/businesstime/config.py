@@ -1,10 +1,9 @@
-"""Loading calendars and SLA policies from YAML (the packaged defaults, or a file of the operator's)."""
+"""Loading calendars from YAML (the packaged default, or a file of the operator's)."""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -60,77 +59,3 @@ def calendar_from_dict(data: dict[str, Any]) -> BusinessCalendar:
 def load_calendar(path: Path | None = None) -> BusinessCalendar:
     """The calendar in ``path``, else $SOPORTE_CALENDAR_FILE, else the shop's packaged default."""
     return calendar_from_dict(_read_yaml(path, "SOPORTE_CALENDAR_FILE", "calendar.yaml"))
-
-
-@dataclass(frozen=True)
-class EscalationLevel:
-    level: int
-    notify: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SlaPolicy:
-    """The targets for one ticket. Business clocks use the calendar; ``attention`` is wall-clock."""
-
-    first_response: timedelta = timedelta(minutes=15)
-    next_response: timedelta = timedelta(minutes=60)
-    attention: timedelta = timedelta(hours=24)
-    warning_fraction: float = 0.8
-    warning: EscalationLevel = EscalationLevel(1, ("team-lead",))
-    breach: EscalationLevel = EscalationLevel(2, ("team-lead", "ops"))
-
-
-@dataclass(frozen=True)
-class SlaPolicies:
-    """The default policy with overrides per priority, then per category (category wins)."""
-
-    default: SlaPolicy = field(default_factory=SlaPolicy)
-    by_priority: dict[str, dict[str, timedelta]] = field(default_factory=dict)
-    by_category: dict[str, dict[str, timedelta]] = field(default_factory=dict)
-
-    def for_ticket(self, category: str | None, priority: str | None) -> SlaPolicy:
-        policy = self.default
-        for overrides in (self.by_priority.get(str(priority), {}), self.by_category.get(str(category), {})):
-            if overrides:
-                policy = replace(policy, **overrides)
-        return policy
-
-
-_TARGETS = ("first_response", "next_response", "attention")
-
-
-def _targets(data: dict[str, Any] | None, where: str) -> dict[str, timedelta]:
-    data = data or {}
-    unknown = set(data) - set(_TARGETS)
-    if unknown:
-        raise CalendarError(f"{where}: unknown targets {sorted(unknown)}")
-    return {name: parse_duration(value) for name, value in data.items()}
-
-
-def policies_from_dict(data: dict[str, Any]) -> SlaPolicies:
-    fraction = float(data.get("warning_fraction", 0.8))
-    if not 0 < fraction < 1:
-        raise CalendarError("warning_fraction must be between 0 and 1")
-    levels = data.get("levels") or {}
-
-    def level(name: str, fallback: EscalationLevel) -> EscalationLevel:
-        entry = levels.get(name)
-        return EscalationLevel(int(entry["level"]), tuple(entry.get("notify") or ())) if entry else fallback
-
-    base = SlaPolicy(warning_fraction=fraction)
-    default = replace(
-        base,
-        **_targets(data.get("default"), "default"),
-        warning=level("warning", base.warning),
-        breach=level("breach", base.breach),
-    )
-    return SlaPolicies(
-        default=default,
-        by_priority={k: _targets(v, f"priorities.{k}") for k, v in (data.get("priorities") or {}).items()},
-        by_category={k: _targets(v, f"categories.{k}") for k, v in (data.get("categories") or {}).items()},
-    )
-
-
-def load_policies(path: Path | None = None) -> SlaPolicies:
-    """The policies in ``path``, else $SOPORTE_SLA_POLICY_FILE, else the packaged default."""
-    return policies_from_dict(_read_yaml(path, "SOPORTE_SLA_POLICY_FILE", "policies.yaml"))

@@ -11,11 +11,12 @@ import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies, load_calendar, load_policies
+from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
 from soporte.platform.lifecycle import serve_app
 from soporte.platform.migrations import apply_migrations
+from soporte.ticketrules import SlaPolicies, load_policies
 
 from .adapters.ledger import Ledger
 from .adapters.mailer import SmtpMailer

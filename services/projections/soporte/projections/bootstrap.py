@@ -12,10 +12,11 @@ import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies, load_calendar, load_policies
+from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
 from soporte.platform.migrations import apply_migrations
+from soporte.ticketrules import SlaPolicies, load_policies
 
 from . import keys
 from .adapters.intake import IntakeCommands, IntakePrincipals, Principals

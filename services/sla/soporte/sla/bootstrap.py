@@ -11,11 +11,12 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from soporte.businesstime import load_calendar, load_policies
+from soporte.businesstime import load_calendar
 from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, Event
 from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import serve_app
+from soporte.ticketrules import load_policies
 
 from .domain.clocks import utc_now
 from .domain.kpis import FirstResponseKpis

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import Event, deterministic_id
 from soporte.events import types as t
+from soporte.ticketrules import SlaPolicies
 
 
 @dataclass(frozen=True)

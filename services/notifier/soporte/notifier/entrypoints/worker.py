@@ -17,7 +17,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from prometheus_client import CollectorRegistry, Counter
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import (
     DEAD_LETTERS,
     NOTIFICATION_OUTCOMES,
@@ -37,6 +37,7 @@ from soporte.notifier.domain.notifications import DeliveryError, contact_from, n
 from soporte.notifier.domain.rendering import make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.kafka import make_consumer
+from soporte.ticketrules import SlaPolicies
 
 log = structlog.get_logger(__name__)
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="notifier")

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import Event
 from soporte.events import types as t
 from soporte.projections.domain.access import Ownership, Principal
@@ -28,6 +28,7 @@ from soporte.projections.domain.tickets import (
     sla_state,
     timeline_entry,
 )
+from soporte.ticketrules import SlaPolicies
 
 SCHEMA = "projections"
 # Every table a rebuild replaces (``generation`` stays: it tells live readers a swap happened).

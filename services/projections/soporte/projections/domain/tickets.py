@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import Event
 from soporte.events import types as t
+from soporte.ticketrules import SlaPolicies
 
 _ZERO = timedelta(0)
 _WALL_CLOCK = BusinessCalendar.always_open()

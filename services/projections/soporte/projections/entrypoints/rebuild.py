@@ -16,12 +16,13 @@ from datetime import datetime
 import asyncpg
 from aiokafka import TopicPartition
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import DEAD_LETTERS, UndecodableEvent, decode
 from soporte.platform.kafka import make_consumer, make_producer
 from soporte.projections.adapters.store import REBUILD, REBUILT_TABLES, SCHEMA, ReadModelWriter, Record
 from soporte.projections.entrypoints.consumer import RecordApplier, source_topics
 from soporte.projections.settings import ProjectionsSettings
+from soporte.ticketrules import SlaPolicies
 
 BATCH = 500
 REBUILD_LOCK = "soporte.projections.rebuild"  # advisory lock: one rebuild at a time per database
@@ -190,8 +191,9 @@ async def _apply_batch(pool: asyncpg.Pool, writer: ReadModelWriter, applier: Rec
 
 
 def run_rebuild(settings: ProjectionsSettings) -> int:
-    from soporte.businesstime import load_calendar, load_policies
+    from soporte.businesstime import load_calendar
     from soporte.projections.bootstrap import utc_now
+    from soporte.ticketrules import load_policies
 
     # Flushed line by line: piped into a log, print would hold the progress back until the end.
     try:

@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies, SlaPolicy
+from soporte.businesstime import BusinessCalendar
 from soporte.events import Actor, ActorKind, Event, deterministic_id
 from soporte.events import types as t
+from soporte.ticketrules import SlaPolicies, SlaPolicy
 
 SLA_ACTOR = Actor(kind=ActorKind.SYSTEM, id="sla", name="SLA processor")
 _ZERO = timedelta(0)

@@ -28,7 +28,7 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaProducer
 
-from soporte.businesstime import BusinessCalendar, SlaPolicies
+from soporte.businesstime import BusinessCalendar
 from soporte.events import (
     DEAD_LETTERS,
     SLA_ESCALATIONS,
@@ -44,6 +44,7 @@ from soporte.events import (
 )
 from soporte.events import types as t
 from soporte.platform.logging import get_logger
+from soporte.ticketrules import SlaPolicies
 
 from ..adapters.clock_codec import dump_ticket, load_ticket
 from ..adapters.topics import read_topic

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from soporte.businesstime import CalendarError, load_policies, parse_duration, policies_from_dict
+from soporte.businesstime import CalendarError, parse_duration
+from soporte.ticketrules import load_policies, policies_from_dict
 
 
 def test_the_packaged_policy_keeps_the_shops_promises():
@@ -46,3 +47,11 @@ def test_a_policy_file_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SOPORTE_SLA_POLICY_FILE", str(path))
     policy = load_policies().for_ticket("other", "normal")
     assert policy.first_response == timedelta(seconds=3) and policy.warning_fraction == 0.5
+
+
+def test_a_policy_names_its_file_version_and_the_overrides_it_took():
+    policies = policies_from_dict({"id": "tienda", "version": 7, "priorities": {"urgent": {"first_response": "5m"}}})
+    assert (policies.id, policies.version) == ("tienda", 7)
+    assert policies.for_ticket("other", "normal").id == "tienda"
+    urgent = policies.for_ticket("other", "urgent")
+    assert (urgent.id, urgent.version) == ("tienda/priority=urgent", 7)

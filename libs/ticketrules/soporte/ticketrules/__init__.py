@@ -1,0 +1,49 @@
+"""soporte.ticketrules — the ticket rules every service shares (pure: no I/O, no wall clock).
+
+The status lifecycle (intake decides on it, projections show it), the SLA
+policies, and the SLA clocks: ``SlaRules.apply(state, event)`` is the one fold
+the SLA worker escalates from and the projections show due times from.
+"""
+
+from .clocks import (
+    ATTENDED_LIVE,
+    BREACH,
+    RESPONSE_CLOCKS,
+    WARNING,
+    Clock,
+    DueLevel,
+    Level,
+    SlaRules,
+    TicketClocks,
+    Transition,
+)
+from .escalations import SLA_ACTOR, escalation_event, escalation_id, first_response_event, replay_escalations
+from .lifecycle import PUBLIC_AGENT_RESPONSES, Status, status_after
+from .policies import EscalationLevel, PolicyError, SlaPolicies, SlaPolicy, load_policies, policies_from_dict
+
+__all__ = [
+    "ATTENDED_LIVE",
+    "BREACH",
+    "PUBLIC_AGENT_RESPONSES",
+    "RESPONSE_CLOCKS",
+    "SLA_ACTOR",
+    "WARNING",
+    "Clock",
+    "DueLevel",
+    "EscalationLevel",
+    "Level",
+    "PolicyError",
+    "SlaPolicies",
+    "SlaPolicy",
+    "SlaRules",
+    "Status",
+    "TicketClocks",
+    "Transition",
+    "escalation_event",
+    "escalation_id",
+    "first_response_event",
+    "load_policies",
+    "policies_from_dict",
+    "replay_escalations",
+    "status_after",
+]

@@ -1,0 +1,116 @@
+"""Ticket histories for tests, read like the story they tell.
+
+    stream = Stream()
+    history = [stream.submitted(at), stream.clarification(at + 5 * MINUTE), stream.customer_replied(at + HOUR)]
+
+One builder for every suite (unit, integration, benchmarks): each call places the
+next event of the ticket's stream (version + 1) at the given instant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from soporte import events as ev
+from soporte.events import types as t
+
+CUSTOMER = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana Pérez")
+GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana Pérez")
+AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+PHOTO = ev.AttachmentRef(sha256="a" * 64, filename="pantalla-rota.jpg", content_type="image/jpeg", size=123_456)
+
+
+class Stream:
+    """Events of one ticket, numbered in order."""
+
+    def __init__(
+        self,
+        ticket_id: str | None = None,
+        *,
+        priority: ev.Priority = ev.Priority.NORMAL,
+        category: ev.Category = ev.Category.DAMAGED_ITEM,
+        customer: t.CustomerRef | None = None,
+        customer_actor: ev.Actor = CUSTOMER,
+        agent: ev.Actor = AGENT,
+    ) -> None:
+        self.ticket_id = ticket_id or ev.new_ticket_id()
+        self.priority, self.category = priority, category
+        self.customer = customer or t.CustomerRef(name="Ana Pérez", email="ana@example.com", customer_id="cust-1")
+        self.customer_actor, self.agent = customer_actor, agent
+        self.version = 0
+
+    def place(self, event_type: type[ev.Event], data, actor: ev.Actor, at: datetime) -> ev.Event:
+        """The next event of the stream (any type)."""
+        self.version += 1
+        return event_type.create(data=data, actor=actor, occurred_at=at, ticket_id=self.ticket_id, version=self.version)
+
+    def submitted(
+        self,
+        at: datetime,
+        *,
+        actionable: bool = True,
+        missing: tuple[str, ...] = (),
+        channel: ev.Channel = ev.Channel.WEB,
+        order_number: str | None = "100234",
+        description: str = "La pantalla llegó rota",
+        attachments: tuple[ev.AttachmentRef, ...] = (),
+        language: ev.Language = ev.Language.ES,
+    ) -> ev.Event:
+        by_agent = channel in (ev.Channel.PHONE, ev.Channel.CHAT)
+        return self.place(
+            t.TicketSubmitted,
+            t.TicketSubmittedData(
+                category=self.category,
+                description=description,
+                customer=self.customer.model_copy(update={"language": language}),
+                order_number=order_number,
+                attachments=list(attachments),
+                channel=channel,
+                opened_by_agent_id=self.agent.id if by_agent else None,
+                actionability=t.Actionability(
+                    actionable=actionable and not missing, missing=list(missing), priority=self.priority
+                ),
+            ),
+            self.agent if by_agent else self.customer_actor,
+            at,
+        )
+
+    def agent_replied(self, at: datetime, body: str = "Le ayudamos", attachments=()) -> ev.Event:
+        return self.place(t.AgentReplied, t.MessageData(body=body, attachments=list(attachments)), self.agent, at)
+
+    def customer_replied(self, at: datetime, body: str = "Gracias", attachments=()) -> ev.Event:
+        return self.place(
+            t.CustomerReplied, t.MessageData(body=body, attachments=list(attachments)), self.customer_actor, at
+        )
+
+    def clarification(self, at: datetime, question: str = "¿Puede enviar una foto?") -> ev.Event:
+        return self.place(t.ClarificationRequested, t.ClarificationRequestedData(question=question), self.agent, at)
+
+    def note(self, at: datetime, body: str = "nota interna") -> ev.Event:
+        return self.place(t.InternalNoteAdded, t.MessageData(body=body), self.agent, at)
+
+    def assigned(self, at: datetime, agent: ev.Actor | None = None) -> ev.Event:
+        agent = agent or self.agent
+        data = t.TicketAssignedData(assignee_id=agent.id, assignee_name=agent.name)
+        return self.place(t.TicketAssigned, data, agent, at)
+
+    def resolved(self, at: datetime, resolution: str = "Hecho") -> ev.Event:
+        return self.place(t.TicketResolved, t.TicketResolvedData(resolution=resolution), self.agent, at)
+
+    def reopened(self, at: datetime, by_customer: bool = True) -> ev.Event:
+        reason = t.ReopenReason.CUSTOMER_REPLIED if by_customer else t.ReopenReason.AGENT_REOPENED
+        actor = self.customer_actor if by_customer else self.agent
+        return self.place(t.TicketReopened, t.TicketReopenedData(reason=reason), actor, at)
+
+    def return_label(self, at: datetime, carrier: str = "Correos", tracking_number: str = "PK123") -> ev.Event:
+        data = t.ReturnLabelIssuedData(label_id="RL-1", carrier=carrier, tracking_number=tracking_number)
+        return self.place(t.ReturnLabelIssued, data, self.agent, at)
+
+    def courier_claim(self, at: datetime, reason: str = "Golpe en el envío") -> ev.Event:
+        return self.place(
+            t.CourierClaimOpened,
+            t.CourierClaimOpenedData(claim_id="CC-1", carrier="Correos", tracking_number="PK000", reason=reason),
+            self.agent,
+            at,
+        )
