@@ -13,8 +13,8 @@ import aiohttp
 from soporte.events import DEAD_LETTERS, SLA_KPIS, TICKET_EVENTS, decode
 from soporte.events import types as t
 from soporte.platform.kafka import make_consumer, make_producer
+from tests.support.scenario import Stream
 from tests.support.smtp import free_port
-from tests.unit.sla.scenario import Stream
 
 S = timedelta(seconds=1)
 

@@ -12,7 +12,7 @@ from soporte.events import deterministic_id
 from soporte.events import types as t
 from soporte.platform.kafka import make_consumer
 from tests.integration.sla.conftest import FAST_POLICY
-from tests.unit.sla.scenario import Stream
+from tests.support.scenario import Stream
 
 S = timedelta(seconds=1)
 
@@ -21,14 +21,14 @@ def of(events, ticket_id, kind=None):
     return [e for e in events if e.ticket_id == ticket_id and (kind is None or isinstance(e, kind))]
 
 
-async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_pauses(
+async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarification_answers(
     sla_process, publish, escalations
 ):
     t0 = datetime.now(UTC)
     unanswered, answered, clarified = Stream(), Stream(), Stream()
     await publish(unanswered.submitted(t0), answered.submitted(t0), clarified.submitted(t0))
     await publish(answered.agent_replied(t0 + S))
-    # Waiting on the customer from 2 s to 8 s: the clock must stand still meanwhile.
+    # A clarification at 2 s answers the customer; their answer at 8 s starts the next-response clock.
     await publish(clarified.clarification(t0 + 2 * S), clarified.customer_replied(t0 + 8 * S))
     sla_process()
 
@@ -40,15 +40,16 @@ async def test_unanswered_warns_then_breaches_answered_raises_nothing_clarificat
     assert warning.data.level == 1 and warning.data.notify == ["team-lead"] and warning.data.elapsed_seconds == 3
     assert breach.event_id == deterministic_id(unanswered.ticket_id, "first_response", 2, (t0 + 4 * S).isoformat())
 
-    # Resumed at 8 s with 2 s used: the deadline is 10 s, not 4 s.
+    # Next response from 8 s (4 s target): due at 12 s; the first response was answered at 2 s.
     seen = await escalations.wait_for(lambda s: of(s, clarified.ticket_id, t.SlaBreached), timeout=60)
     [clarified_breach] = of(seen, clarified.ticket_id, t.SlaBreached)
-    assert clarified_breach.data.deadline == t0 + 10 * S
+    assert clarified_breach.data.clock == t.SlaClock.NEXT_RESPONSE
+    assert clarified_breach.data.deadline == t0 + 12 * S
     assert clarified_breach.data.elapsed_seconds == 4
-    assert len(of(seen, clarified.ticket_id, t.SlaWarning)) == 1
+    assert [w.data.clock for w in of(seen, clarified.ticket_id, t.SlaWarning)] == [t.SlaClock.NEXT_RESPONSE]
 
     # Well past every first-response deadline: the ticket answered in time raised nothing.
-    while datetime.now(UTC) < t0 + 12 * S:
+    while datetime.now(UTC) < t0 + 14 * S:
         await escalations.listen(0.5)
     assert of(escalations.seen, answered.ticket_id) == []
 

@@ -4,18 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.businesstime import BusinessCalendar
-from soporte.sla.domain.clocks import SlaEngine
 from soporte.sla.entrypoints.cli import escalations, format_escalation
-from soporte.ticketrules import load_policies
+from tests.support.scenario import Stream
 
-from .scenario import Stream
+from .driver import Worker
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_a_breach_reads_as_one_line_with_who_must_act():
-    sla, stream = SlaEngine(BusinessCalendar.always_open(), load_policies()), Stream("T-7F3K2M9QXA")
+    sla, stream = Worker(), Stream("T-7F3K2M9QXA")
     sla.apply(stream.submitted(T0))
     warning, breach = [e for e in sla.due(T0 + timedelta(minutes=15)) if e.data.clock == "first_response"]
     line = format_escalation(breach)

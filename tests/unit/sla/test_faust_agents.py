@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,12 +10,12 @@ import pytest
 from soporte.businesstime import BusinessCalendar
 from soporte.events import decode, encode, event_key
 from soporte.events import types as t
-from soporte.sla.domain.clocks import SlaEngine
 from soporte.sla.entrypoints.faust_app import create_app
 from soporte.sla.settings import SlaSettings
-from soporte.ticketrules import load_policies
+from soporte.ticketrules import SlaRules, load_policies
+from tests.support.scenario import Stream
 
-from .scenario import Stream
+from .driver import Worker
 
 M = timedelta(minutes=1)
 
@@ -33,54 +34,77 @@ class Sent:
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(SlaSettings(sla_app_id="unit"), BusinessCalendar.always_open(), load_policies(), datadir=tmp_path)
-    app.finalize()
-    app.flow_control.resume()
-    app.sla.producer = Sent()
-    app.sla.read_back.set()
-    return app
+def sla(tmp_path):
+    rules = SlaRules(BusinessCalendar.always_open(), load_policies())
+    sla = create_app(SlaSettings(sla_app_id="unit"), rules, Sent(), datadir=tmp_path)
+    sla.faust.finalize()
+    sla.faust.flow_control.resume()
+    sla.streams.read_back.set()
+    return sla
 
 
-def agent(app, name: str):
-    return app.agents[next(key for key in app.agents if key.endswith(name))]
+def agent(sla, name: str):
+    return sla.faust.agents[next(key for key in sla.faust.agents if key.endswith(name))]
 
 
-async def test_events_fill_the_table_and_the_heap_then_a_due_message_escalates_once(app):
+def due_message(ticket_id: str, up_to: datetime) -> bytes:
+    return json.dumps({"ticket_id": ticket_id, "up_to": up_to.isoformat()}).encode()
+
+
+async def test_events_fill_the_table_and_the_timers_then_a_due_message_escalates_once(sla):
     ticket, t0 = Stream(), datetime.now(UTC) - 60 * M
-    async with agent(app, "ticket_events").test_context() as events:
+    async with agent(sla, "ticket_events").test_context() as events:
         submitted = ticket.submitted(t0)
         await events.put(key=event_key(submitted), value=encode(submitted))
-    assert app.tables["clocks"][ticket.ticket_id]["last_version"] == 1
-    assert app.sla.engine.next_due_at() == t0 + 12 * M  # the warning: 80 % of 15 minutes
+    assert sla.faust.tables["clocks"][ticket.ticket_id]["last_version"] == 1
+    assert sla.streams.engine.next_due_at() == t0 + 12 * M  # the warning: 80 % of 15 minutes
 
-    async with agent(app, "due_tickets").test_context() as due:
+    async with agent(sla, "due_tickets").test_context() as due:
         for _ in range(2):  # a repeated due message raises nothing more
-            await due.put(key=ticket.ticket_id.encode(), value=ticket.ticket_id.encode())
-    sent = app.sla.producer
+            await due.put(key=ticket.ticket_id.encode(), value=due_message(ticket.ticket_id, t0 + 20 * M))
+    sent = sla.streams.producer
     assert [e.type for e in sent.of(t.SlaWarning | t.SlaBreached) if e.data.clock == "first_response"] == [
         "SlaWarning",
         "SlaBreached",
     ]
-    fired = {c["kind"]: c["fired"] for c in app.tables["clocks"][ticket.ticket_id]["clocks"]}
-    assert sorted(fired["first_response"]) == ["breach", "warning"]
+    assert len(sla.faust.tables["clocks"][ticket.ticket_id]["raised"]) == 2
 
 
-async def test_an_id_already_published_is_marked_fired_not_sent_and_garbage_is_dead_lettered(app):
+async def test_a_due_message_raises_only_up_to_the_instant_the_timer_vouched_for(sla):
     ticket, t0 = Stream(), datetime.now(UTC) - 60 * M
-    async with agent(app, "ticket_events").test_context() as events:
+    async with agent(sla, "ticket_events").test_context() as events:
+        submitted = ticket.submitted(t0)
+        await events.put(key=event_key(submitted), value=encode(submitted))
+    async with agent(sla, "due_tickets").test_context() as due:
+        await due.put(key=ticket.ticket_id.encode(), value=due_message(ticket.ticket_id, t0 + 13 * M))
+    assert [e.type for e in sla.streams.producer.of(t.SlaWarning | t.SlaBreached)] == ["SlaWarning"]
+
+
+async def test_a_late_answer_raises_the_levels_that_were_due_before_it_and_measures_it(sla):
+    ticket, t0 = Stream(), datetime.now(UTC) - 60 * M
+    async with agent(sla, "ticket_events").test_context() as events:
+        for event in (ticket.submitted(t0), ticket.agent_replied(t0 + 20 * M)):
+            await events.put(key=event_key(event), value=encode(event))
+    sent = sla.streams.producer
+    assert [e.type for e in sent.of(t.SlaWarning | t.SlaBreached)] == ["SlaWarning", "SlaBreached"]
+    assert [e.data.business_seconds for e in sent.of(t.FirstResponseMeasured)] == [20 * 60]
+    record = sla.faust.tables["clocks"][ticket.ticket_id]
+    assert record["clocks"]["clocks"] == [] and record["raised"] == []
+
+
+async def test_an_id_already_published_is_not_sent_and_garbage_is_dead_lettered(sla):
+    ticket, t0 = Stream(), datetime.now(UTC) - 60 * M
+    async with agent(sla, "ticket_events").test_context() as events:
         submitted = ticket.submitted(t0)
         await events.put(key=event_key(submitted), value=encode(submitted))
         await events.put(key=b"T-GARBAGE", value=b"{not json")
-    [letter] = app.sla.producer.of(t.DeadLettered)
+    [letter] = sla.streams.producer.of(t.DeadLettered)
     assert letter.data.key == "T-GARBAGE" and letter.data.consumer == "sla"
 
     # As after a replay under a new app id: the escalations are already on the topic.
-    engine_copy = SlaEngine(BusinessCalendar.always_open(), load_policies())
-    engine_copy.apply(submitted)
-    app.sla.published.update(str(e.event_id) for e in engine_copy.due(datetime.now(UTC)))
-    async with agent(app, "due_tickets").test_context() as due:
-        await due.put(key=ticket.ticket_id.encode(), value=ticket.ticket_id.encode())
-    assert app.sla.producer.of(t.SlaWarning | t.SlaBreached) == []
-    fired = {c["kind"]: c["fired"] for c in app.tables["clocks"][ticket.ticket_id]["clocks"]}
-    assert sorted(fired["first_response"]) == ["breach", "warning"]
+    copy = Worker()
+    copy.apply(submitted)
+    sla.streams.published.update(str(e.event_id) for e in copy.due(datetime.now(UTC)))
+    async with agent(sla, "due_tickets").test_context() as due:
+        await due.put(key=ticket.ticket_id.encode(), value=due_message(ticket.ticket_id, datetime.now(UTC)))
+    assert sla.streams.producer.of(t.SlaWarning | t.SlaBreached) == []

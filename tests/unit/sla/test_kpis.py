@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from soporte.events import types as t
-from soporte.sla.domain.clocks import SLA_ACTOR
 from soporte.sla.domain.kpis import FirstResponseKpis
+from soporte.ticketrules import SLA_ACTOR
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -13,19 +13,22 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from soporte.businesstime import load_calendar
 from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, Event
+from soporte.platform.clock import utc_now
 from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import serve_app
-from soporte.ticketrules import load_policies
+from soporte.ticketrules import SlaRules, load_policies
 
-from .domain.clocks import utc_now
 from .domain.kpis import FirstResponseKpis
-from .entrypoints.faust_app import SlaStreams, create_app, internal_topics
+from .entrypoints.faust_app import create_app, internal_topics
 from .settings import SlaSettings
 
 
 class SlaWorker:
-    """The faust app plus its HTTP side (/healthz, /readyz, /metrics, /kpis). ``run(stop)`` until stopped."""
+    """The faust app plus its HTTP side (/healthz, /readyz, /metrics, /kpis). ``run(stop)`` until stopped.
+
+    Built inside the event loop (its Kafka producer needs one).
+    """
 
     def __init__(self, settings: SlaSettings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
@@ -37,16 +40,17 @@ class SlaWorker:
         calendar = load_calendar(Path(settings.calendar_file) if settings.calendar_file else None)
         policies = load_policies(Path(settings.sla_policy_file) if settings.sla_policy_file else None)
         self._datadir = tempfile.TemporaryDirectory(prefix="soporte-sla-")  # faust wants one; state is in Kafka
-        self.app = create_app(
+        self.producer = make_producer(settings.kafka_bootstrap, client_id=settings.sla_app_id)  # started by run()
+        sla = create_app(
             settings,
-            calendar,
-            policies,
+            SlaRules(calendar, policies),
+            self.producer,
             clock=clock,
             kpis=self.kpis,
             on_escalation=self._counted,
             datadir=Path(self._datadir.name),
         )
-        self.streams: SlaStreams = self.app.sla  # type: ignore[attr-defined]
+        self.app, self.streams = sla.faust, sla.streams
         figures = Gauge(
             "sla_first_response_business_minutes", "First response time (rolling)", ["stat"], registry=self.registry
         )
@@ -54,7 +58,7 @@ class SlaWorker:
         figures.labels("p50").set_function(lambda: self.kpis.percentile(0.5))
         figures.labels("p90").set_function(lambda: self.kpis.percentile(0.9))
         Gauge("sla_tickets_tracked", "Tickets in this worker's partitions", registry=self.registry).set_function(
-            lambda: len(self.streams.engine.tickets)
+            lambda: len(self.streams.engine.records)
         )
 
     def _counted(self, escalation: Event) -> None:
@@ -66,8 +70,7 @@ class SlaWorker:
         async def processor_caught_up() -> None:
             if not self.streams.ready:
                 raise RuntimeError("still recovering the clocks table")
-            # Not ready until faust has resumed the partitions after a rebalance (its flag drops last):
-            # records arriving before that can be lost (see the xfail scale-out test).
+            # Not ready until faust has resumed the partitions after a rebalance (its flag drops last).
             if self.app.rebalancing:
                 raise RuntimeError("rebalancing: partitions are moving between workers")
 
@@ -83,9 +86,8 @@ class SlaWorker:
         s = self.settings
         specs = [TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, DEAD_LETTERS, *internal_topics(s)]
         await ensure_topics(s.kafka_bootstrap, specs, s.topic_prefix)
-        producer = make_producer(s.kafka_bootstrap, client_id=s.sla_app_id)
+        producer = self.producer
         await producer.start()
-        self.streams.producer = producer
         web_stop = asyncio.Event()
         http = (
             asyncio.create_task(serve_app(self.web_app(), s.sla_host, s.sla_port, web_stop), name="sla-http")

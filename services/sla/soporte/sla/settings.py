@@ -18,3 +18,6 @@ class SlaSettings(CommonSettings):
     sla_session_timeout_seconds: float = (
         10.0  # SOPORTE_SLA_SESSION_TIMEOUT_SECONDS: a dead worker's partitions move after this
     )
+    # SOPORTE_SLA_ALLOWED_LATENESS_SECONDS: a timer raises a level this long after it is due (and only once every
+    # event of the ticket's partition is read), so an answer given just in time but relayed late is never a breach.
+    sla_allowed_lateness_seconds: float = 3.0

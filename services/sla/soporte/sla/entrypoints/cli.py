@@ -26,7 +26,7 @@ def sla(argv: list[str]) -> int:
 
     settings = SlaSettings.from_env()
     configure_logging("sla", settings.log_level, json=settings.log_json)
-    run(create_worker(settings).run)
+    run(lambda stop: create_worker(settings).run(stop))
     return 0
 
 

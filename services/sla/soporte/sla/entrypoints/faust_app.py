@@ -1,14 +1,19 @@
-"""The SLA processor as a faust-streaming app: clocks in a changelog-backed table, timers in a heap.
+"""The SLA worker as a faust-streaming app: clock records in a changelog-backed table, timers in heaps.
 
 - ``tickets.events.v1`` → the *events* agent folds each event into the ticket's
-  clocks (table ``clocks``, keyed by ticket id) and publishes first-response KPIs.
-- A timer task pops the in-memory heap (:class:`SlaEngine`, rebuilt from the
-  table whenever partitions are assigned) and, for a ticket with something due,
-  sends its id to the internal *due* topic: a timer has no current event, so it
-  cannot write a table itself.
-- The *due* agent (same partitions as the ticket topic, so the table write lands
-  in the ticket's changelog partition) re-derives what is due from the table,
-  publishes the escalations and marks them fired.
+  record (table ``clocks``, keyed by ticket id) through the pure engine, and
+  publishes what the event raised (escalations of clocks it stopped late, the
+  first-response KPI) *before* it writes the record: a crash in between
+  redelivers the event, which then raises the same ids again (read back below).
+- A timer task asks the engine, per ticket-topic partition this worker holds,
+  which tickets have a level due up to "now minus the allowed lateness" — only
+  for a partition whose events it has all read (its processed offset reached the
+  log end), so a late-read answer can never be outrun — and sends each ticket's
+  id with that instant to the internal *due* topic: a timer has no current
+  event, so it cannot write a table itself.
+- The *due* agent (same partitions as the ticket topic, so its table write lands
+  in the ticket's changelog partition) re-derives from the table what is due up
+  to that instant, publishes it, then marks it raised.
 
 Delivery is at least once. Escalation, KPI and dead-letter ids are derived, and
 the ids already on their topics are read back at start (and what is new on them
@@ -19,16 +24,17 @@ redelivered *due* message never publishes the same id twice.
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 
-from soporte.businesstime import BusinessCalendar
 from soporte.events import (
     DEAD_LETTERS,
     SLA_ESCALATIONS,
@@ -43,12 +49,12 @@ from soporte.events import (
     event_key,
 )
 from soporte.events import types as t
+from soporte.platform.clock import utc_now
 from soporte.platform.logging import get_logger
-from soporte.ticketrules import SlaPolicies
+from soporte.ticketrules import SLA_ACTOR, SlaRules
 
-from ..adapters.clock_codec import dump_ticket, load_ticket
 from ..adapters.topics import read_topic
-from ..domain.clocks import SLA_ACTOR, SlaEngine, TicketClocks, utc_now
+from ..domain.engine import SlaEngine, TicketRecord
 from ..domain.kpis import FirstResponseKpis
 from ..settings import SlaSettings
 
@@ -71,28 +77,26 @@ def internal_topics(settings: SlaSettings) -> list[TopicSpec]:
 
 
 class SlaStreams:
-    """What the agents share: the heap index, the read-back ids, KPI figures and the producer."""
+    """What the agents share: the engine, the read-back ids, progress per partition, KPI figures, the producer."""
 
     def __init__(
         self,
         settings: SlaSettings,
-        calendar: BusinessCalendar,
-        policies: SlaPolicies,
+        rules: SlaRules,
+        producer: AIOKafkaProducer,
         clock: Callable[[], datetime],
         kpis: FirstResponseKpis,
         on_escalation: Callable[[Event], None],
     ) -> None:
-        self.settings = settings
-        self.calendar, self.policies = calendar, policies
-        self.clock = clock
-        self.kpis = kpis
-        self.on_escalation = on_escalation
-        self.engine = SlaEngine(calendar, policies)  # the heap over the assigned partitions' tickets
-        self.published: set[str] = set()  # escalation, KPI and dead-letter ids already on their topics
+        self.settings, self.rules, self.producer = settings, rules, producer
+        self.clock, self.kpis, self.on_escalation = clock, kpis, on_escalation
+        self.engine = SlaEngine(rules)  # records and timers of the assigned partitions' tickets
+        self.published: set[str] = set()  # escalation, KPI and dead-letter ids already on (or going to) their topics
         self.read_positions: dict[Any, int] = {}  # where the read-back stopped, per topic partition
-        self.producer: AIOKafkaProducer | None = None
+        self.processed: dict[int, int] = {}  # ticket-topic partition -> next offset the events agent will process
         self.read_back = asyncio.Event()  # the ids above are loaded: publishing may start
-        self.recovered = asyncio.Event()  # the table is recovered and the heap rebuilt at least once
+        self.recovered = asyncio.Event()  # the table is recovered and the heaps rebuilt at least once
+        self.lateness = timedelta(seconds=settings.sla_allowed_lateness_seconds)
 
     @property
     def ready(self) -> bool:
@@ -118,25 +122,41 @@ class SlaStreams:
         self.read_back.set()
 
     async def publish(self, spec: TopicSpec, event: Event) -> bool:
-        """Send ``event`` unless its id is already out; True if sent now."""
-        if str(event.event_id) in self.published:
+        """Send ``event`` unless its id is out (or being sent) already; True if sent now."""
+        event_id = str(event.event_id)
+        if event_id in self.published:
             return False
-        assert self.producer is not None
-        await self.producer.send_and_wait(spec.name(self.settings.topic_prefix), encode(event), key=event_key(event))
-        self.published.add(str(event.event_id))
+        self.published.add(event_id)  # before the await: two agents raising the same id send it once
+        try:
+            await self.producer.send_and_wait(
+                spec.name(self.settings.topic_prefix), encode(event), key=event_key(event)
+            )
+        except BaseException:
+            self.published.discard(event_id)
+            raise
         return True
 
-    def rebuild(self, saved: list[TicketClocks]) -> None:
-        """A fresh heap from the table (after a rebalance the partitions, hence the tickets, changed)."""
-        self.engine = SlaEngine(self.calendar, self.policies)
-        for ticket in saved:
-            self.engine.restore(ticket)
-        self.engine.take_changed()
+    async def publish_raised(self, raised: list[Event]) -> None:
+        for event in raised:
+            if isinstance(event, t.FirstResponseMeasured):
+                await self.publish(SLA_KPIS, event)
+                self.kpis.record(event)
+            elif await self.publish(SLA_ESCALATIONS, event):
+                log.info(
+                    "escalation raised",
+                    ticket_id=event.ticket_id,
+                    type=event.type,
+                    clock=event.data.clock,
+                    deadline=event.data.deadline.isoformat(),
+                )
+                self.on_escalation(event)
 
     def wait_seconds(self) -> float:
         due = self.engine.next_due_at()
         tick = self.settings.sla_tick_seconds
-        return tick if due is None else min(tick, max((due - self.clock()).total_seconds(), 0.01))
+        if due is None:
+            return tick
+        return min(tick, max((due + self.lateness - self.clock()).total_seconds(), 0.01))
 
     async def dead_letter(self, message: Any, reason: str) -> None:
         letter = t.DeadLettered.for_record(
@@ -152,26 +172,32 @@ class SlaStreams:
             log.warning("event dead-lettered", topic=message.topic, offset=message.offset, reason=reason[:200])
 
 
+@dataclass(frozen=True)
+class SlaApp:
+    """The faust app (not started) and the state its agents share."""
+
+    faust: faust.App
+    streams: SlaStreams
+
+
 def create_app(
     settings: SlaSettings,
-    calendar: BusinessCalendar,
-    policies: SlaPolicies,
+    rules: SlaRules,
+    producer: AIOKafkaProducer,
     *,
     clock: Callable[[], datetime] = utc_now,
     kpis: FirstResponseKpis | None = None,
     on_escalation: Callable[[Event], None] = lambda _: None,
     datadir: Path | None = None,
-) -> faust.App:
-    """Build the faust app (not started); its shared state is ``app.sla`` (:class:`SlaStreams`)."""
+) -> SlaApp:
+    """Build the faust app with its agents, table and timer; ``producer`` is started by the caller."""
     s = settings
     changelog_spec, due_spec = internal_topics(s)
     app = faust.App(
         s.sla_app_id,  # also the consumer group
         broker=f"kafka://{s.kafka_bootstrap}",
         store="memory://",  # the changelog is the state; it is read back on assignment
-        datadir=str(
-            datadir or Path(tempfile.gettempdir()) / "soporte-sla" / s.sla_app_id
-        ),  # faust wants one; tables are in memory
+        datadir=str(datadir or Path(tempfile.gettempdir()) / "soporte-sla" / s.sla_app_id),  # faust wants one
         web_enabled=False,  # health, metrics and KPIs are served by our own aiohttp app
         topic_replication_factor=1,
         topic_disable_leader=True,
@@ -184,8 +210,8 @@ def create_app(
         broker_heartbeat_interval=min(3.0, s.sla_session_timeout_seconds / 3),
         autodiscover=False,
     )
-    sla = SlaStreams(s, calendar, policies, clock, kpis or FirstResponseKpis(), on_escalation)
-    app.sla = sla  # type: ignore[attr-defined]
+    sla = SlaStreams(s, rules, producer, clock, kpis or FirstResponseKpis(), on_escalation)
+    tickets_topic_name = TICKET_EVENTS.name(s.topic_prefix)
 
     def raw_topic(spec: TopicSpec, **options: Any) -> faust.TopicT:
         # Soporte's own codec decodes the values; faust only moves bytes. Topics are created by us.
@@ -208,23 +234,30 @@ def create_app(
         ),
     )
 
-    def saved(ticket_id: str) -> TicketClocks:
+    def saved(ticket_id: str) -> TicketRecord:
         data = clocks.get(ticket_id)
-        return load_ticket(ticket_id, data) if data is not None else TicketClocks(ticket_id)
+        return TicketRecord.from_json(data) if data is not None else sla.engine.record(ticket_id)
+
+    def keep(record: TicketRecord, partition: int) -> None:
+        clocks[record.ticket_id] = {**record.as_json(), "partition": partition}
+        sla.engine.hold(record, partition)
 
     @clocks.on_recover
-    async def rebuild_heap() -> None:
-        sla.rebuild([load_ticket(key, value) for key, value in clocks.items()])
+    async def rebuild_heaps() -> None:
+        sla.engine.forget_partitions()
+        sla.processed.clear()
+        for value in clocks.values():
+            sla.engine.hold(TicketRecord.from_json(value), int(value["partition"]))
         sla.recovered.set()
-        log.info("sla heap rebuilt", tickets=len(sla.engine.tickets))
+        log.info("sla heap rebuilt", tickets=len(sla.engine.records))
         # Partitions taken over from a worker that died between publishing an escalation and its
-        # table write reaching the changelog: the redelivered *due* message would raise it again,
-        # and that id was published after our start-up read-back. Faust resumes the partitions only
-        # after this callback, so learning what is new on the topics here closes that window.
+        # table write reaching the changelog: the redelivered message would raise it again, and that
+        # id was published after our start-up read-back. Faust resumes the partitions only after this
+        # callback, so learning what is new on the topics here closes that window.
         try:
             await sla.read_back_published()
-        except Exception:
-            log.exception("published ids not read back after the rebalance")
+        except Exception:  # noqa: BLE001 - at least once: a rare duplicate beats a worker that stops
+            log.warning("published ids not read back after the rebalance; a duplicate id is possible")
 
     @app.agent(tickets_topic)
     async def ticket_events(stream: faust.StreamT) -> None:
@@ -234,62 +267,75 @@ def create_app(
                 event = decode(message.value)
             except UndecodableEvent as exc:
                 await sla.dead_letter(message, str(exc))
+                sla.processed[message.partition] = message.offset + 1
                 continue
-            if not isinstance(event, t.TICKET_STREAM_TYPES) or event.ticket_id is None:
-                continue
-            # The table is the truth; restoring also re-indexes the ticket's timers in the heap.
-            sla.engine.restore(saved(event.ticket_id))
-            try:
-                measured = sla.engine.apply(event)
-            except Exception as exc:
-                log.exception("event could not be applied", ticket_id=event.ticket_id, version=event.version)
-                await sla.dead_letter(message, f"{exc.__class__.__name__}: {exc}")
-                continue
-            for ticket in sla.engine.take_changed():
-                clocks[ticket.ticket_id] = dump_ticket(ticket)
-            await sla.read_back.wait()
-            for kpi in measured:
-                await sla.publish(SLA_KPIS, kpi)
-                sla.kpis.record(kpi)
+            if isinstance(event, t.TICKET_STREAM_TYPES) and event.ticket_id is not None:
+                await apply_event(event, message)
+            sla.processed[message.partition] = message.offset + 1
+
+    async def apply_event(event: Event, message: Any) -> None:
+        await sla.read_back.wait()
+        before = saved(event.ticket_id)
+        try:
+            after, raised = sla.engine.apply(before, event, message.partition)
+        except Exception as exc:  # noqa: BLE001 - the fold is pure: retrying the same event cannot help
+            log.warning("event could not be applied", ticket_id=event.ticket_id, version=event.version, error=str(exc))
+            await sla.dead_letter(message, f"{exc.__class__.__name__}: {exc}")
+            return
+        if after is before:
+            return  # a version applied before
+        await sla.publish_raised(raised)  # before the write: a crash in between raises the same ids again
+        # The due agent may have marked levels raised while we published: keep those still live.
+        marks = after.raised | saved(event.ticket_id).raised | {str(e.event_id) for e in raised}
+        keep(sla.engine.keep_live(after, marks), message.partition)
 
     @app.agent(due_topic)
     async def due_tickets(stream: faust.StreamT) -> None:
-        async for ticket_id_bytes in stream:
+        async for record in stream.events():
             await sla.read_back.wait()
-            ticket_id = ticket_id_bytes.decode("utf-8")
-            # Re-derive from the table what is due: a stale or repeated *due* message raises nothing.
-            ticket = saved(ticket_id)
-            engine = SlaEngine(calendar, policies)
-            engine.restore(ticket)
-            for escalation in engine.due(sla.clock()):
-                if await sla.publish(SLA_ESCALATIONS, escalation):
-                    log.info(
-                        "escalation raised",
-                        ticket_id=ticket_id,
-                        type=escalation.type,
-                        clock=escalation.data.clock,
-                        deadline=escalation.data.deadline.isoformat(),
-                    )
-                    sla.on_escalation(escalation)
-            if engine.take_changed():
-                clocks[ticket_id] = dump_ticket(ticket)
-                sla.engine.restore(ticket)  # the fired marks are now the table's
+            due = json.loads(record.value)
+            ticket = saved(due["ticket_id"])
+            raised = sla.engine.escalations_due(ticket, datetime.fromisoformat(due["up_to"]))
+            if not raised:
+                continue  # a stale or repeated due message raises nothing
+            await sla.publish_raised(raised)
+            keep(saved(due["ticket_id"]).with_raised(raised), record.message.partition)
+
+    async def caught_up(partitions: list[TopicPartition]) -> list[int]:
+        """The partitions whose events are all processed (a timer may raise their levels up to now)."""
+        if not partitions:
+            return []
+        ends = await app.consumer.highwaters(*partitions)
+        committed = app.consumer._committed_offset  # noqa: SLF001 - faust keeps no public copy of it
+        return [
+            tp.partition
+            for tp in partitions
+            if max(sla.processed.get(tp.partition, 0), committed.get(tp) or 0) >= (ends.get(tp) or 0)
+        ]
 
     @app.task
     async def fire_due_timers() -> None:
         await sla.read_back.wait()
         await sla.recovered.wait()
         while not app.should_stop:
-            escalations = sla.engine.due(sla.clock())
             try:
-                for ticket_id in sorted({e.ticket_id for e in escalations if e.ticket_id}):
-                    # Keyed by ticket id: the ticket events' partition (same default partitioner).
-                    sent = await due_topic.send(key=ticket_id.encode("utf-8"), value=ticket_id.encode("utf-8"))
-                    await sent
-            except Exception:
-                log.exception("due timer not sent, will retry")
-                for escalation in escalations:
-                    sla.engine.unfire(escalation)
+                if not app.rebalancing:
+                    assigned = [tp for tp in app.consumer.assignment() if tp.topic == tickets_topic_name]
+                    up_to = sla.clock() - sla.lateness
+                    for partition in await caught_up(assigned):
+                        for ticket_id in sla.engine.due_tickets(partition, up_to):
+                            await send_due(ticket_id, partition, up_to)
+            except Exception as exc:  # noqa: BLE001 - retried on a later tick
+                log.warning("due timers not checked, will retry", error=f"{exc.__class__.__name__}: {exc}")
             await asyncio.sleep(sla.wait_seconds())
 
-    return app
+    async def send_due(ticket_id: str, partition: int, up_to: datetime) -> None:
+        value = json.dumps({"ticket_id": ticket_id, "up_to": up_to.isoformat()}).encode()
+        try:
+            # Keyed by ticket id: the ticket events' partition (same default partitioner).
+            await (await due_topic.send(key=ticket_id.encode("utf-8"), value=value))
+        except BaseException:
+            sla.engine.hold(sla.engine.record(ticket_id), partition, reschedule=True)
+            raise
+
+    return SlaApp(app, sla)
