@@ -58,6 +58,21 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
         t.TicketReopened.create(
             data=t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), actor=CUSTOMER, occurred_at=T0
         ),
+        t.SlaDeadlineChanged.create(
+            data=t.SlaDeadlineChangedData(
+                clock=t.SlaClock.NEXT_RESPONSE,
+                episode=str(ev.deterministic_id("episode")),
+                old_deadline=T0 + timedelta(hours=1),
+                new_deadline=T0 + timedelta(minutes=45),
+                target_seconds=2700,
+                warning_fraction=0.8,
+                policy_id="soporte",
+                policy_version=2,
+                cause="policy soporte v2",
+            ),
+            actor=AGENT,
+            occurred_at=T0,
+        ),
     ]
     stream = [_place(e, ticket_id, i + 1) for i, e in enumerate(stream)]
     escalation = t.EscalationData(

@@ -171,4 +171,4 @@ def test_every_event_has_a_timeline_entry_naming_who_and_when():
 
 def test_the_sample_stream_folds_end_to_end():
     view = fold([e for e in sample_events() if e.version])
-    assert view.version == 10 and view.status is Status.OPEN and view.assignee_id == "agent-1"
+    assert view.version == 11 and view.status is Status.OPEN and view.assignee_id == "agent-1"

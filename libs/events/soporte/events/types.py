@@ -31,6 +31,12 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 # --- ticket stream -----------------------------------------------------------
 
 
+class SlaClock(StrEnum):
+    FIRST_RESPONSE = "first_response"  # business time
+    NEXT_RESPONSE = "next_response"  # business time, after each customer message
+    ATTENTION = "attention"  # wall-clock, 24 h whatever the day
+
+
 class CustomerRef(Frozen):
     """The person a ticket is for. ``customer_id`` is empty for guests."""
 
@@ -161,6 +167,27 @@ class CourierClaimOpened(Event):
     data: CourierClaimOpenedData
 
 
+class SlaDeadlineChangedData(Frozen):
+    """A running clock's targets replaced by an operator's recalculation (the clock keeps its start)."""
+
+    clock: SlaClock
+    episode: str = Field(description="the id of the event that started the clock")
+    old_deadline: AwareDatetime
+    new_deadline: AwareDatetime
+    target_seconds: int = Field(ge=0)
+    warning_fraction: float = Field(gt=0, lt=1)
+    policy_id: ShortText
+    policy_version: int = Field(ge=1)
+    cause: Text
+
+
+class SlaDeadlineChanged(Event):
+    """An SLA deadline moved explicitly (``soporte sla recalculate``): shown in the ticket's history."""
+
+    type: Literal["SlaDeadlineChanged"] = "SlaDeadlineChanged"
+    data: SlaDeadlineChangedData
+
+
 # --- shop orders -------------------------------------------------------------
 
 
@@ -187,12 +214,6 @@ class OrderPlaced(Event):
 
 
 # --- SLA ---------------------------------------------------------------------
-
-
-class SlaClock(StrEnum):
-    FIRST_RESPONSE = "first_response"  # business time
-    NEXT_RESPONSE = "next_response"  # business time, after each customer message
-    ATTENTION = "attention"  # wall-clock, 24 h whatever the day
 
 
 class EscalationData(Frozen):
@@ -318,6 +339,7 @@ TICKET_STREAM_TYPES: tuple[type[Event], ...] = (
     TicketAssigned,
     ReturnLabelIssued,
     CourierClaimOpened,
+    SlaDeadlineChanged,
 )
 OTHER_TYPES: tuple[type[Event], ...] = (
     OrderPlaced,

@@ -18,6 +18,7 @@ from .clocks import (
     Transition,
 )
 from .escalations import SLA_ACTOR, escalation_event, escalation_id, first_response_event, replay_escalations
+from .explain import ClockExplanation, ClockState, Explanation, MovedBy, explain
 from .lifecycle import PUBLIC_AGENT_RESPONSES, Status, status_after
 from .policies import EscalationLevel, PolicyError, SlaPolicies, SlaPolicy, load_policies, policies_from_dict
 
@@ -29,9 +30,13 @@ __all__ = [
     "SLA_ACTOR",
     "WARNING",
     "Clock",
+    "ClockExplanation",
+    "ClockState",
     "DueLevel",
     "EscalationLevel",
+    "Explanation",
     "Level",
+    "MovedBy",
     "PolicyError",
     "SlaPolicies",
     "SlaPolicy",
@@ -41,6 +46,7 @@ __all__ = [
     "Transition",
     "escalation_event",
     "escalation_id",
+    "explain",
     "first_response_event",
     "load_policies",
     "policies_from_dict",

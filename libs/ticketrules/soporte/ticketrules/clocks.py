@@ -199,8 +199,8 @@ class SlaRules:
     def policy(self, state: TicketClocks) -> SlaPolicy:
         return self.policies.for_ticket(state.category, state.priority)
 
-    def start(self, state: TicketClocks, kind: SlaClock, event: Event) -> Clock:
-        """A clock of ``kind`` started by ``event`` under the ticket's current policy."""
+    def start(self, state: TicketClocks, kind: SlaClock, *, episode: str, at: datetime) -> Clock:
+        """A clock of ``kind`` started at ``at`` by the event ``episode`` under the ticket's current policy."""
         policy = self.policy(state)
         levels = (
             Level(WARNING, policy.warning.level, policy.warning.notify, policy.warning_fraction),
@@ -208,8 +208,8 @@ class SlaRules:
         )
         return Clock(
             kind=kind,
-            episode=str(event.event_id),
-            started_at=event.occurred_at,
+            episode=episode,
+            started_at=at,
             target_seconds=int(policy.target(kind).total_seconds()),
             business=kind is not SlaClock.ATTENTION,
             levels=levels,
@@ -253,10 +253,12 @@ class SlaRules:
                     start = (SlaClock.NEXT_RESPONSE,)
             case t.TicketResolved():
                 stop = tuple(c.kind for c in state.clocks)
+            case t.SlaDeadlineChanged():
+                return self._deadline_changed(state, event)
             case _:
                 pass  # reopenings, notes and assignments move no clock
         stopped = tuple(c for c in state.clocks if c.kind in stop)
-        started = tuple(self.start(state, kind, event) for kind in start)
+        started = tuple(self.start(state, kind, episode=str(event.event_id), at=at) for kind in start)
         state = replace(state, clocks=tuple(c for c in state.clocks if c.kind not in stop) + started)
         overdue = tuple(due for clock in stopped for due in self.levels_due(clock, at))
         return Transition(
@@ -266,4 +268,35 @@ class SlaRules:
             overdue=overdue,
             first_response=fulfilled_first,
             moved=tuple(c.kind for c in stopped + started),
+        )
+
+    def _deadline_changed(self, state: TicketClocks, event: t.SlaDeadlineChanged) -> Transition:
+        """A running clock takes the recalculated targets (same start, same episode); another episode is untouched."""
+        data = event.data
+        clocks = tuple(
+            replace(
+                c,
+                target_seconds=data.target_seconds,
+                levels=tuple(
+                    replace(lv, fraction=data.warning_fraction) if lv.name == WARNING else lv for lv in c.levels
+                ),
+                policy_id=data.policy_id,
+                policy_version=data.policy_version,
+            )
+            if c.kind == data.clock and c.episode == data.episode
+            else c
+            for c in state.clocks
+        )
+        moved = (data.clock,) if clocks != state.clocks else ()
+        return Transition(replace(state, clocks=clocks), moved=moved)
+
+    def recalculated(self, state: TicketClocks, clock: Clock) -> Clock:
+        """``clock`` with the targets these rules give the ticket now (what a recalculation would set)."""
+        fresh = self.start(state, clock.kind, episode=clock.episode, at=clock.started_at)
+        return replace(
+            clock,
+            target_seconds=fresh.target_seconds,
+            levels=fresh.levels,
+            policy_id=fresh.policy_id,
+            policy_version=fresh.policy_version,
         )
