@@ -3,50 +3,24 @@
 Semantics: an instant is in business time when its *local wall time* falls in an
 opening interval of its local date (weekly hours, or a special day's own hours;
 an overnight interval belongs to the day it starts on). The math works per
-opening interval, never minute by minute: each local date is cut into the
-pieces where the UTC offset is constant, and each interval becomes at most one
-UTC span per piece. That is exact across DST jumps both ways.
+opening interval, never minute by minute: each interval becomes the UTC spans of
+the instants showing its wall times (``Zone.wall_time_spans``, with the zone
+from the pinned tzdata package), exact across DST jumps both ways.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-MINUTES_PER_DAY = 24 * 60
+from .intervals import MINUTES_PER_DAY, CalendarError, Interval, check_intervals, parse_interval
+from .zone import Zone
+
+__all__ = ["BusinessCalendar", "CalendarError", "Interval", "SpecialDay", "parse_interval"]
+
 _SEARCH_LIMIT_DAYS = 3 * 366  # a calendar that never opens must not loop forever
 _ZERO = timedelta(0)
-
-Interval = tuple[int, int]  # minutes from local midnight; end may pass 1440 (overnight)
-
-
-class CalendarError(ValueError):
-    """A calendar that cannot be used (bad interval, unknown timezone, never open)."""
-
-
-def parse_interval(text: str) -> Interval:
-    """``"09:00-18:00"`` → (540, 1080); ``"22:00-02:00"`` is overnight → (1320, 1560); ``"24:00"`` ends a day."""
-    try:
-        start_text, end_text = (part.strip() for part in text.split("-"))
-        start, end = _minutes(start_text), _minutes(end_text)
-    except (ValueError, AttributeError) as exc:
-        raise CalendarError(f"bad opening interval {text!r}: use HH:MM-HH:MM") from exc
-    if start >= MINUTES_PER_DAY:
-        raise CalendarError(f"bad opening interval {text!r}: it must start before 24:00")
-    if end <= start:
-        end += MINUTES_PER_DAY
-    return (start, end)
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = text.split(":")
-    value = int(hours) * 60 + int(minutes)
-    if not (0 <= int(minutes) < 60 and 0 <= value <= MINUTES_PER_DAY):
-        raise ValueError(text)
-    return value
 
 
 @dataclass(frozen=True)
@@ -69,14 +43,11 @@ class BusinessCalendar:
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
             raise CalendarError("weekly hours need seven days, Monday first")
-        try:
-            object.__setattr__(self, "tz", ZoneInfo(self.timezone))
-        except Exception as exc:  # ZoneInfoNotFoundError, ValueError
-            raise CalendarError(f"unknown timezone {self.timezone!r}") from exc
+        zone = Zone(self.timezone)
+        object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "tz", zone.tz)  # other code formats local times with it
         for intervals in [*self.weekly, *(s.intervals for s in self.special_days.values())]:
-            for start, end in intervals:
-                if not (0 <= start < end <= start + MINUTES_PER_DAY):
-                    raise CalendarError(f"bad opening interval {(start, end)}")
+            check_intervals(intervals)
         # Per-instance cache of the UTC spans of each local date.
         object.__setattr__(self, "_spans_cache", {})
 
@@ -111,49 +82,14 @@ class BusinessCalendar:
 
     def _compute_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         midnight = datetime.combine(day, time())
-        spans = []
-        for start, end in self.intervals_on(day):
-            local_start, local_end = midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
-            for piece_start, piece_end, offset in self._offset_pieces(local_start, local_end):
-                # Within a piece local = utc + offset, so the wall-time interval maps to one span.
-                lo = max(piece_start, (local_start - offset).replace(tzinfo=UTC))
-                hi = min(piece_end, (local_end - offset).replace(tzinfo=UTC))
-                if lo < hi:
-                    spans.append((lo, hi))
+        spans = [
+            span
+            for start, end in self.intervals_on(day)
+            for span in self._zone.wall_time_spans(  # type: ignore[attr-defined]
+                midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
+            )
+        ]
         return tuple(_merge(spans))
-
-    def _offset_pieces(self, local_start: datetime, local_end: datetime) -> list[tuple[datetime, datetime, timedelta]]:
-        """The UTC pieces, each with a constant offset, that cover every instant whose wall time is in range."""
-        # Offsets stay within ±26 h, so this UTC window holds every such instant.
-        lo = local_start.replace(tzinfo=UTC) - timedelta(hours=26)
-        hi = local_end.replace(tzinfo=UTC) + timedelta(hours=26)
-        cuts = [lo, *self._transitions(lo, hi), hi]
-        return [(a, b, self._offset(a)) for a, b in itertools.pairwise(cuts) if a < b]
-
-    def _offset(self, instant: datetime) -> timedelta:
-        return instant.astimezone(self.tz).utcoffset() or _ZERO
-
-    def _transitions(self, lo: datetime, hi: datetime) -> list[datetime]:
-        """Instants in (lo, hi) where the UTC offset changes, found by hourly probes then bisection."""
-        found, step = [], timedelta(hours=1)
-        probe, offset = lo, self._offset(lo)
-        while probe < hi:
-            nxt = min(probe + step, hi)
-            next_offset = self._offset(nxt)
-            if next_offset != offset:
-                a, b = probe, nxt  # offset(a) == offset, offset(b) != offset
-                while b - a > timedelta(seconds=1):
-                    mid = a + (b - a) / 2
-                    mid = mid.replace(microsecond=0)
-                    if mid <= a:
-                        break
-                    if self._offset(mid) == offset:
-                        a = mid
-                    else:
-                        b = mid
-                found.append(b)
-            probe, offset = nxt, next_offset
-        return found
 
     def _spans_from(self, instant: datetime, until: datetime | None = None) -> Iterable[tuple[datetime, datetime]]:
         """Disjoint business spans, in order, that end after ``instant``.
