@@ -16,6 +16,8 @@ from soporte.businesstime import (
     parse_interval,
 )
 
+from .oracle import oracle_between
+
 MADRID = ZoneInfo("Europe/Madrid")
 MEXICO = ZoneInfo("America/Mexico_City")
 
@@ -76,6 +78,22 @@ def test_fall_back_in_madrid_gains_an_hour_both_passes_counted():
     second_pass = datetime(2026, 10, 25, 2, 30, tzinfo=MADRID, fold=1)
     assert night.is_open(first_pass) and night.is_open(second_pass)
     assert night.business_time_between(first_pass, second_pass) == timedelta(hours=1)
+
+
+def test_fall_back_night_counts_both_days_when_one_ends_in_the_repeated_hour():
+    # New York falls back on Sunday 1 November 2026: 01:00-02:00 is lived twice (05:00Z EDT, then 06:00Z EST).
+    # Saturday's overnight hours end at 01:30 (05:30Z, and again 06:30Z); Sunday's begin at 01:00 (05:00Z).
+    cal = BusinessCalendar(
+        "America/New_York", ((),) * 5 + ((parse_interval("16:00-01:30"),), (parse_interval("01:00-09:00"),))
+    )
+    five = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
+    assert cal.add_business_time(five, timedelta(minutes=31)) == datetime(2026, 11, 1, 5, 31, tzinfo=UTC)
+    assert cal.business_time_between(five, five + timedelta(hours=1)) == timedelta(hours=1)
+    # Saturday 16:00 EDT to Sunday 09:00 EST is one unbroken stretch of 18 hours, as the oracle says.
+    saturday, sunday = datetime(2026, 10, 31, 20, 0, tzinfo=UTC), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
+    assert cal.business_time_between(saturday, sunday) == oracle_between(cal, saturday, sunday) == timedelta(hours=18)
+    assert cal.add_business_time(saturday, timedelta(hours=18)) == sunday
+    assert all(cal.is_open(five + timedelta(minutes=m)) for m in range(0, 90, 5))
 
 
 def test_mexico_city_has_had_no_dst_since_2022():

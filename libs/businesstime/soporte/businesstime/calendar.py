@@ -10,17 +10,22 @@ from the pinned tzdata package), exact across DST jumps both ways.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from .intervals import MINUTES_PER_DAY, CalendarError, Interval, check_intervals, parse_interval
-from .zone import Zone
+from .zone import MAX_OFFSET, Zone
 
 __all__ = ["BusinessCalendar", "CalendarError", "Interval", "SpecialDay", "parse_interval"]
 
+Span = tuple[datetime, datetime]  # UTC, start < end
 _SEARCH_LIMIT_DAYS = 3 * 366  # a calendar that never opens must not loop forever
 _ZERO = timedelta(0)
+_DAY = timedelta(days=1)
+# A date's intervals end before 48 h of wall time past its midnight, so its spans end
+# before that midnight (read as UTC) + 48 h + MAX_OFFSET: no earlier date reaches an instant.
+_REACH = timedelta(hours=48) + MAX_OFFSET
 
 
 @dataclass(frozen=True)
@@ -91,25 +96,28 @@ class BusinessCalendar:
         ]
         return tuple(_merge(spans))
 
-    def _spans_from(self, instant: datetime, until: datetime | None = None) -> Iterable[tuple[datetime, datetime]]:
-        """Disjoint business spans, in order, that end after ``instant``.
+    def _spans_from(self, instant: datetime, until: datetime | None = None) -> Iterator[Span]:
+        """The union of every date's spans, disjoint and in order, clipped to start at ``instant``.
 
-        Days are walked from the day before (its overnight hours may reach
-        ``instant``); a span overlapping what an earlier day already gave is clipped,
-        so the result is the union of every day's hours. With ``until``, the walk
-        stops after that instant's local date.
+        Consecutive dates' spans are not in order: on a fall-back night one date's
+        overnight hours can end in the repeated hour after the next date's hours
+        began in the first pass. So dates are merged into ``pending``, and a span is
+        handed out only up to the watermark before which no later date has time
+        (date D's spans start at or after D's midnight read as UTC - MAX_OFFSET).
+        With ``until``, the walk ends once the watermark passes it.
         """
-        day = instant.astimezone(self.tz).date() - timedelta(days=1)
-        last_day = until.astimezone(self.tz).date() if until is not None else None
-        covered_until = instant
+        day = (instant - _REACH).date()
+        watermark = datetime.combine(day, time(), UTC) - MAX_OFFSET
+        pending: list[Span] = []
         for _ in range(_SEARCH_LIMIT_DAYS):
-            if last_day is not None and day > last_day:
+            spans = self.spans_on(day)
+            pending = _merge([*pending, *spans]) if pending else list(spans)
+            day, watermark = day + _DAY, watermark + _DAY
+            done, pending = _split(pending, watermark)
+            yield from _clip(done, instant)
+            if until is not None and watermark >= until:
+                yield from _clip(pending, instant)
                 return
-            for start, end in self.spans_on(day):
-                if end > covered_until:
-                    yield max(start, covered_until), end
-                    covered_until = end
-            day += timedelta(days=1)
         raise CalendarError(f"the calendar has no business time within {_SEARCH_LIMIT_DAYS} days of {instant}")
 
     # --- the public math ----------------------------------------------------------
@@ -128,7 +136,7 @@ class BusinessCalendar:
         """``instant`` itself when open, else the start of the next business span (UTC)."""
         instant = _utc(instant)
         for start, _end in self._spans_from(instant):
-            return max(start, instant)
+            return start
         raise AssertionError("unreachable")  # _spans_from raises when nothing is found
 
     def add_business_time(self, start: datetime, duration: timedelta) -> datetime:
@@ -140,11 +148,9 @@ class BusinessCalendar:
         if remaining == _ZERO:
             return start
         for span_start, span_end in self._spans_from(start):
-            begin = max(span_start, start)
-            available = span_end - begin
-            if remaining <= available:
-                return begin + remaining
-            remaining -= available
+            if remaining <= span_end - span_start:
+                return span_start + remaining
+            remaining -= span_end - span_start
         raise AssertionError("unreachable")
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
@@ -166,11 +172,25 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
-def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
+def _merge(spans: list[Span]) -> list[Span]:
+    """The union of ``spans`` as sorted, disjoint spans (touching ones joined)."""
+    merged: list[Span] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
     return merged
+
+
+def _split(spans: list[Span], at: datetime) -> tuple[list[Span], list[Span]]:
+    """Sorted spans cut into the parts before ``at`` and the parts from ``at`` on."""
+    before = [(start, min(end, at)) for start, end in spans if start < at]
+    after = [(max(start, at), end) for start, end in spans if end > at]
+    return before, after
+
+
+def _clip(spans: list[Span], instant: datetime) -> Iterator[Span]:
+    for start, end in spans:
+        if end > instant:
+            yield max(start, instant), end
