@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from soporte.businesstime import BusinessCalendar, SpecialDay
+from soporte.businesstime import BusinessCalendar, PublicHolidays, RecurringDay, SpecialDay
 
 from .oracle import oracle_add, oracle_between, oracle_is_open
 
@@ -34,6 +34,16 @@ FALL_BACKS = [
     ("America/New_York", date(2026, 11, 1), (60, 120)),
     ("Australia/Lord_Howe", date(2026, 4, 5), (90, 120)),
 ]
+# Days near the anchors, for dated and recurring special days.
+SPECIAL_DATES = [date(2026, 3, 29) + timedelta(days=n) for n in range(-2, 7)] + [
+    date(2026, 10, 25),
+    date(2026, 11, 1),
+    date(2026, 10, 4),
+    date(2026, 12, 24),
+    date(2028, 2, 29),
+]
+# Built once: they are immutable, and each computes its holidays per calendar, per year.
+PUBLIC_HOLIDAYS = [None, PublicHolidays("ES", "MD"), PublicHolidays("US", "NY")]
 
 
 @st.composite
@@ -65,12 +75,14 @@ def calendars(draw, dense=False):
     if not any(weekly):
         weekly = (((0, 8 * 60),),) + weekly[1:]
     special = {}
-    for offset in draw(st.lists(st.integers(-2, 6), max_size=3, unique=True)):
-        day = date(2026, 3, 29) + timedelta(days=offset)
-        special[day] = SpecialDay(
-            day, "holiday", draw(st.sampled_from([(), ((9 * 60, 14 * 60),), ((22 * 60, 26 * 60),)]))
-        )
-    return BusinessCalendar(draw(st.sampled_from(ZONES)), weekly, special)
+    for day in draw(st.lists(st.sampled_from(SPECIAL_DATES), max_size=3, unique=True)):
+        special[day] = SpecialDay(day, "special", draw(intervals()))
+    recurring = tuple(
+        RecurringDay(day.month, day.day, "every year", draw(intervals()))
+        for day in draw(st.lists(st.sampled_from(SPECIAL_DATES), max_size=2, unique=True))
+    )
+    public = draw(st.sampled_from(PUBLIC_HOLIDAYS))
+    return BusinessCalendar(draw(st.sampled_from(ZONES)), weekly, special, recurring, public)
 
 
 @st.composite

@@ -2,10 +2,13 @@
 
 Semantics: an instant is in business time when its *local wall time* falls in an
 opening interval of its local date (weekly hours, or a special day's own hours;
-an overnight interval belongs to the day it starts on). The math works per
-opening interval, never minute by minute: each interval becomes the UTC spans of
-the instants showing its wall times (``Zone.wall_time_spans``, with the zone
-from the pinned tzdata package), exact across DST jumps both ways.
+an overnight interval belongs to the day it starts on). Business time is the
+union over all local dates. The math works per opening interval, never minute
+by minute: each interval becomes the UTC spans of the instants showing its wall
+times (``Zone.wall_time_spans``), exact across DST jumps both ways.
+
+Special days (public holidays, the shop's recurring and dated ones) are looked up
+per year and cached, so holidays are computed once per year, when first needed.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from .intervals import MINUTES_PER_DAY, CalendarError, Interval, check_intervals, parse_interval
+from .special_days import PublicHolidays, RecurringDay, SpecialDay, SpecialDays
 from .zone import MAX_OFFSET, Zone
 
 __all__ = ["BusinessCalendar", "CalendarError", "Interval", "SpecialDay", "parse_interval"]
@@ -26,35 +31,36 @@ _DAY = timedelta(days=1)
 # A date's intervals end before 48 h of wall time past its midnight, so its spans end
 # before that midnight (read as UTC) + 48 h + MAX_OFFSET: no earlier date reaches an instant.
 _REACH = timedelta(hours=48) + MAX_OFFSET
-
-
-@dataclass(frozen=True)
-class SpecialDay:
-    """A holiday (no hours) or a day with hours of its own (e.g. Christmas Eve mornings)."""
-
-    day: date
-    name: str
-    intervals: tuple[Interval, ...] = ()
+_CACHED_DAYS = 20_000  # about 55 years of spans per calendar
 
 
 @dataclass(frozen=True, eq=False)
 class BusinessCalendar:
-    """Opening hours in an IANA timezone, with special days. Immutable; results are cached per date."""
+    """Opening hours in an IANA timezone, with special days. Immutable and shared; spans and holidays are cached."""
 
     timezone: str
     weekly: tuple[tuple[Interval, ...], ...]  # Monday=0 … Sunday=6
     special_days: Mapping[date, SpecialDay] = field(default_factory=dict)
+    recurring: tuple[RecurringDay, ...] = ()
+    public_holidays: PublicHolidays | None = None
+    # Derived in __post_init__. tz: other code formats local times with it.
+    tz: ZoneInfo = field(init=False, repr=False)
+    _zone: Zone = field(init=False, repr=False)
+    _special: SpecialDays = field(init=False, repr=False)
+    # Caches (the calendar is shared and its answers never change): special days per year, spans per date.
+    _special_by_year: dict[int, dict[date, SpecialDay]] = field(init=False, repr=False, default_factory=dict)
+    _spans_cache: dict[date, tuple[Span, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
             raise CalendarError("weekly hours need seven days, Monday first")
+        for intervals in self.weekly:
+            check_intervals(intervals)
+        special = SpecialDays(self.special_days, self.recurring, self.public_holidays)
         zone = Zone(self.timezone)
         object.__setattr__(self, "_zone", zone)
-        object.__setattr__(self, "tz", zone.tz)  # other code formats local times with it
-        for intervals in [*self.weekly, *(s.intervals for s in self.special_days.values())]:
-            check_intervals(intervals)
-        # Per-instance cache of the UTC spans of each local date.
-        object.__setattr__(self, "_spans_cache", {})
+        object.__setattr__(self, "tz", zone.tz)
+        object.__setattr__(self, "_special", special)
 
     @classmethod
     def always_open(cls, tz: str = "UTC") -> BusinessCalendar:
@@ -65,36 +71,45 @@ class BusinessCalendar:
 
     def intervals_on(self, day: date) -> tuple[Interval, ...]:
         """The opening intervals that start on local date ``day``."""
-        special = self.special_days.get(day)
+        special = self._special_day(day)
         if special is not None:
             return special.intervals
         return self.weekly[day.weekday()]
 
     def holiday_name(self, day: date) -> str | None:
-        special = self.special_days.get(day)
+        """The name of the holiday or special day on ``day``, if it is one."""
+        special = self._special_day(day)
         return special.name if special else None
+
+    def require_holiday_years(self, years: range) -> None:
+        """CalendarError unless the holidays package covers every year in ``years`` (checked at load)."""
+        if self.public_holidays is not None:
+            self.public_holidays.require_years(years)
+
+    def _special_day(self, day: date) -> SpecialDay | None:
+        by_year = self._special_by_year
+        if day.year not in by_year:
+            by_year[day.year] = self._special.on_year(day.year)
+        return by_year[day.year].get(day)
 
     # --- local date → UTC spans -------------------------------------------------
 
-    def spans_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    def spans_on(self, day: date) -> tuple[Span, ...]:
         """UTC spans of the business time whose intervals start on local date ``day`` (sorted, disjoint)."""
-        cache: dict = self._spans_cache  # type: ignore[attr-defined]
+        cache = self._spans_cache
         if day not in cache:
-            if len(cache) > 20_000:
+            if len(cache) > _CACHED_DAYS:
                 cache.clear()
-            cache[day] = self._compute_spans(day)
+            midnight = datetime.combine(day, time())
+            spans = [
+                span
+                for start, end in self.intervals_on(day)
+                for span in self._zone.wall_time_spans(
+                    midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
+                )
+            ]
+            cache[day] = tuple(_merge(spans))
         return cache[day]
-
-    def _compute_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
-        midnight = datetime.combine(day, time())
-        spans = [
-            span
-            for start, end in self.intervals_on(day)
-            for span in self._zone.wall_time_spans(  # type: ignore[attr-defined]
-                midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
-            )
-        ]
-        return tuple(_merge(spans))
 
     def _spans_from(self, instant: datetime, until: datetime | None = None) -> Iterator[Span]:
         """The union of every date's spans, disjoint and in order, clipped to start at ``instant``.
@@ -126,11 +141,8 @@ class BusinessCalendar:
         """Whether ``instant`` (aware) lies in business time."""
         instant = _utc(instant)
         day = instant.astimezone(self.tz).date()
-        for d in (day - timedelta(days=1), day):
-            for start, end in self.spans_on(d):
-                if start <= instant < end:
-                    return True
-        return False
+        # Only the intervals of its own local date, or overnight ones of the day before, hold its wall time.
+        return any(start <= instant < end for d in (day - timedelta(days=1), day) for start, end in self.spans_on(d))
 
     def next_opening(self, instant: datetime) -> datetime:
         """``instant`` itself when open, else the start of the next business span (UTC)."""
