@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,22 +81,6 @@ def test_fall_back_in_madrid_gains_an_hour_both_passes_counted():
     assert night.business_time_between(first_pass, second_pass) == timedelta(hours=1)
 
 
-def test_fall_back_night_counts_both_days_when_one_ends_in_the_repeated_hour():
-    # New York falls back on Sunday 1 November 2026: 01:00-02:00 is lived twice (05:00Z EDT, then 06:00Z EST).
-    # Saturday's overnight hours end at 01:30 (05:30Z, and again 06:30Z); Sunday's begin at 01:00 (05:00Z).
-    cal = BusinessCalendar(
-        "America/New_York", ((),) * 5 + ((parse_interval("16:00-01:30"),), (parse_interval("01:00-09:00"),))
-    )
-    five = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
-    assert cal.add_business_time(five, timedelta(minutes=31)) == datetime(2026, 11, 1, 5, 31, tzinfo=UTC)
-    assert cal.business_time_between(five, five + timedelta(hours=1)) == timedelta(hours=1)
-    # Saturday 16:00 EDT to Sunday 09:00 EST is one unbroken stretch of 18 hours, as the oracle says.
-    saturday, sunday = datetime(2026, 10, 31, 20, 0, tzinfo=UTC), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
-    assert cal.business_time_between(saturday, sunday) == oracle_between(cal, saturday, sunday) == timedelta(hours=18)
-    assert cal.add_business_time(saturday, timedelta(hours=18)) == sunday
-    assert all(cal.is_open(five + timedelta(minutes=m)) for m in range(0, 90, 5))
-
-
 def test_mexico_city_has_had_no_dst_since_2022():
     office = weekdays("America/Mexico_City", "09:00-18:00")
     # US DST starts 8 Mar 2026; Mexico City keeps UTC-6 all year.
@@ -166,6 +151,81 @@ def test_bad_calendars_are_refused_with_a_reason():
         calendar_from_dict({"timezone": "UTC", "weekly": {"monday": ["9-5"]}})
     with pytest.raises(CalendarError, match="weekdays"):
         calendar_from_dict({"timezone": "UTC", "weekly": {"funday": ["09:00-10:00"]}})
-    never = calendar_from_dict({"timezone": "UTC"})
+
+
+def test_a_calendar_that_is_never_open_is_refused_when_it_is_built():
     with pytest.raises(CalendarError, match="no business time"):
-        never.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=1))
+        calendar_from_dict({"timezone": "UTC"})
+    with pytest.raises(CalendarError, match="no business time"):
+        BusinessCalendar("UTC", ((),) * 7, {date(2026, 6, 2): SpecialDay(date(2026, 6, 2), "Cerrado")})
+    every_day_of_the_year = [
+        {"month_day": f"{day:%m-%d}", "name": "Cerrado"} for day in _days(date(2028, 1, 1), date(2029, 1, 1))
+    ]
+    with pytest.raises(CalendarError, match="no business time"):
+        calendar_from_dict({"weekly": {"monday": ["09:00-17:00"]}, "recurring": every_day_of_the_year})
+
+
+def test_a_calendar_open_on_one_date_only_says_when_its_hours_are_over():
+    fair = date(2026, 6, 2)
+    one_day = BusinessCalendar("UTC", ((),) * 7, {fair: SpecialDay(fair, "Feria", ((600, 660),))})
+    assert one_day.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=30)) == datetime(
+        2026, 6, 2, 10, 30, tzinfo=UTC
+    )
+    twenty_years = (datetime(2016, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC))
+    assert one_day.business_time_between(*twenty_years) == timedelta(hours=1)
+    with pytest.raises(CalendarError, match="no business time after"):
+        one_day.add_business_time(datetime(2026, 6, 2, 10, 30, tzinfo=UTC), timedelta(minutes=31))
+    with pytest.raises(CalendarError, match="no business time after"):
+        one_day.next_opening(datetime(2026, 6, 2, 11, 0, tzinfo=UTC))
+
+
+def test_fall_back_night_counts_both_days_when_one_ends_in_the_repeated_hour():
+    # New York falls back on Sunday 1 November 2026: 01:00-02:00 is lived twice (05:00Z EDT, then 06:00Z EST).
+    # Saturday's overnight hours end at 01:30 (05:30Z, and again 06:30Z); Sunday's begin at 01:00 (05:00Z).
+    cal = BusinessCalendar(
+        "America/New_York", ((),) * 5 + ((parse_interval("16:00-01:30"),), (parse_interval("01:00-09:00"),))
+    )
+    five = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
+    assert cal.add_business_time(five, timedelta(minutes=31)) == datetime(2026, 11, 1, 5, 31, tzinfo=UTC)
+    assert cal.business_time_between(five, five + timedelta(hours=1)) == timedelta(hours=1)
+    # Saturday 16:00 EDT to Sunday 09:00 EST is one unbroken stretch of 18 hours, as the oracle says.
+    saturday, sunday = datetime(2026, 10, 31, 20, 0, tzinfo=UTC), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
+    assert cal.business_time_between(saturday, sunday) == oracle_between(cal, saturday, sunday) == timedelta(hours=18)
+    assert cal.add_business_time(saturday, timedelta(hours=18)) == sunday
+    assert all(cal.is_open(five + timedelta(minutes=m)) for m in range(0, 90, 5))
+
+
+def test_a_reply_three_years_later_is_measured_not_refused():
+    shop = load_calendar(today=date(2026, 11, 25))
+    submitted, replied = at(MADRID, 2026, 11, 25, 0, 0), at(MADRID, 2029, 11, 26, 0, 0)
+    assert shop.business_time_between(submitted, replied) == _hours_by_day(shop, date(2026, 11, 25), date(2029, 11, 26))
+
+
+def test_ten_years_are_measured_and_added_exactly_and_fast():
+    shop = load_calendar(today=date(2026, 11, 25))
+    start, end = at(MADRID, 2027, 1, 1, 0, 0), at(MADRID, 2037, 1, 1, 0, 0)
+    began = time.perf_counter()
+    total = shop.business_time_between(start, end)
+    elapsed = time.perf_counter() - began
+    assert total == _hours_by_day(shop, date(2027, 1, 1), date(2037, 1, 1))
+    # The last opening of the decade: Nochevieja 2036, a Wednesday, closes at 14:00.
+    assert shop.add_business_time(start, total) == at(MADRID, 2036, 12, 31, 14, 0)
+    assert shop.business_time_between(end, start) == -total
+    assert elapsed < 1.0  # about 40 ms on a cold calendar; a walk minute by minute takes seconds
+
+
+def _days(first: date, last: date):
+    """The dates in [first, last)."""
+    return (first + timedelta(days=n) for n in range((last - first).days))
+
+
+def _hours_by_day(calendar: BusinessCalendar, first: date, last: date) -> timedelta:
+    """Business time in [first, last) by adding up each date's intervals.
+
+    Only right for calendars whose intervals neither cross midnight nor meet a DST change (the shop's:
+    Madrid changes at 02:00/03:00 on Sundays, when it is closed).
+    """
+    return sum(
+        (timedelta(minutes=end - start) for d in _days(first, last) for start, end in calendar.intervals_on(d)),
+        timedelta(0),
+    )

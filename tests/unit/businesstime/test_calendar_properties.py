@@ -112,7 +112,7 @@ def instants(draw):
     return anchor + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))
 
 
-# About 2,500 generated cases in all; the oracle is slow by design, so its windows stay within a day or two.
+# About 2,600 generated cases in all; the oracle is slow by design, so its windows stay within a day or two.
 def cases(n: int) -> settings:
     return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -166,3 +166,27 @@ def test_fall_back_nights_match_the_oracle(night, offset, minutes):
     assert calendar.add_business_time(a, timedelta(minutes=minutes)) == oracle_add(
         calendar, a, timedelta(minutes=minutes)
     )
+
+
+# Long ranges have no oracle (a minute walk over years is too slow); they must agree with themselves.
+# Lengths are drawn in whole years and fractions of them, or hypothesis would mostly try short ones.
+
+
+@cases(40)
+@given(calendars(), instants(), st.integers(366, 10 * 366), st.integers(0, 24 * 60), st.floats(0, 1))
+def test_long_ranges_add_up_wherever_they_are_split(calendar, a, days, minutes, fraction):
+    b = a + timedelta(days=days, minutes=minutes)
+    middle = a + timedelta(minutes=round((b - a) / timedelta(minutes=1) * fraction))
+    whole = calendar.business_time_between(a, b)
+    assert whole == calendar.business_time_between(a, middle) + calendar.business_time_between(middle, b)
+    assert timedelta(0) < whole < b - a
+
+
+@cases(40)
+@given(calendars(), instants(), st.floats(0.5, 3))
+def test_adding_years_of_business_time_then_measuring_gives_it_back(calendar, start, years):
+    a_year = calendar.business_time_between(start, start + timedelta(days=365))
+    duration = timedelta(minutes=round(a_year / timedelta(minutes=1) * years))
+    end = calendar.add_business_time(start, duration)
+    assert calendar.business_time_between(start, end) == duration
+    assert calendar.is_open(end - timedelta(seconds=1))

@@ -9,6 +9,11 @@ times (``Zone.wall_time_spans``), exact across DST jumps both ways.
 
 Special days (public holidays, the shop's recurring and dated ones) are looked up
 per year and cached, so holidays are computed once per year, when first needed.
+
+Guarantees: results are UTC; any range works (a walk is day by day over cached
+spans, bounded by the range or the duration); a calendar that is never open is
+refused when it is built, and one whose hours end (only dated special days) says
+so instead of searching.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from .zone import MAX_OFFSET, Zone
 __all__ = ["BusinessCalendar", "CalendarError", "Interval", "SpecialDay", "parse_interval"]
 
 Span = tuple[datetime, datetime]  # UTC, start < end
-_SEARCH_LIMIT_DAYS = 3 * 366  # a calendar that never opens must not loop forever
 _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 # A date's intervals end before 48 h of wall time past its midnight, so its spans end
@@ -47,6 +51,7 @@ class BusinessCalendar:
     tz: ZoneInfo = field(init=False, repr=False)
     _zone: Zone = field(init=False, repr=False)
     _special: SpecialDays = field(init=False, repr=False)
+    _last_open_day: date | None = field(init=False, repr=False)  # None: hours recur forever
     # Caches (the calendar is shared and its answers never change): special days per year, spans per date.
     _special_by_year: dict[int, dict[date, SpecialDay]] = field(init=False, repr=False, default_factory=dict)
     _spans_cache: dict[date, tuple[Span, ...]] = field(init=False, repr=False, default_factory=dict)
@@ -61,6 +66,7 @@ class BusinessCalendar:
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "tz", zone.tz)
         object.__setattr__(self, "_special", special)
+        object.__setattr__(self, "_last_open_day", _last_open_day(self.weekly, special))
 
     @classmethod
     def always_open(cls, tz: str = "UTC") -> BusinessCalendar:
@@ -123,17 +129,17 @@ class BusinessCalendar:
         """
         day = (instant - _REACH).date()
         watermark = datetime.combine(day, time(), UTC) - MAX_OFFSET
+        last_day = self._last_open_day
         pending: list[Span] = []
-        for _ in range(_SEARCH_LIMIT_DAYS):
+        while last_day is None or day <= last_day:
             spans = self.spans_on(day)
             pending = _merge([*pending, *spans]) if pending else list(spans)
             day, watermark = day + _DAY, watermark + _DAY
             done, pending = _split(pending, watermark)
             yield from _clip(done, instant)
             if until is not None and watermark >= until:
-                yield from _clip(pending, instant)
-                return
-        raise CalendarError(f"the calendar has no business time within {_SEARCH_LIMIT_DAYS} days of {instant}")
+                break
+        yield from _clip(pending, instant)
 
     # --- the public math ----------------------------------------------------------
 
@@ -149,7 +155,7 @@ class BusinessCalendar:
         instant = _utc(instant)
         for start, _end in self._spans_from(instant):
             return start
-        raise AssertionError("unreachable")  # _spans_from raises when nothing is found
+        raise self._closed_after(instant)
 
     def add_business_time(self, start: datetime, duration: timedelta) -> datetime:
         """The instant (UTC) when ``duration`` of business time has passed since ``start``."""
@@ -163,7 +169,7 @@ class BusinessCalendar:
             if remaining <= span_end - span_start:
                 return span_start + remaining
             remaining -= span_end - span_start
-        raise AssertionError("unreachable")
+        raise self._closed_after(start)
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Business time in [a, b); negative when b is before a."""
@@ -176,6 +182,24 @@ class BusinessCalendar:
                 break
             total += min(end, b) - start
         return total
+
+    def _closed_after(self, instant: datetime) -> CalendarError:
+        return CalendarError(f"the calendar has no business time after {instant} (its last opening day is over)")
+
+
+def _last_open_day(weekly: tuple[tuple[Interval, ...], ...], special: SpecialDays) -> date | None:
+    """The last local date with hours, None when hours recur forever; CalendarError when there are none at all.
+
+    Checked once, cheaply, so that no walk ever searches for an opening that cannot come.
+    """
+    closed_every_year = {(r.month, r.day) for r in special.recurring if not r.intervals}
+    if any(r.intervals for r in special.recurring) or (any(weekly) and len(closed_every_year) < 366):
+        return None
+    dated = [day for day, s in special.dated.items() if s.intervals]
+    if not dated:
+        why = "every day of the year is a recurring closing day" if any(weekly) else "no day has opening hours"
+        raise CalendarError(f"the calendar has no business time: {why}")
+    return max(dated)
 
 
 def _utc(instant: datetime) -> datetime:
