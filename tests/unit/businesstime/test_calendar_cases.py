@@ -16,6 +16,8 @@ from soporte.businesstime import (
     parse_interval,
 )
 
+from .oracle import oracle_between
+
 MADRID = ZoneInfo("Europe/Madrid")
 MEXICO = ZoneInfo("America/Mexico_City")
 
@@ -46,7 +48,7 @@ def test_a_ticket_opened_at_1759_on_a_friday_is_due_monday_morning():
 
 def test_christmas_is_closed_and_christmas_eve_closes_at_two():
     shop = load_calendar()
-    assert shop.holiday_name(date(2026, 12, 25)) == "Navidad"
+    assert shop.holiday_name(date(2026, 12, 25)) == "Natividad del Señor"  # the holidays package's Spanish name
     assert not shop.is_open(at(MADRID, 2026, 12, 25, 10, 0))
     assert shop.is_open(at(MADRID, 2026, 12, 24, 13, 59))
     assert not shop.is_open(at(MADRID, 2026, 12, 24, 14, 0))
@@ -148,6 +150,78 @@ def test_bad_calendars_are_refused_with_a_reason():
         calendar_from_dict({"timezone": "UTC", "weekly": {"monday": ["9-5"]}})
     with pytest.raises(CalendarError, match="weekdays"):
         calendar_from_dict({"timezone": "UTC", "weekly": {"funday": ["09:00-10:00"]}})
-    never = calendar_from_dict({"timezone": "UTC"})
+
+
+def test_a_calendar_that_is_never_open_is_refused_when_it_is_built():
     with pytest.raises(CalendarError, match="no business time"):
-        never.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=1))
+        calendar_from_dict({"timezone": "UTC"})
+    with pytest.raises(CalendarError, match="no business time"):
+        BusinessCalendar("UTC", ((),) * 7, {date(2026, 6, 2): SpecialDay(date(2026, 6, 2), "Cerrado")})
+    every_day_of_the_year = [
+        {"month_day": f"{day:%m-%d}", "name": "Cerrado"} for day in _days(date(2028, 1, 1), date(2029, 1, 1))
+    ]
+    with pytest.raises(CalendarError, match="no business time"):
+        calendar_from_dict({"weekly": {"monday": ["09:00-17:00"]}, "recurring": every_day_of_the_year})
+
+
+def test_a_calendar_open_on_one_date_only_says_when_its_hours_are_over():
+    fair = date(2026, 6, 2)
+    one_day = BusinessCalendar("UTC", ((),) * 7, {fair: SpecialDay(fair, "Feria", ((600, 660),))})
+    assert one_day.add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(minutes=30)) == datetime(
+        2026, 6, 2, 10, 30, tzinfo=UTC
+    )
+    twenty_years = (datetime(2016, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC))
+    assert one_day.business_time_between(*twenty_years) == timedelta(hours=1)
+    with pytest.raises(CalendarError, match="no business time after"):
+        one_day.add_business_time(datetime(2026, 6, 2, 10, 30, tzinfo=UTC), timedelta(minutes=31))
+    with pytest.raises(CalendarError, match="no business time after"):
+        one_day.next_opening(datetime(2026, 6, 2, 11, 0, tzinfo=UTC))
+
+
+def test_fall_back_night_counts_both_days_when_one_ends_in_the_repeated_hour():
+    # New York falls back on Sunday 1 November 2026: 01:00-02:00 is lived twice (05:00Z EDT, then 06:00Z EST).
+    # Saturday's overnight hours end at 01:30 (05:30Z, and again 06:30Z); Sunday's begin at 01:00 (05:00Z).
+    cal = BusinessCalendar(
+        "America/New_York", ((),) * 5 + ((parse_interval("16:00-01:30"),), (parse_interval("01:00-09:00"),))
+    )
+    five = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
+    assert cal.add_business_time(five, timedelta(minutes=31)) == datetime(2026, 11, 1, 5, 31, tzinfo=UTC)
+    assert cal.business_time_between(five, five + timedelta(hours=1)) == timedelta(hours=1)
+    # Saturday 16:00 EDT to Sunday 09:00 EST is one unbroken stretch of 18 hours, as the oracle says.
+    saturday, sunday = datetime(2026, 10, 31, 20, 0, tzinfo=UTC), datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
+    assert cal.business_time_between(saturday, sunday) == oracle_between(cal, saturday, sunday) == timedelta(hours=18)
+    assert cal.add_business_time(saturday, timedelta(hours=18)) == sunday
+    assert all(cal.is_open(five + timedelta(minutes=m)) for m in range(0, 90, 5))
+
+
+def test_a_reply_three_years_later_is_measured_not_refused():
+    shop = load_calendar(today=date(2026, 11, 25))
+    submitted, replied = at(MADRID, 2026, 11, 25, 0, 0), at(MADRID, 2029, 11, 26, 0, 0)
+    assert shop.business_time_between(submitted, replied) == _hours_by_day(shop, date(2026, 11, 25), date(2029, 11, 26))
+
+
+def test_ten_years_are_measured_and_added_exactly():
+    shop = load_calendar(today=date(2026, 11, 25))
+    start, end = at(MADRID, 2027, 1, 1, 0, 0), at(MADRID, 2037, 1, 1, 0, 0)
+    total = shop.business_time_between(start, end)
+    assert total == _hours_by_day(shop, date(2027, 1, 1), date(2037, 1, 1))
+    # The last opening of the decade: Nochevieja 2036, a Wednesday, closes at 14:00.
+    assert shop.add_business_time(start, total) == at(MADRID, 2036, 12, 31, 14, 0)
+    assert shop.business_time_between(end, start) == -total
+
+
+def _days(first: date, last: date):
+    """The dates in [first, last)."""
+    return (first + timedelta(days=n) for n in range((last - first).days))
+
+
+def _hours_by_day(calendar: BusinessCalendar, first: date, last: date) -> timedelta:
+    """Business time in [first, last) by adding up each date's intervals.
+
+    Only right for calendars whose intervals neither cross midnight nor meet a DST change (the shop's:
+    Madrid changes at 02:00/03:00 on Sundays, when it is closed).
+    """
+    return sum(
+        (timedelta(minutes=end - start) for d in _days(first, last) for start, end in calendar.intervals_on(d)),
+        timedelta(0),
+    )
