@@ -8,11 +8,16 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import asyncpg
+from aiokafka import TopicPartition
 
 from soporte.events import Language
 from soporte.events import types as t
+from soporte.platform.kafka import make_consumer
 from soporte.words import words
 from tests.support.scenario import Stream
 
@@ -150,3 +155,52 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
         assert second.wait(timeout=60) == 0
     per_ticket = Counter(m["Subject"].split("]")[0].strip("[") for m in smtp_sink.messages())
     assert per_ticket == Counter({ticket_id: 1 for ticket_id in tickets})
+
+
+@asynccontextmanager
+async def database_unreachable(admin_url: str, dsn: str):
+    """The test's own database refuses every session and loses those it had (no one else's is touched)."""
+    name = urlsplit(dsn).path.lstrip("/")
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+
+
+async def records_on(bootstrap: str, topic: str) -> int:
+    consumer = make_consumer(bootstrap, topic, group_id=None)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()
+
+
+async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(
+    notifier, shop, smtp_sink, notifier_settings, infra, dead_letter_topic, kafka_bootstrap
+):
+    notifier.start()
+    ana, bea = Stream("T-OUTAGE0001"), Stream("T-OUTAGE0002")
+    await shop.publish(ana.submitted(SUBMITTED_AT))
+    await wait_for_mail(smtp_sink, 1)
+
+    async with database_unreachable(infra.database_url, notifier_settings.database_url):
+        await shop.publish(bea.submitted(SUBMITTED_AT), ana.agent_replied(SUBMITTED_AT + timedelta(minutes=5)))
+        await asyncio.sleep(5)  # the reader retries (and fails) several rounds meanwhile
+        assert len(smtp_sink.messages()) == 1
+
+    messages = await wait_for_mail(smtp_sink, 3)
+    assert sorted(m["Subject"] for m in messages) == [
+        "[T-OUTAGE0001] Hemos recibido su ticket",
+        "[T-OUTAGE0001] Respuesta a su ticket",
+        "[T-OUTAGE0002] Hemos recibido su ticket",
+    ]
+    assert await records_on(kafka_bootstrap, dead_letter_topic) == 0
