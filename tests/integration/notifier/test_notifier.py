@@ -13,12 +13,11 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import asyncpg
-from aiokafka import TopicPartition
 
 from soporte.events import Language
 from soporte.events import types as t
-from soporte.platform.kafka import make_consumer
 from soporte.words import words
+from tests.support.kafka import records_on
 from tests.support.scenario import Stream
 
 from .conftest import SUBMITTED_AT, read_topic, wait_for_mail
@@ -172,16 +171,6 @@ async def database_unreachable(admin_url: str, dsn: str):
     finally:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         await admin.close()
-
-
-async def records_on(bootstrap: str, topic: str) -> int:
-    consumer = make_consumer(bootstrap, topic, group_id=None)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum((await consumer.end_offsets(partitions)).values())
-    finally:
-        await consumer.stop()
 
 
 async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(

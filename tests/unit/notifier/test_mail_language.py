@@ -56,14 +56,7 @@ def check(notification: Notification) -> None:
 
 def customer_mails(stream: Stream, submitted: ev.Event, lang: str) -> list[Notification]:
     contact = contact_from(submitted)
-    history = [
-        submitted,
-        stream.agent_replied(AT + MINUTE, attachments=[PHOTO]),
-        stream.clarification(AT + 2 * MINUTE),
-        stream.return_label(AT + 3 * MINUTE),
-        stream.courier_claim(AT + 4 * MINUTE),
-        stream.resolved(AT + 5 * MINUTE),
-    ]
+    history = [submitted, *stream.every_answer(AT + MINUTE)]
     return [mail for event in history for mail in plan(event, contact, desk(lang))]
 
 

@@ -117,14 +117,7 @@ def test_events_of_a_ticket_nobody_submitted_here_send_nothing():
 def test_every_public_agent_action_mails_the_customer():
     stream = Stream()
     contact = contact_from(stream.submitted(NOW))
-    actions = [
-        stream.agent_replied(NOW + MINUTE),
-        stream.clarification(NOW + 2 * MINUTE),
-        stream.return_label(NOW + 3 * MINUTE),
-        stream.courier_claim(NOW + 4 * MINUTE),
-        stream.resolved(NOW + 5 * MINUTE),
-    ]
-    kinds = [n.kind for event in actions for n in planned(event, contact)]
+    kinds = [n.kind for event in stream.every_answer(NOW + MINUTE) for n in planned(event, contact)]
     assert kinds == [
         "agent_response",
         "clarification_requested",
@@ -170,14 +163,7 @@ def test_every_customer_template_renders_both_parts_with_the_ticket_number_and_i
     stream = Stream()
     submitted = stream.submitted(NOW, language=language, attachments=(PHOTO,))
     contact = contact_from(submitted)
-    history = [
-        submitted,
-        stream.agent_replied(NOW + MINUTE, attachments=[PHOTO]),
-        stream.clarification(NOW + 2 * MINUTE),
-        stream.return_label(NOW + 3 * MINUTE),
-        stream.courier_claim(NOW + 4 * MINUTE),
-        stream.resolved(NOW + 5 * MINUTE),
-    ]
+    history = [submitted, *stream.every_answer(NOW + MINUTE)]
     subjects = words(language.value).mail.subjects
     for event in history:
         (mail,) = planned(event, contact)

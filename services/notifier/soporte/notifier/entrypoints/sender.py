@@ -50,6 +50,7 @@ from soporte.platform.logging import get_logger
 
 log = get_logger(__name__)
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="notifier")
+OUTAGE_PAUSE_SECONDS = 2.0
 
 
 class Sender:
@@ -82,13 +83,17 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            pause = self.settings.poll_seconds
             try:
                 await self.send_due()
                 await self.publish_outcomes()
             except Exception as exc:  # noqa: BLE001 - the ledger keeps the work; try again next round
                 log.warning("sending round failed", error=f"{exc.__class__.__name__}: {exc}")
+                # Not a round per poll while the database or broker is away; a wake-up (the reader
+                # committed, so the database is back) still ends the pause early.
+                pause = max(pause, OUTAGE_PAUSE_SECONDS)
             try:
-                await asyncio.wait_for(self.woken.wait(), timeout=self.settings.poll_seconds)
+                await asyncio.wait_for(self.woken.wait(), timeout=pause)
             except TimeoutError:
                 pass
             self.woken.clear()
