@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from soporte.businesstime import load_calendar
 from soporte.events import Channel, Language
 from soporte.notifier.domain.delivery import retry_delay
 from soporte.notifier.domain.notifications import Contact, Desk, contact_from, plan
 from soporte.notifier.domain.rendering import make_environment, render_email
+from soporte.notifier.settings import NotifierSettings
 from soporte.ticketrules import SlaRules, load_policies, replay_escalations
 from soporte.words import words
 from tests.support.scenario import HOUR, MINUTE, PHOTO, Stream
@@ -199,3 +201,10 @@ def test_backoff_grows_with_jitter_and_a_cap():
     assert all(timedelta(0) <= d <= cap for d in delays)
     assert all(retry_delay(n, base, cap, random.Random(n)) <= base * 2 ** (n - 1) for n in range(1, 6))
     assert len({d for d in delays}) > 5  # jitter: not a fixed schedule
+
+
+def test_the_staff_language_is_a_setting_and_only_a_language_the_catalogue_has():
+    assert NotifierSettings.from_env({}).staff_language == "es"
+    assert NotifierSettings.from_env({"SOPORTE_NOTIFIER_STAFF_LANGUAGE": "en"}).staff_language == "en"
+    with pytest.raises(ValidationError):
+        NotifierSettings.from_env({"SOPORTE_NOTIFIER_STAFF_LANGUAGE": "fr"})

@@ -14,8 +14,8 @@ What can crash where, and what it costs:
   a failed mail) are published from the ledger until marked published, with
   ids derived from the notification and attempt: a crash in between publishes
   the same ids again, which readers dedupe.
-- A failing round (database or broker away) is logged and tried again on the
-  next wake-up or poll; the ledger keeps the work.
+- A failing round (database or broker away) is logged and tried again after a
+  pause, or as soon as the reader commits again; the ledger keeps the work.
 """
 
 from __future__ import annotations
@@ -65,10 +65,9 @@ class Sender:
         *,
         registry: CollectorRegistry,
         now: Callable[[], datetime],
-        templates: jinja2.Environment | None = None,
     ) -> None:
         self.ledger, self.mailer, self.producer, self.settings, self.now = ledger, mailer, producer, settings, now
-        self.templates = templates or make_environment()
+        self.templates = make_environment()
         self.woken = asyncio.Event()
         self.outcomes_topic = NOTIFICATION_OUTCOMES.name(settings.topic_prefix)
         self.dead_letter_topic = DEAD_LETTERS.name(settings.topic_prefix)
