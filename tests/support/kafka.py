@@ -1,8 +1,10 @@
-"""Reading a real topic from its start until what a test waits for is there (bounded)."""
+"""Reading a real topic: from its start until what a test waits for is there (bounded), or how much it holds."""
 
 from __future__ import annotations
 
 import asyncio
+
+from aiokafka import TopicPartition
 
 from soporte.events import decode
 from soporte.platform.kafka import make_consumer
@@ -22,5 +24,16 @@ async def read_topic_until(bootstrap: str, topic: str, predicate, timeout: float
             if predicate(seen):
                 return seen
         raise AssertionError(f"not seen on {topic}: {[(e.type, e.ticket_id, e.version) for e in seen]}")
+    finally:
+        await consumer.stop()
+
+
+async def records_on(bootstrap: str, topic: str) -> int:
+    """How many records a topic holds (its end offsets added up)."""
+    consumer = make_consumer(bootstrap, topic, group_id=None)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum((await consumer.end_offsets(partitions)).values())
     finally:
         await consumer.stop()

@@ -114,3 +114,14 @@ class Stream:
             self.agent,
             at,
         )
+
+    def every_answer(self, at: datetime, step: timedelta = MINUTE) -> list[ev.Event]:
+        """Each kind of desk answer the customer hears about, ``step`` apart from ``at``: a reply (with a
+        file), a clarification request, a return label, a courier claim, then the resolution."""
+        return [
+            self.agent_replied(at, attachments=[PHOTO]),
+            self.clarification(at + step),
+            self.return_label(at + 2 * step),
+            self.courier_claim(at + 3 * step),
+            self.resolved(at + 4 * step),
+        ]

@@ -8,24 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from soporte.events import (
-    DEAD_LETTERS,
-    NOTIFICATION_OUTCOMES,
-    TICKET_EVENTS,
-    Actor,
-    ActorKind,
-    Category,
-    Language,
-    encode,
-    event_key,
-)
-from soporte.events import types as t
+from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, TICKET_EVENTS, encode, event_key
 from soporte.notifier.bootstrap import run
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.kafka import make_producer
 from tests.support.kafka import read_topic_until
 
-# Friday 17:50 in Madrid: the shop calendar puts the 15-minute answer at Monday 00:05.
+# Friday 17:50 in Madrid: 15 business minutes end Monday 00:05, so the 24-hour attention (Saturday 17:50)
+# is what the acknowledgement promises.
 SUBMITTED_AT = datetime(2026, 11, 27, 16, 50, tzinfo=UTC)
 
 
@@ -69,46 +59,17 @@ async def notifier(notifier_settings):
 
 
 class Shop:
-    """Publishes ticket events as intake's relay does."""
+    """Publishes ticket events as intake's relay does (histories come from ``tests.support.scenario``)."""
 
     def __init__(self, bootstrap: str, prefix: str) -> None:
         self.producer = make_producer(bootstrap)
         self.topic = TICKET_EVENTS.name(prefix)
         self.sent: list = []
 
-    async def publish(self, event) -> None:
-        await self.producer.send_and_wait(self.topic, encode(event), key=event_key(event))
-        self.sent.append(event)
-
-    async def submit(
-        self, ticket_id: str, *, name="Ana Pérez", email="ana@example.com", language=Language.ES, actionable=False
-    ):
-        event = t.TicketSubmitted.create(
-            data=t.TicketSubmittedData(
-                category=Category.DAMAGED_ITEM,
-                description="La pantalla llegó rota",
-                customer=t.CustomerRef(name=name, email=email, language=language),
-                order_number="100234",
-                actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
-            ),
-            actor=Actor(kind=ActorKind.GUEST, id=email),
-            occurred_at=SUBMITTED_AT,
-            ticket_id=ticket_id,
-            version=1,
-        )
-        await self.publish(event)
-        return event
-
-    async def agent_reply(self, ticket_id: str, version: int, body: str):
-        event = t.AgentReplied.create(
-            data=t.MessageData(body=body),
-            actor=Actor(kind=ActorKind.AGENT, id="a-1"),
-            occurred_at=SUBMITTED_AT,
-            ticket_id=ticket_id,
-            version=version,
-        )
-        await self.publish(event)
-        return event
+    async def publish(self, *events) -> None:
+        for event in events:
+            await self.producer.send_and_wait(self.topic, encode(event), key=event_key(event))
+            self.sent.append(event)
 
 
 @pytest.fixture

@@ -8,13 +8,19 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from soporte.events import Language
 from soporte.events import types as t
+from soporte.words import words
+from tests.support.kafka import records_on
+from tests.support.scenario import Stream
 
-from .conftest import read_topic, wait_for_mail
+from .conftest import SUBMITTED_AT, read_topic, wait_for_mail
 
 
 def plain(message) -> str:
@@ -25,16 +31,21 @@ async def test_acknowledgements_in_the_customers_language_one_mail_per_reply_and
     notifier, shop, smtp_sink, notifier_settings
 ):
     notifier.start()
-    await shop.submit("T-NOTIFYES01")
-    await shop.submit("T-NOTIFYEN01", name="John Smith", email="john@example.com", language=Language.EN)
-    await shop.agent_reply("T-NOTIFYES01", 2, "Le enviamos una pantalla nueva hoy mismo.")
+    ana = Stream("T-NOTIFYES01")
+    john = Stream("T-NOTIFYEN01", customer=t.CustomerRef(name="John Smith", email="john@example.com"))
+    await shop.publish(
+        ana.submitted(SUBMITTED_AT, missing=("photo_of_item",)),
+        john.submitted(SUBMITTED_AT, language=Language.EN),
+        ana.agent_replied(SUBMITTED_AT, "Le enviamos una pantalla nueva hoy mismo."),
+    )
     messages = await wait_for_mail(smtp_sink, 3)
 
     by_subject = {m["Subject"]: m for m in messages}
     spanish = by_subject["[T-NOTIFYES01] Hemos recibido su ticket"]
     assert spanish["To"] == "Ana Pérez <ana@example.com>"
-    assert "2026-11-30 00:05" in plain(spanish)  # expected answer from the calendar: Monday 00:05 Madrid
-    assert "photo" in plain(spanish)  # what is still missing
+    # The earliest commitment: 24 hours of attention (Saturday 17:50 Madrid) before 15 business minutes (Monday).
+    assert "sábado 28 de noviembre de 2026, 17:50 (Europe/Madrid)" in plain(spanish)
+    assert words("es").vocabulary.missing_items.photo_of_item in plain(spanish)  # what is still missing
     english = by_subject["[T-NOTIFYEN01] We received your ticket"]
     assert "We have received your ticket" in plain(english)
     reply = by_subject["[T-NOTIFYES01] Respuesta a su ticket"]
@@ -42,8 +53,7 @@ async def test_acknowledgements_in_the_customers_language_one_mail_per_reply_and
 
     # Redelivery: the same events again on the topic, and the consumer rewound to the start.
     await notifier.halt()
-    for event in list(shop.sent):
-        await shop.publish(event)
+    await shop.publish(*shop.sent)
     conn = await asyncpg.connect(notifier_settings.database_url)
     try:
         await conn.execute("UPDATE notifier.positions SET next_offset = 0")
@@ -64,7 +74,7 @@ async def test_a_relay_that_says_451_then_accepts_gets_the_mail_after_a_retry(
 ):
     smtp_sink.handler.replies.append("451 4.3.0 Try again later")
     notifier.start()
-    await shop.submit("T-RETRY00001")
+    await shop.publish(Stream("T-RETRY00001").submitted(SUBMITTED_AT))
     (message,) = await wait_for_mail(smtp_sink, 1)
     assert message["Subject"].startswith("[T-RETRY00001]")
     assert smtp_sink.handler.attempts == 2
@@ -80,7 +90,8 @@ async def test_a_550_ends_in_the_dead_letter_topic_with_a_failed_outcome_and_can
 ):
     smtp_sink.handler.replies.append("550 5.1.1 No such user")
     notifier.start()
-    await shop.submit("T-BOUNCE0001", email="nobody@example.com")
+    nobody = t.CustomerRef(name="Ana Pérez", email="nobody@example.com")
+    await shop.publish(Stream("T-BOUNCE0001", customer=nobody).submitted(SUBMITTED_AT))
     outcomes = await read_topic(
         kafka_bootstrap, outcomes_topic, lambda s: any(isinstance(e, t.NotificationFailed) for e in s)
     )
@@ -124,8 +135,7 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
     }
     smtp_sink.handler.sender_delay_seconds = 0.5  # eight mails take four seconds: the kill lands mid-batch
     tickets = [f"T-KILL{n:06d}" for n in range(8)]
-    for ticket_id in tickets:
-        await shop.submit(ticket_id)
+    await shop.publish(*(Stream(ticket_id).submitted(SUBMITTED_AT) for ticket_id in tickets))
     log = open(tmp_path / "notifier.log", "ab")
     first = subprocess.Popen([sys.executable, "-m", "soporte.notifier"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -144,3 +154,42 @@ async def test_killed_mid_batch_the_restarted_notifier_sends_every_pending_mail_
         assert second.wait(timeout=60) == 0
     per_ticket = Counter(m["Subject"].split("]")[0].strip("[") for m in smtp_sink.messages())
     assert per_ticket == Counter({ticket_id: 1 for ticket_id in tickets})
+
+
+@asynccontextmanager
+async def database_unreachable(admin_url: str, dsn: str):
+    """The test's own database refuses every session and loses those it had (no one else's is touched)."""
+    name = urlsplit(dsn).path.lstrip("/")
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+
+
+async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(
+    notifier, shop, smtp_sink, notifier_settings, infra, dead_letter_topic, kafka_bootstrap
+):
+    notifier.start()
+    ana, bea = Stream("T-OUTAGE0001"), Stream("T-OUTAGE0002")
+    await shop.publish(ana.submitted(SUBMITTED_AT))
+    await wait_for_mail(smtp_sink, 1)
+
+    async with database_unreachable(infra.database_url, notifier_settings.database_url):
+        await shop.publish(bea.submitted(SUBMITTED_AT), ana.agent_replied(SUBMITTED_AT + timedelta(minutes=5)))
+        await asyncio.sleep(5)  # the reader retries (and fails) several rounds meanwhile
+        assert len(smtp_sink.messages()) == 1
+
+    messages = await wait_for_mail(smtp_sink, 3)
+    assert sorted(m["Subject"] for m in messages) == [
+        "[T-OUTAGE0001] Hemos recibido su ticket",
+        "[T-OUTAGE0001] Respuesta a su ticket",
+        "[T-OUTAGE0002] Hemos recibido su ticket",
+    ]
+    assert await records_on(kafka_bootstrap, dead_letter_topic) == 0

@@ -1,128 +1,189 @@
-"""Which mails an event causes, and how each renders: pure, no SMTP."""
+"""Which mails an event causes, what the acknowledgement promises, and how each mail renders: pure, no SMTP."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from soporte.businesstime import load_calendar
-from soporte.events import Actor, ActorKind, Category, Language, Priority
-from soporte.events import types as t
-from soporte.notifier.domain.notifications import Contact, contact_from, plan, retry_delay
-from soporte.notifier.domain.rendering import SUBJECTS, make_environment, render_email
-from soporte.ticketrules import load_policies
-from tests.support.samples import sample_events
+from soporte.events import Channel, Language
+from soporte.notifier.domain.delivery import retry_delay
+from soporte.notifier.domain.notifications import Contact, Desk, contact_from, plan
+from soporte.notifier.domain.rendering import make_environment, render_email
+from soporte.notifier.settings import NotifierSettings
+from soporte.ticketrules import SlaRules, load_policies, replay_escalations
+from soporte.words import words
+from tests.support.scenario import HOUR, MINUTE, PHOTO, Stream
 
+MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 11, 27, 16, 50, tzinfo=UTC)  # Friday 17:50 in Madrid
-AGENT = Actor(kind=ActorKind.AGENT, id="a-1")
+FRIDAY_EVENING = datetime(2026, 11, 27, 20, 0, tzinfo=MADRID)
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=MADRID)
 RECIPIENTS = {"team-lead": ["lead@shop.test"], "ops": ["ops@shop.test", "lead@shop.test"]}
+RULES = SlaRules(load_calendar(), load_policies())
 
 
-def submitted(name="Ana Pérez", language=Language.ES, actionable=False, missing=("a photo of the broken LCD",)):
-    return t.TicketSubmitted.create(
-        data=t.TicketSubmittedData(
-            category=Category.DAMAGED_ITEM,
-            description="Llegó rota",
-            customer=t.CustomerRef(name=name, email="ana@example.com", language=language),
-            order_number="100234",
-            actionability=t.Actionability(actionable=actionable, missing=list(missing), priority=Priority.NORMAL),
-        ),
-        actor=Actor(kind=ActorKind.GUEST, id="ana@example.com"),
-        occurred_at=NOW,
-        ticket_id="T-NOTIFY0001",
-        version=1,
-    )
+def desk(staff_language: str = "es") -> Desk:
+    return Desk(RULES, "http://portal.test", RECIPIENTS, staff_language)
 
 
-def planned(event, contact):
-    return plan(
-        event,
-        contact,
-        calendar=load_calendar(),
-        policies=load_policies(),
-        portal_url="http://portal.test",
-        escalation_recipients=RECIPIENTS,
-    )
+def planned(event, contact, staff_language: str = "es"):
+    return plan(event, contact, desk(staff_language))
 
 
-def test_a_submission_gets_one_acknowledgement_with_the_expected_time_from_the_calendar():
-    event = submitted()
+def acknowledgement(event):
     (mail,) = planned(event, contact_from(event))
-    assert mail.kind == "ticket_received" and mail.recipient == "ana@example.com" and mail.language == "es"
-    # 17:50 on a Friday + 15 business minutes: 10 min today, 5 on Monday (Madrid hours 00:00-18:00).
-    assert mail.context["expected_by"] == "2026-11-30 00:05"
-    assert mail.context["missing"] == ["a photo of the broken LCD"]
+    assert mail.kind == "ticket_received"
+    return mail
+
+
+def promised(event) -> datetime | None:
+    promise = acknowledgement(event).context["promised_by"]
+    return datetime.fromisoformat(promise).astimezone(MADRID) if promise else None
+
+
+def render(mail):
+    message = render_email(make_environment(), mail, "Soporte <soporte@shop.test>")
+    return message, message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+def test_a_submission_gets_one_acknowledgement_in_the_customers_language():
+    event = Stream("T-NOTIFY0001").submitted(NOW, missing=("photo_of_item",))
+    mail = acknowledgement(event)
+    assert (mail.recipient, mail.language) == ("ana@example.com", "es")
+    assert mail.context["missing"] == ["photo_of_item"]
+    assert mail.context["status_url"] == "http://portal.test/tickets/T-NOTIFY0001"
+
+
+def test_the_acknowledgement_promises_the_earliest_commitment_24_hours_over_a_weekend():
+    # Friday 20:00, after hours: 15 business minutes end Monday 00:15, the 24-hour attention Saturday 20:00.
+    assert promised(Stream().submitted(FRIDAY_EVENING)) == datetime(2026, 11, 28, 20, 0, tzinfo=MADRID)
+    # Friday 17:50: 10 minutes today and 5 on Monday, but attention comes first (Saturday 17:50).
+    assert promised(Stream().submitted(NOW)) == datetime(2026, 11, 28, 17, 50, tzinfo=MADRID)
+
+
+def test_within_business_hours_the_first_response_is_the_promise():
+    assert promised(Stream().submitted(TUESDAY_MORNING)) == TUESDAY_MORNING + 15 * MINUTE
+
+
+def test_the_promise_reads_in_the_customers_language_and_the_desks_timezone():
+    _, spanish, _ = render(acknowledgement(Stream().submitted(FRIDAY_EVENING)))
+    assert "sábado 28 de noviembre de 2026, 20:00 (Europe/Madrid)" in spanish
+    _, english, _ = render(acknowledgement(Stream().submitted(FRIDAY_EVENING, language=Language.EN)))
+    assert "Saturday 28 November 2026, 20:00 (Europe/Madrid)" in english
+
+
+@pytest.mark.parametrize("channel", [Channel.PHONE, Channel.CHAT])
+def test_a_ticket_opened_during_a_call_or_chat_is_acknowledged_without_a_promise(channel):
+    mail = acknowledgement(Stream("T-PHONE00001").submitted(TUESDAY_MORNING, channel=channel))
+    assert mail.context["promised_by"] is None and mail.context["opened_during"] == channel.value
+    message, text, html = render(mail)
+    m = words("es").mail
+    assert message["Subject"] == f"[T-PHONE00001] {m.subjects.ticket_opened_live}"
+    assert m.ticket_received.opened_during[channel.value].format(ticket="T-PHONE00001") in text
+    assert "como muy tarde" not in text and "como muy tarde" not in html
+    assert (
+        "http://portal.test/tickets/T-PHONE00001" in text and 'href="http://portal.test/tickets/T-PHONE00001"' in html
+    )
+
+
+def test_missing_items_are_named_in_words_never_by_their_code():
+    event = Stream().submitted(NOW, missing=("photo_of_item", "order_number"))
+    _, text, html = render(acknowledgement(event))
+    assert "necesitamos: una foto del artículo y el número de pedido." in text
+    assert "photo_of_item" not in text + html and "order_number" not in text + html
 
 
 def test_ids_are_derived_so_a_redelivery_maps_to_the_same_notification():
-    event = submitted()
-    assert (
-        planned(event, contact_from(event))[0].notification_id == planned(event, contact_from(event))[0].notification_id
-    )
+    event = Stream().submitted(NOW)
+    assert acknowledgement(event).notification_id == acknowledgement(event).notification_id
 
 
 def test_internal_notes_and_customer_messages_send_nothing():
-    contact = Contact("T-NOTIFY0001", "Ana", "ana@example.com")
-    note = t.InternalNoteAdded.create(
-        data=t.MessageData(body="secreto"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=2
-    )
-    reply = t.CustomerReplied.create(
-        data=t.MessageData(body="hola"), actor=AGENT, occurred_at=NOW, ticket_id="T-NOTIFY0001", version=3
-    )
-    assert planned(note, contact) == [] and planned(reply, contact) == []
+    stream = Stream("T-NOTIFY0001")
+    contact = contact_from(stream.submitted(NOW))
+    assert planned(stream.note(NOW + MINUTE), contact) == []
+    assert planned(stream.customer_replied(NOW + 2 * MINUTE), contact) == []
+    assert planned(stream.assigned(NOW + 3 * MINUTE), contact) == []
+    assert planned(stream.reopened(NOW + 4 * MINUTE), contact) == []
+
+
+def test_events_of_a_ticket_nobody_submitted_here_send_nothing():
+    assert planned(Stream().agent_replied(NOW), None) == []
 
 
 def test_every_public_agent_action_mails_the_customer():
-    contact = Contact("T-0000000001", "Ana", "ana@example.com")
-    kinds = [n.kind for e in sample_events() for n in planned(e, contact) if e.ticket_id]
-    assert {
+    stream = Stream()
+    contact = contact_from(stream.submitted(NOW))
+    kinds = [n.kind for event in stream.every_answer(NOW + MINUTE) for n in planned(event, contact)]
+    assert kinds == [
         "agent_response",
         "clarification_requested",
-        "ticket_resolved",
         "return_label_issued",
         "courier_claim_opened",
-    } <= set(kinds)
+        "ticket_resolved",
+    ]
+
+
+def escalations(history, up_to):
+    return sorted(replay_escalations(history, RULES, up_to).values(), key=lambda e: (e.data.clock, e.data.level))
 
 
 def test_escalations_go_once_to_each_address_the_level_names():
-    escalation = next(e for e in sample_events() if isinstance(e, t.SlaBreached))
-    mails = planned(escalation, None)
-    assert sorted(m.recipient for m in mails) == ["lead@shop.test"]  # the sample names team-lead only
-    breach = escalation.model_copy(update={"data": escalation.data.model_copy(update={"notify": ["team-lead", "ops"]})})
-    assert sorted(m.recipient for m in planned(breach, None)) == ["lead@shop.test", "ops@shop.test"]
+    stream = Stream()
+    warning, breach = [e for e in escalations([stream.submitted(TUESDAY_MORNING)], TUESDAY_MORNING + HOUR)]
+    assert (warning.type, breach.type) == ("SlaWarning", "SlaBreached")
+    assert [m.recipient for m in planned(warning, None)] == ["lead@shop.test"]
+    assert [m.recipient for m in planned(breach, None)] == ["lead@shop.test", "ops@shop.test"]
+    named = warning.model_copy(update={"data": warning.data.model_copy(update={"notify": ["boss@shop.test"]})})
+    assert [m.recipient for m in planned(named, None)] == ["boss@shop.test"]
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
-@pytest.mark.parametrize(
-    "event",
-    [e for e in sample_events() if e.ticket_id and not isinstance(e, t.FirstResponseMeasured)],
-    ids=lambda e: e.type,
-)
-def test_every_template_renders_both_parts_with_the_ticket_number(event, language):
-    contact = Contact(event.ticket_id, "Ana", "ana@example.com", language)
-    env = make_environment()
-    for mail in planned(event, contact):
-        message = render_email(env, mail, "Soporte <soporte@shop.test>")
-        text = message.get_body(("plain",)).get_content()
-        html = message.get_body(("html",)).get_content()
-        assert event.ticket_id in message["Subject"] and event.ticket_id in text and event.ticket_id in html
-        assert SUBJECTS[mail.language][mail.kind] in message["Subject"]
-        assert message["Subject"].startswith(f"[{event.ticket_id}]")
+def test_the_escalation_mail_is_in_the_desks_language_with_the_clock_in_words_local_times_and_the_console_link():
+    stream = Stream("T-ESCALATE01")
+    _, breach = escalations([stream.submitted(TUESDAY_MORNING)], TUESDAY_MORNING + HOUR)
+    mail = planned(breach, None)[0]
+    assert mail.language == "es"
+    message, text, html = render(mail)
+    assert message["Subject"] == "[T-ESCALATE01] Plazo incumplido: primera respuesta"
+    assert "El ticket T-ESCALATE01 ha superado el plazo de primera respuesta." in text
+    assert "martes 24 de noviembre de 2026, 10:15 (Europe/Madrid)" in text  # 09:15 UTC
+    assert "Avisados: responsable del equipo y operaciones" in text
+    assert "http://portal.test/agent/tickets/T-ESCALATE01" in text
+    assert 'href="http://portal.test/agent/tickets/T-ESCALATE01"' in html
+    english = planned(breach, None, staff_language="en")[0]
+    assert english.language == "en"
+    assert render(english)[0]["Subject"] == "[T-ESCALATE01] Deadline missed: first response"
+
+
+@pytest.mark.parametrize("language", [Language.ES, Language.EN])
+def test_every_customer_template_renders_both_parts_with_the_ticket_number_and_its_subject(language):
+    stream = Stream()
+    submitted = stream.submitted(NOW, language=language, attachments=(PHOTO,))
+    contact = contact_from(submitted)
+    history = [submitted, *stream.every_answer(NOW + MINUTE)]
+    subjects = words(language.value).mail.subjects
+    for event in history:
+        (mail,) = planned(event, contact)
+        message, text, html = render(mail)
+        assert stream.ticket_id in text and stream.ticket_id in html
+        assert message["Subject"] == f"[{stream.ticket_id}] {subjects[mail.kind]}"
 
 
 def test_english_customers_get_english():
-    event = submitted(language=Language.EN)
-    message = render_email(make_environment(), planned(event, contact_from(event))[0], "soporte@shop.test")
+    event = Stream("T-NOTIFY0001").submitted(NOW, language=Language.EN)
+    message, text, _ = render(acknowledgement(event))
     assert message["Subject"] == "[T-NOTIFY0001] We received your ticket"
-    assert "We have received your ticket" in message.get_body(("plain",)).get_content()
+    assert "We have received your ticket" in text
 
 
 def test_a_hostile_customer_name_is_escaped_in_html_and_cannot_inject_headers():
     contact = Contact("T-NOTIFY0001", "Eve <script>alert(1)</script>\r\nBcc: victim@evil.test", "eve@example.com")
-    event = submitted()
-    mail = planned(event, contact)[0]
+    (mail,) = planned(Stream("T-NOTIFY0001").submitted(NOW), contact)
     message = render_email(make_environment(), mail, "soporte@shop.test\r\nBcc: x@evil.test")
     html = message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -140,3 +201,10 @@ def test_backoff_grows_with_jitter_and_a_cap():
     assert all(timedelta(0) <= d <= cap for d in delays)
     assert all(retry_delay(n, base, cap, random.Random(n)) <= base * 2 ** (n - 1) for n in range(1, 6))
     assert len({d for d in delays}) > 5  # jitter: not a fixed schedule
+
+
+def test_the_staff_language_is_a_setting_and_only_a_language_the_catalogue_has():
+    assert NotifierSettings.from_env({}).staff_language == "es"
+    assert NotifierSettings.from_env({"SOPORTE_NOTIFIER_STAFF_LANGUAGE": "en"}).staff_language == "en"
+    with pytest.raises(ValidationError):
+        NotifierSettings.from_env({"SOPORTE_NOTIFIER_STAFF_LANGUAGE": "fr"})

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import asyncpg
 import pytest
 from aiokafka import TopicPartition
 
 from soporte.events import decode, encode
 from soporte.platform.positions import MemoryPositions
-from soporte.platform.reader import ReaderSettings, TrackedReader
+from soporte.platform.reader import UNAVAILABLE, ReaderSettings, TrackedReader, transaction_on
 from tests.support.samples import T0, sample_events
 
 TP = TopicPartition("tickets", 0)
@@ -148,3 +149,13 @@ async def test_a_batch_projection_gets_a_whole_fetch_in_one_call():
     projection = Batched()
     await reader(projection).apply_records(TP, records(range(5), bad={2}))
     assert projection.calls == [[0, 1], [3, 4]]
+
+
+async def test_a_session_the_server_refuses_is_an_outage_never_the_records_fault():
+    class RefusingPool:
+        async def acquire(self):
+            raise asyncpg.ObjectNotInPrerequisiteStateError('database "x" is not currently accepting connections')
+
+    with pytest.raises(UNAVAILABLE):
+        async with transaction_on(RefusingPool())():
+            pass

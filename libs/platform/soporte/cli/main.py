@@ -19,8 +19,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "agents": ("soporte.intake.entrypoints.cli", "agents", "create NAME --email ...: agent API tokens"),
     "sla": ("soporte.sla.entrypoints.cli", "sla", "run the SLA processor"),
     "escalations": ("soporte.sla.entrypoints.cli", "escalations", "watch: tail the SLA escalation topic"),
-    "notifier": ("soporte.notifier.entrypoints.cli", "notifier", "run the notifier"),
-    "notifications": ("soporte.notifier.entrypoints.cli", "notifications", "retry: resend dead-lettered mail"),
+    "notifier": ("soporte.notifier.cli", "notifier", "run the notifier"),
+    "notifications": ("soporte.notifier.cli", "notifications", "retry: resend dead-lettered mail"),
     "projections": ("soporte.projections.entrypoints.cli", "projections", "serve | rebuild: read models and pages"),
 }
 

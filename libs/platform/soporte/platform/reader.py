@@ -46,7 +46,7 @@ log = get_logger(__name__)
 
 # The database or the network being away: waited out, never the record's fault.
 UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,
+    OSError,  # DatabaseUnavailable among them: a session the server would not open
     TimeoutError,
     KafkaError,
     asyncpg.InterfaceError,
@@ -58,6 +58,11 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # opens a connection in a transaction
+
+
+class DatabaseUnavailable(ConnectionError):
+    """The server refused to open a session or a transaction (database closed to connections, dropped,
+    shutting down, a role without access...): whatever the reason, it is never the record's fault."""
 
 
 class ReseekRequired(Exception):
@@ -86,12 +91,17 @@ def transaction_on(pool: asyncpg.Pool) -> Transaction:
 
     class _InTransaction:
         async def __aenter__(self) -> asyncpg.Connection:
-            self.conn = await pool.acquire()
+            try:
+                self.conn = await pool.acquire()
+            except asyncpg.PostgresError as exc:
+                raise DatabaseUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
             self.tx = self.conn.transaction()
             try:
                 await self.tx.start()
-            except BaseException:
+            except BaseException as exc:
                 await pool.release(self.conn)
+                if isinstance(exc, asyncpg.PostgresError):
+                    raise DatabaseUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
                 raise
             return self.conn
 

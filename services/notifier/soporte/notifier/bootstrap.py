@@ -1,10 +1,15 @@
-"""Wiring the notifier from settings: PostgreSQL ledger, Kafka, SMTP, and the health/metrics server."""
+"""Wiring the notifier: the shared reader into the ledger, the sender out of it, and health/metrics.
+
+``run`` takes every collaborator that tests replace (calendar, policies, clock)
+as a defaulted argument; everything it opens it also closes, and the first part
+to fail stops the others.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -12,33 +17,31 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
+from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, TICKET_EVENTS
+from soporte.platform.clock import utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
 from soporte.platform.lifecycle import serve_app
-from soporte.platform.migrations import apply_migrations
-from soporte.ticketrules import SlaPolicies, load_policies
+from soporte.platform.migrations import migrate
+from soporte.platform.positions import PostgresPositions
+from soporte.platform.reader import ReaderSettings, TrackedReader, transaction_on
+from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 from .adapters.ledger import Ledger
 from .adapters.mailer import SmtpMailer
-from .entrypoints.worker import NotifierWorker
+from .domain.notifications import Desk
+from .entrypoints.projection import NotifierProjection
+from .entrypoints.sender import Sender
 from .settings import NotifierSettings
 
+SERVICE = "notifier"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+POSITIONS = PostgresPositions("notifier.positions")  # created by migration 0001
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def migrate(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        await apply_migrations(conn, "notifier", MIGRATIONS)
-    finally:
-        await conn.close()
-
-
-def create_health_app(pool: asyncpg.Pool, settings: NotifierSettings, registry: CollectorRegistry) -> web.Application:
+def create_health_app(
+    pool: asyncpg.Pool, settings: NotifierSettings, reader: TrackedReader, registry: CollectorRegistry
+) -> web.Application:
     async def database() -> None:
         await pool.fetchval("SELECT 1")
 
@@ -46,9 +49,24 @@ def create_health_app(pool: asyncpg.Pool, settings: NotifierSettings, registry: 
         _, writer = await asyncio.wait_for(asyncio.open_connection(settings.smtp_host, settings.smtp_port), 3)
         writer.close()
 
+    async def reading() -> None:
+        problem = reader.readiness_problem()
+        if problem:
+            raise RuntimeError(problem)
+
     app = web.Application(middlewares=[problem_middleware()])
-    add_health_routes(app, registry, [("database", database), ("smtp", smtp)])
+    add_health_routes(app, registry, [("database", database), ("smtp", smtp), ("reader", reading)])
     return app
+
+
+def reader_settings(settings: NotifierSettings) -> ReaderSettings:
+    prefix = settings.topic_prefix
+    return ReaderSettings(
+        bootstrap=settings.kafka_bootstrap,
+        topics=[TICKET_EVENTS.name(prefix), SLA_ESCALATIONS.name(prefix)],
+        dead_letter_topic=DEAD_LETTERS.name(prefix),
+        group_id=settings.group_id,
+    )
 
 
 async def run(
@@ -60,36 +78,44 @@ async def run(
     now: Callable[[], datetime] = utc_now,
     serve_http: bool = True,
 ) -> None:
-    """Run the notifier until ``stop`` is set; everything opened here is closed here."""
-    await migrate(settings.database_url)
+    """Run the notifier until ``stop`` is set."""
+    await migrate(settings.database_url, SERVICE, MIGRATIONS)
+    rules = SlaRules(calendar or load_calendar(), policies or load_policies())
+    desk = Desk(rules, settings.portal_url, settings.recipients_by_role(), settings.staff_language)
     registry = CollectorRegistry()
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
     producer = make_producer(settings.kafka_bootstrap, client_id="soporte-notifier")
     await producer.start()
     try:
-        worker = NotifierWorker(
-            settings,
-            Ledger(pool),
-            SmtpMailer(settings),
+        ledger = Ledger(pool)
+        sender = Sender(ledger, SmtpMailer(settings), producer, settings, registry=registry, now=now)
+        projection = NotifierProjection(ledger, desk, wake_sender=sender.wake, now=now)
+        reader = TrackedReader(
+            projection,
+            POSITIONS,
+            transaction_on(pool),
             producer,
-            calendar or load_calendar(),
-            policies or load_policies(),
-            registry,
-            now,
+            reader_settings(settings),
+            now=now,
+            registry=registry,
         )
-        tasks = [asyncio.create_task(worker.consume(stop)), asyncio.create_task(worker.send_due(stop))]
+        parts = [reader.run(stop), sender.run(stop)]
         if serve_http:
-            tasks.append(
-                asyncio.create_task(
-                    serve_app(create_health_app(pool, settings, registry), settings.host, settings.port, stop)
-                )
-            )
-        done, _ = await asyncio.wait([*tasks, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-        stop.set()
-        for task in tasks:
-            if task in done and task.exception():
-                raise task.exception()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            health = create_health_app(pool, settings, reader, registry)
+            parts.append(serve_app(health, settings.host, settings.port, stop))
+        await _until_stopped(parts, stop)
     finally:
         await producer.stop()
         await pool.close()
+
+
+async def _until_stopped(parts: list[Coroutine], stop: asyncio.Event) -> None:
+    """Run ``parts`` until ``stop`` is set or one of them ends; then stop them all, raising the first error."""
+    tasks = [asyncio.create_task(part) for part in parts]
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await asyncio.gather(*tasks, stopped, return_exceptions=True)
+    for task in tasks:
+        if task in done and task.exception():
+            raise task.exception()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from soporte.platform.settings import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, CommonSettings
 
 
@@ -22,6 +24,8 @@ class NotifierSettings(CommonSettings):
     smtp_timeout_seconds: float = 30.0
     # role=address[,role=address...], e.g. "team-lead=lead@shop.test,ops=ops@shop.test"
     escalation_recipients: str = "team-lead=team-lead@localhost,ops=ops@localhost"
+    # The language of the mails to the desk's own people (escalations); customers get theirs.
+    staff_language: Literal["es", "en"] = "es"
     max_attempts: int = 8
     retry_base_seconds: float = 5.0
     retry_cap_seconds: float = 900.0

@@ -1,14 +1,29 @@
-"""The sent-mail ledger in PostgreSQL: what to send, what was sent, and where reading stands."""
+"""The sent-mail ledger in PostgreSQL: who a ticket's mails go to, what to send, what was sent.
+
+What it guarantees:
+
+- Recording (``remember_contact``, ``contact``, ``add``) takes the reader's
+  connection, so the rows land in the transaction that also moves the reader's
+  position: a record is planned into the ledger once, or not at all.
+- One row per notification id (derived from event, kind and recipient): adding
+  a notification again changes nothing, so a replay sends no mail twice.
+- Sending claims due rows with ``FOR UPDATE SKIP LOCKED`` and a lease: two
+  senders never take the same mail, and a crashed sender's claims come due
+  again when the lease ends (the mail may then go twice, never zero times).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
 from soporte.notifier.domain.notifications import Contact, Notification
+
+_ERROR_LIMIT = 2000  # characters of an SMTP answer worth keeping
 
 
 @dataclass(frozen=True)
@@ -20,12 +35,12 @@ class ClaimedNotification:
 @dataclass(frozen=True)
 class FinishedNotification:
     notification: Notification
-    status: str
+    status: str  # sent | failed
     attempts: int
     last_error: str | None
 
 
-def _notification(row) -> Notification:
+def _notification(row: asyncpg.Record) -> Notification:
     return Notification(
         row["notification_id"],
         row["source_event_id"],
@@ -37,67 +52,54 @@ def _notification(row) -> Notification:
     )
 
 
+def _row(n: Notification, now: datetime) -> tuple:
+    return (
+        n.notification_id,
+        n.source_event_id,
+        n.ticket_id,
+        n.kind,
+        n.recipient,
+        n.language,
+        json.dumps(n.context),
+        now,
+    )
+
+
 class Ledger:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def positions(self, topics: list[str]) -> dict[tuple[str, int], int]:
-        rows = await self.pool.fetch(
-            "SELECT topic, partition, next_offset FROM notifier.positions WHERE topic = ANY($1)", topics
-        )
-        return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+    # --- recording, in the reader's transaction --------------------------------------------------
 
-    async def contact(self, ticket_id: str) -> Contact | None:
-        row = await self.pool.fetchrow("SELECT * FROM notifier.contacts WHERE ticket_id = $1", ticket_id)
+    async def contact(self, conn: asyncpg.Connection, ticket_id: str) -> Contact | None:
+        row = await conn.fetchrow("SELECT * FROM notifier.contacts WHERE ticket_id = $1", ticket_id)
         return Contact(row["ticket_id"], row["name"], row["email"], row["language"]) if row else None
 
-    async def record(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        contact: Contact | None,
-        notifications: list[Notification],
-        now: datetime,
-    ) -> int:
-        """Contact, new notifications and the position, in one transaction. Returns how many rows were new."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            if contact is not None:
-                await conn.execute(
-                    "INSERT INTO notifier.contacts VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING",
-                    contact.ticket_id,
-                    contact.name,
-                    contact.email,
-                    contact.language,
-                )
-            added = 0
-            for n in notifications:
-                status = await conn.execute(
-                    """INSERT INTO notifier.notifications
-                       (notification_id, source_event_id, ticket_id, kind, recipient, language, context,
-                        next_attempt_at, created_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (notification_id) DO NOTHING""",
-                    n.notification_id,
-                    n.source_event_id,
-                    n.ticket_id,
-                    n.kind,
-                    n.recipient,
-                    n.language,
-                    json.dumps(n.context),
-                    now,
-                )
-                added += status.endswith(" 1")
-            await conn.execute(
-                """INSERT INTO notifier.positions VALUES ($1, $2, $3)
-                   ON CONFLICT (topic, partition) DO UPDATE
-                   SET next_offset = GREATEST(notifier.positions.next_offset, EXCLUDED.next_offset)""",
-                topic,
-                partition,
-                offset + 1,
-            )
-            return added
+    async def remember_contact(self, conn: asyncpg.Connection, contact: Contact) -> None:
+        """The first contact of a ticket stays (a replayed submission does not overwrite it)."""
+        await conn.execute(
+            "INSERT INTO notifier.contacts VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING",
+            contact.ticket_id,
+            contact.name,
+            contact.email,
+            contact.language,
+        )
 
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int = 20) -> list[ClaimedNotification]:
+    async def add(self, conn: asyncpg.Connection, notifications: Sequence[Notification], now: datetime) -> None:
+        """New notifications, due at ``now``; ones already in the ledger are left as they are."""
+        if not notifications:
+            return
+        await conn.executemany(
+            """INSERT INTO notifier.notifications
+               (notification_id, source_event_id, ticket_id, kind, recipient, language, context,
+                next_attempt_at, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (notification_id) DO NOTHING""",
+            [_row(n, now) for n in notifications],
+        )
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedNotification]:
         """Take due pending mails for this sender; the lease makes a crashed sender's claims due again."""
         rows = await self.pool.fetch(
             """WITH due AS (
@@ -126,7 +128,7 @@ class Ledger:
             "UPDATE notifier.notifications SET next_attempt_at = $2, last_error = $3 WHERE notification_id = $1",
             notification_id,
             at,
-            error[:2000],
+            error[:_ERROR_LIMIT],
         )
 
     async def mark_failed(self, notification_id: str, now: datetime, error: str) -> None:
@@ -135,8 +137,10 @@ class Ledger:
             " WHERE notification_id = $1",
             notification_id,
             now,
-            error[:2000],
+            error[:_ERROR_LIMIT],
         )
+
+    # --- outcomes and the dead-lettered -----------------------------------------------------------
 
     async def unpublished_outcomes(self, limit: int = 100) -> list[FinishedNotification]:
         rows = await self.pool.fetch(
@@ -152,7 +156,7 @@ class Ledger:
         )
 
     async def requeue_failed(self, now: datetime, limit: int) -> int:
-        """Dead-lettered mails back to pending (e.g. after an address was corrected)."""
+        """Dead-lettered mails back to pending (e.g. after an address was corrected), oldest first."""
         status = await self.pool.execute(
             """UPDATE notifier.notifications SET status = 'pending', attempts = 0, next_attempt_at = $1,
                       finished_at = NULL, outcome_published = false
@@ -162,7 +166,3 @@ class Ledger:
             limit,
         )
         return int(status.split()[-1])
-
-    async def counts(self) -> dict[str, int]:
-        rows = await self.pool.fetch("SELECT status, count(*) AS n FROM notifier.notifications GROUP BY status")
-        return {r["status"]: r["n"] for r in rows}

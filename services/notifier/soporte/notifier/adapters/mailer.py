@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from soporte.notifier.domain.notifications import DeliveryError, is_permanent_smtp_code
+from soporte.notifier.domain.delivery import DeliveryError, is_permanent_smtp_code
 from soporte.notifier.settings import NotifierSettings
 
 
@@ -22,7 +22,8 @@ class SmtpMailer:
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 use_tls=s.smtp_tls,
-                start_tls=s.smtp_starttls if s.smtp_starttls else False,
+                # False, not aiosmtplib's default None ("whenever the server offers it"): TLS only when asked.
+                start_tls=s.smtp_starttls,
                 username=s.smtp_username,
                 password=s.smtp_password,
                 timeout=s.smtp_timeout_seconds,

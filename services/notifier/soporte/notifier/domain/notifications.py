@@ -1,20 +1,30 @@
-"""Which emails an event produces, for whom, in which language: pure decisions, no I/O.
+"""Which mails an event causes, for whom and in which language: pure decisions, no I/O.
 
-A notification's id is derived from (event id, kind, recipient), so a
-redelivered event maps to the same ids and the ledger's unique key drops it.
+What this module guarantees:
+
+- A notification's id is derived from (event id, kind, recipient): a redelivered
+  or replayed event maps to the same ids, and the ledger's unique key drops them.
+- A context holds codes and instants, never words: the words are chosen when
+  the mail is rendered, in the notification's language.
+- The acknowledgement promises the earliest commitment of the clocks the ticket
+  starts (``promised_by``), from event time and the calendar, never the wall
+  clock; a ticket an agent opened during a call or chat starts no clock and is
+  promised nothing (it was attended live).
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from soporte.businesstime import BusinessCalendar
 from soporte.events import Event, deterministic_id
 from soporte.events import types as t
-from soporte.ticketrules import SlaPolicies
+from soporte.ticketrules import ATTENDED_LIVE, SlaRules, TicketClocks
+from soporte.words import DEFAULT_LANGUAGE, LANGUAGES
+
+ESCALATION = "escalation"
 
 
 @dataclass(frozen=True)
@@ -24,12 +34,12 @@ class Contact:
     ticket_id: str
     name: str
     email: str
-    language: str = "es"
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
 class Notification:
-    """One email to send: the template ``kind`` with its ``context``, for one recipient."""
+    """One mail to send: the template ``kind`` with its ``context``, for one recipient, in one language."""
 
     notification_id: str
     source_event_id: str
@@ -40,6 +50,26 @@ class Notification:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Desk:
+    """What the plan needs to know of the desk: its clock rules, its links and its staff."""
+
+    rules: SlaRules
+    portal_url: str
+    escalation_recipients: Mapping[str, list[str]]  # role -> addresses
+    staff_language: str = DEFAULT_LANGUAGE
+
+    @property
+    def timezone(self) -> str:
+        return self.rules.calendar.timezone
+
+    def status_url(self, ticket_id: str) -> str:
+        return f"{self.portal_url.rstrip('/')}/tickets/{ticket_id}"
+
+    def console_url(self, ticket_id: str) -> str:
+        return f"{self.portal_url.rstrip('/')}/agent/tickets/{ticket_id}"
+
+
 def contact_from(event: Event) -> Contact | None:
     if isinstance(event, t.TicketSubmitted) and event.ticket_id:
         customer = event.data.customer
@@ -47,79 +77,93 @@ def contact_from(event: Event) -> Contact | None:
     return None
 
 
-def _attachments(data) -> list[str]:
+def promised_by(event: t.TicketSubmitted, rules: SlaRules) -> datetime | None:
+    """The earliest deadline the submission starts (first response in business time, attention in 24
+    wall-clock hours); None when it starts none (opened by an agent during a call or chat)."""
+    state = rules.apply(TicketClocks(event.ticket_id or ""), event).state
+    return min(state.deadlines(rules.calendar).values(), default=None)
+
+
+def plan(event: Event, contact: Contact | None, desk: Desk) -> list[Notification]:
+    """The notifications ``event`` causes. Notes, customer messages and unknown tickets cause none."""
+    if isinstance(event, t.SlaWarning | t.SlaBreached):
+        return _escalation_mails(event, desk)
+    if contact is None:
+        return []
+    context = _customer_context(event, desk)
+    if context is None:
+        return []  # customer replies, notes, assignments, reopenings: nobody to tell by mail
+    kind, details = context
+    base = {"customer_name": contact.name, "status_url": desk.status_url(contact.ticket_id)}
+    return [_notification(event, kind, contact.email, contact.language, contact.ticket_id, {**base, **details})]
+
+
+def _customer_context(event: Event, desk: Desk) -> tuple[str, dict[str, Any]] | None:
+    data = event.data
+    match event:
+        case t.TicketSubmitted():
+            promise = promised_by(event, desk.rules)
+            return "ticket_received", {
+                "category": data.category.value,
+                "actionable": data.actionability.actionable,
+                "missing": list(data.actionability.missing),
+                "attachments": _attachments(data),
+                "promised_by": promise.isoformat() if promise else None,
+                # Opened by an agent during a call or chat: attended live, so the mail promises nothing.
+                "opened_during": data.channel.value if data.channel in ATTENDED_LIVE else None,
+                "timezone": desk.timezone,
+            }
+        case t.AgentReplied():
+            return "agent_response", {"body": data.body, "attachments": _attachments(data)}
+        case t.ClarificationRequested():
+            return "clarification_requested", {"question": data.question}
+        case t.TicketResolved():
+            return "ticket_resolved", {"resolution": data.resolution}
+        case t.ReturnLabelIssued():
+            return "return_label_issued", {
+                "carrier": data.carrier,
+                "tracking_number": data.tracking_number,
+                "label_id": data.label_id,
+            }
+        case t.CourierClaimOpened():
+            return "courier_claim_opened", {"carrier": data.carrier, "claim_id": data.claim_id, "reason": data.reason}
+    return None
+
+
+def _attachments(data: Any) -> list[str]:
     return [a.filename for a in getattr(data, "attachments", [])]
 
 
-def plan(
-    event: Event,
-    contact: Contact | None,
-    *,
-    calendar: BusinessCalendar,
-    policies: SlaPolicies,
-    portal_url: str,
-    escalation_recipients: dict[str, list[str]],
-) -> list[Notification]:
-    """The notifications ``event`` causes. Internal notes and unknown tickets cause none."""
-    if isinstance(event, t.SlaWarning | t.SlaBreached):
-        return _escalation_mails(event, escalation_recipients, portal_url)
-    if contact is None:
-        return []
+def _escalation_mails(event: t.SlaWarning | t.SlaBreached, desk: Desk) -> list[Notification]:
+    """One mail per address the named roles have (an entry with an ``@`` is an address itself), in the
+    staff's language."""
     data = event.data
-    status_url = f"{portal_url.rstrip('/')}/tickets/{contact.ticket_id}"
-    base = {"ticket_id": contact.ticket_id, "customer_name": contact.name, "status_url": status_url}
-    if isinstance(event, t.TicketSubmitted):
-        policy = policies.for_ticket(data.category.value, data.actionability.priority.value)
-        expected = calendar.add_business_time(event.occurred_at, policy.first_response)
-        context = {
-            **base,
-            "category": data.category.value,
-            "actionable": data.actionability.actionable,
-            "missing": list(data.actionability.missing),
-            "expected_by": expected.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M"),
-            "timezone": calendar.timezone,
-            "attachments": _attachments(data),
-        }
-        kind = "ticket_received"
-    elif isinstance(event, t.AgentReplied):
-        kind, context = "agent_response", {**base, "body": data.body, "attachments": _attachments(data)}
-    elif isinstance(event, t.ClarificationRequested):
-        kind, context = "clarification_requested", {**base, "question": data.question}
-    elif isinstance(event, t.TicketResolved):
-        kind, context = "ticket_resolved", {**base, "resolution": data.resolution}
-    elif isinstance(event, t.ReturnLabelIssued):
-        kind, context = (
-            "return_label_issued",
-            {**base, "carrier": data.carrier, "tracking_number": data.tracking_number, "label_id": data.label_id},
-        )
-    elif isinstance(event, t.CourierClaimOpened):
-        kind, context = (
-            "courier_claim_opened",
-            {**base, "carrier": data.carrier, "claim_id": data.claim_id, "reason": data.reason},
-        )
-    else:
-        return []  # customer replies, notes, assignments, reopenings: nobody to tell by mail
-    return [_notification(event, kind, contact.email, contact.language, contact.ticket_id, context)]
-
-
-def _escalation_mails(event: Event, recipients: dict[str, list[str]], portal_url: str) -> list[Notification]:
-    data = event.data
+    ticket_id = event.ticket_id or ""
     context = {
-        "ticket_id": event.ticket_id,
-        "breach": isinstance(event, t.SlaBreached),
+        "escalation": event.type,
         "clock": data.clock.value,
         "level": data.level,
-        "deadline": data.deadline.strftime("%Y-%m-%d %H:%M UTC"),
-        "elapsed_minutes": data.elapsed_seconds // 60,
-        "target_minutes": data.target_seconds // 60,
-        "console_url": f"{portal_url.rstrip('/')}/agent",
+        "deadline": data.deadline.isoformat(),
+        "timezone": desk.timezone,
+        "elapsed_seconds": data.elapsed_seconds,
+        "target_seconds": data.target_seconds,
+        "business_time": data.clock is not t.SlaClock.ATTENTION,
+        "notify": list(data.notify),
+        "category": data.category.value if data.category else None,
+        "priority": data.priority.value if data.priority else None,
+        "console_url": desk.console_url(ticket_id),
     }
-    addresses = sorted({address for role in data.notify for address in recipients.get(role, [])})
-    return [_notification(event, "escalation", address, "es", event.ticket_id, context) for address in addresses]
+    addresses = set()
+    for entry in data.notify:
+        addresses.update([entry] if "@" in entry else desk.escalation_recipients.get(entry, []))
+    return [
+        _notification(event, ESCALATION, address, desk.staff_language, event.ticket_id, context)
+        for address in sorted(addresses)
+    ]
 
 
 def _notification(
-    event: Event, kind: str, recipient: str, language: str, ticket_id: str | None, context: dict
+    event: Event, kind: str, recipient: str, language: str, ticket_id: str | None, context: dict[str, Any]
 ) -> Notification:
     return Notification(
         notification_id=str(deterministic_id(event.event_id, kind, recipient.lower())),
@@ -127,34 +171,6 @@ def _notification(
         ticket_id=ticket_id,
         kind=kind,
         recipient=recipient,
-        language=language if language in ("es", "en") else "es",
+        language=language if language in LANGUAGES else DEFAULT_LANGUAGE,
         context=context,
     )
-
-
-# --- delivery outcomes ---------------------------------------------------------
-
-
-class DeliveryError(Exception):
-    """Sending failed; ``permanent`` ones are not retried (5xx, refused address)."""
-
-    def __init__(self, reason: str, *, permanent: bool) -> None:
-        super().__init__(reason)
-        self.reason, self.permanent = reason, permanent
-
-
-def is_permanent_smtp_code(code: int) -> bool:
-    """SMTP 5xx is permanent; 4xx and connection problems are worth retrying."""
-    return 500 <= code < 600
-
-
-def retry_delay(attempt: int, base: timedelta, cap: timedelta, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter: a random wait up to base * 2^(attempt-1), capped."""
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return ceiling * (rng or random).random()
-
-
-def next_attempt_at(
-    now: datetime, attempt: int, base: timedelta, cap: timedelta, rng: random.Random | None = None
-) -> datetime:
-    return now + retry_delay(attempt, base, cap, rng)

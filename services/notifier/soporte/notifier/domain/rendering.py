@@ -1,37 +1,35 @@
-"""Turning a notification into an email: jinja2 text + HTML parts, safe headers, threading by ticket."""
+"""Turning a notification into a mail: subject, text and HTML parts from jinja2, words from the catalogue.
+
+What it guarantees:
+
+- Every word a person reads comes from ``soporte.words`` in the notification's
+  language (``mail`` for sentences, ``vocabulary`` for categories, missing
+  items, clocks, escalation kinds and roles); templates hold only structure.
+- Times are shown in the desk's timezone with the zone named (``format_datetime``).
+- Nothing from a customer reaches a header unsanitised (CR, LF and NUL are
+  stripped: python/cpython#121650), and the HTML part escapes it.
+- The subject starts with ``[T-…]`` and ``References`` names the ticket, so a
+  ticket's mails thread; the Message-ID is derived from the notification, so a
+  resend after a crash is recognisably the same mail.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup, escape
+
+from soporte.words import Words, format_datetime, words
 
 from .notifications import Notification
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-SUBJECTS = {
-    "es": {
-        "ticket_received": "Hemos recibido su ticket",
-        "agent_response": "Respuesta a su ticket",
-        "clarification_requested": "Necesitamos más información",
-        "ticket_resolved": "Ticket resuelto",
-        "return_label_issued": "Su etiqueta de devolución gratuita",
-        "courier_claim_opened": "Reclamación abierta con la mensajería",
-        "escalation": "Escalado SLA",
-    },
-    "en": {
-        "ticket_received": "We received your ticket",
-        "agent_response": "An answer to your ticket",
-        "clarification_requested": "We need a little more information",
-        "ticket_resolved": "Ticket resolved",
-        "return_label_issued": "Your free return label",
-        "courier_claim_opened": "Courier claim opened",
-        "escalation": "SLA escalation",
-    },
-}
 
 
 def header_safe(value: str) -> str:
@@ -39,36 +37,108 @@ def header_safe(value: str) -> str:
     return " ".join(value.replace("\x00", " ").replace("\r", " ").replace("\n", " ").split())
 
 
+@jinja2.pass_eval_context
+def _fill(eval_ctx: jinja2.nodes.EvalContext, sentence: str, **values: object) -> str:
+    """A catalogue sentence with its ``{placeholders}`` filled; in HTML, the values are escaped."""
+    if eval_ctx.autoescape:
+        return Markup(escape(sentence)).format(**values)
+    return sentence.format(**values)
+
+
+def _strong(value: object) -> Markup:
+    return Markup("<strong>{}</strong>").format(value)
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@jinja2.pass_context
+def _in_words(ctx: jinja2.runtime.Context, codes: Iterable[str], area: str) -> list[str]:
+    """The vocabulary's words for ``codes``; a value it has no entry for (an address, a text an older
+    intake sent instead of a code) is shown as it is."""
+    vocabulary = ctx["v"][area]
+    return [vocabulary.get(code, code) for code in codes]
+
+
+@jinja2.pass_context
+def _join_words(ctx: jinja2.runtime.Context, items: Iterable[str]) -> str:
+    """``a, b y c`` / ``a, b and c``."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {ctx['m']['and']} {items[-1]}"
+
+
+@jinja2.pass_context
+def _when(ctx: jinja2.runtime.Context, iso: str) -> str:
+    """An instant (ISO 8601) as the desk reads it: in the desk's timezone, in the mail's language."""
+    return format_datetime(datetime.fromisoformat(iso), ZoneInfo(ctx["timezone"]), ctx["lang"])
+
+
+@jinja2.pass_context
+def _duration(ctx: jinja2.runtime.Context, seconds: int) -> str:
+    """``1 hora y 30 minutos`` / ``15 minutes``."""
+    words_of = ctx["m"]["durations"]
+    hours, minutes = divmod(int(seconds) // 60, 60)
+    parts = [words_of["hour" if hours == 1 else "hours"].format(n=hours)] if hours else []
+    if minutes or not hours:
+        parts.append(words_of["minute" if minutes == 1 else "minutes"].format(n=minutes))
+    return f" {ctx['m']['and']} ".join(parts)
+
+
 def make_environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters.update(
+        fill=_fill,
+        strong=_strong,
+        capfirst=_capfirst,
+        in_words=_in_words,
+        join_words=_join_words,
+        when=_when,
+        duration=_duration,
+    )
+    return env
+
+
+def _context(notification: Notification, catalogue: Words) -> dict[str, object]:
+    return {
+        "status_url": None,
+        **notification.context,
+        "kind": notification.kind,
+        "lang": notification.language,
+        "ticket_id": notification.ticket_id or "",
+        "m": catalogue.mail,
+        "v": catalogue.vocabulary,
+    }
+
+
+def render_subject(env: jinja2.Environment, notification: Notification) -> str:
+    context = _context(notification, words(notification.language))
+    text = header_safe(env.get_template("subject.txt.j2").render(context))
+    return f"[{header_safe(notification.ticket_id)}] {text}" if notification.ticket_id else text
 
 
 def render_email(env: jinja2.Environment, notification: Notification, sender: str) -> EmailMessage:
-    """The message for ``notification``: multipart/alternative, subject ``[T-…] …`` so replies thread."""
-    lang = notification.language
-    ticket = notification.ticket_id or ""
-    subject = header_safe(
-        f"[{ticket}] {SUBJECTS[lang][notification.kind]}" if ticket else SUBJECTS[lang][notification.kind]
-    )
-    context = {"status_url": None, **notification.context, "lang": lang, "subject": subject, "ticket_id": ticket}
+    """The message for ``notification``: multipart/alternative (text, then HTML)."""
+    subject = render_subject(env, notification)
+    context = {**_context(notification, words(notification.language)), "subject": subject}
     text = env.get_template(f"{notification.kind}.txt.j2").render(context)
     html = env.get_template(f"{notification.kind}.html.j2").render(context)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = header_safe(sender)
     name = header_safe(str(notification.context.get("customer_name") or ""))
-    message["To"] = (
-        formataddr((name, header_safe(notification.recipient))) if name else header_safe(notification.recipient)
-    )
-    # One Message-ID per notification: a resend after a crash is recognisably the same mail.
+    recipient = header_safe(notification.recipient)
+    message["To"] = formataddr((name, recipient)) if name else recipient
     message["Message-ID"] = make_msgid(idstring=notification.notification_id, domain="soporte.local")
-    if ticket:
-        message["References"] = f"<{header_safe(ticket)}@soporte.local>"
+    if notification.ticket_id:
+        message["References"] = f"<{header_safe(notification.ticket_id)}@soporte.local>"
     message["X-Soporte-Notification"] = notification.notification_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")
