@@ -17,109 +17,34 @@ What can crash where, and why nothing is lost or doubled:
   dead-lettered, the round is retried from the stored positions until it works.
 
 A projection only says what a record does (``handle``, optionally
-``handle_batch`` for a whole fetch in one transaction); the loop, the positions,
-retries, dead letters and stop handling are written here once.
+``handle_batch`` for a whole fetch in one transaction; see ``projection``); the
+loop, the positions, retries, dead letters and stop handling are written here once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter
 
-from soporte.events import Actor, ActorKind, Event, UndecodableEvent, decode, deterministic_id, encode
-from soporte.events import types as t
+from soporte.events import Event, UndecodableEvent, decode
 
+from .deadletters import DeadLetters
 from .kafka import make_consumer
+from .lifecycle import sleep_unless
 from .logging import get_logger
 from .positions import Positions, TopicPartitionKey
+from .projection import UNAVAILABLE, Projection, ReaderSettings, ReseekRequired, Transaction, transaction_on
 
 log = get_logger(__name__)
 
-# The database or the network being away: waited out, never the record's fault.
-UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    KafkaError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.InsufficientResourcesError,
-    asyncpg.TooManyConnectionsError,
-)
-
-Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # opens a connection in a transaction
-
-
-class ReseekRequired(Exception):
-    """Raised by a projection when its stored positions changed under it (a rebuild swapped its tables)."""
-
-
-class Projection(Protocol):
-    """What a reader does with the records of its topics.
-
-    Optional hooks, looked up by name: ``handle_batch(conn, items)`` applies a
-    fetch's records (``[(event, record), ...]`` of one partition, in order) in one
-    transaction; ``on_seek(conn)`` runs when positions are about to be read;
-    ``on_idle()`` runs after a fetch that returned nothing; ``after_commit(count)``
-    runs after records were committed. Any of them may raise ``ReseekRequired``.
-    """
-
-    name: str  # names the reader in logs, metrics and dead letters
-
-    async def handle(self, conn: Any, event: Event, record: Any) -> None:
-        """The effect of one record, inside the reader's transaction (which also stores the position)."""
-        ...
-
-
-def transaction_on(pool: asyncpg.Pool) -> Transaction:
-    """A connection from ``pool`` inside a transaction, for each call."""
-
-    class _InTransaction:
-        async def __aenter__(self) -> asyncpg.Connection:
-            self.conn = await pool.acquire()
-            self.tx = self.conn.transaction()
-            try:
-                await self.tx.start()
-            except BaseException:
-                await pool.release(self.conn)
-                raise
-            return self.conn
-
-        async def __aexit__(self, kind, exc, tb) -> None:
-            try:
-                if kind is None:
-                    await self.tx.commit()
-                else:
-                    await self.tx.rollback()
-            finally:
-                await pool.release(self.conn)
-
-    return _InTransaction
-
-
-@dataclass
-class ReaderSettings:
-    """Where a reader reads, and how hard it tries before it gives a record up."""
-
-    bootstrap: str
-    topics: Sequence[str]
-    dead_letter_topic: str
-    group_id: str | None = None  # None: no consumer group (a replay assigns its partitions itself)
-    max_records: int = 500
-    record_attempts: int = 3
-    retry_base_seconds: float = 0.1
-    outage_pause_seconds: float = 1.0
-    consumer_options: dict[str, Any] = field(default_factory=dict)
+__all__ = ["UNAVAILABLE", "Projection", "ReaderSettings", "ReseekRequired", "TrackedReader", "transaction_on"]
 
 
 @dataclass(frozen=True)
@@ -144,8 +69,7 @@ class TrackedReader:
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.projection, self.positions, self.transaction = projection, positions, transaction
-        self.producer, self.settings, self.now = producer, settings, now
-        self.actor = Actor(kind=ActorKind.SYSTEM, id=projection.name)
+        self.settings = settings
         self.consumer: AIOKafkaConsumer | None = None
         self.next_offsets: dict[TopicPartitionKey, int] = {}  # what the positions table said, then what we committed
         self.ready = asyncio.Event()  # partitions assigned and positioned
@@ -153,7 +77,9 @@ class TrackedReader:
         registry = registry or CollectorRegistry()
         prefix = f"soporte_{projection.name.replace('-', '_')}"
         self.applied = Counter(f"{prefix}_events_applied_total", "Records applied", ["topic"], registry=registry)
-        self.dead_lettered = Counter(f"{prefix}_dead_lettered_total", "Records given up on", registry=registry)
+        self.dead_letters = DeadLetters(
+            producer, settings.dead_letter_topic, projection.name, now=now, registry=registry
+        )
         self.failures = Counter(f"{prefix}_read_failures_total", "Rounds failed and retried", registry=registry)
 
     # --- running --------------------------------------------------------------------------------
@@ -200,7 +126,7 @@ class TrackedReader:
                 return
             except KafkaError as exc:
                 log.warning("broker not reachable yet; retrying", reader=self.projection.name, error=str(exc))
-                await _sleep_unless(stop, self.settings.outage_pause_seconds)
+                await sleep_unless(stop, self.settings.outage_pause_seconds)
 
     async def _round(self, fetch: Callable[[], Any]) -> int:
         """One fetch, applied. Returns how many records were applied; failures are logged and retried."""
@@ -216,12 +142,11 @@ class TrackedReader:
         except ReseekRequired:
             log.info("stored positions changed; reading on from them", reader=self.projection.name)
             await self._back_to_stored_positions()
-        except UNAVAILABLE as exc:
-            self._failed("a dependency is away; retrying from the stored positions", exc)
-            await asyncio.sleep(self.settings.outage_pause_seconds)
-            await self._back_to_stored_positions()
         except Exception as exc:  # noqa: BLE001 - the loop must go on; the stored positions keep the work
-            self._failed("reading failed; retrying from the stored positions", exc)
+            away = isinstance(exc, UNAVAILABLE)
+            self._failed(
+                f"{'a dependency is away' if away else 'reading failed'}; retrying from the stored positions", exc
+            )
             await asyncio.sleep(self.settings.outage_pause_seconds)
             await self._back_to_stored_positions()
         return 0
@@ -320,14 +245,8 @@ class TrackedReader:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered: never dropped
                 error = f"{exc.__class__.__name__}: {exc}"
-                log.warning(
-                    "applying a record failed",
-                    reader=self.projection.name,
-                    topic=tp.topic,
-                    offset=item.record.offset,
-                    attempt=attempt,
-                    error=error,
-                )
+                where = {"reader": self.projection.name, "topic": tp.topic, "offset": item.record.offset}
+                log.warning("applying a record failed", **where, attempt=attempt, error=error)
                 if attempt < self.settings.record_attempts:
                     await asyncio.sleep(self.settings.retry_base_seconds * 2**attempt)
         await self._dead_letter(tp, item.record, error, attempts=self.settings.record_attempts)
@@ -354,19 +273,7 @@ class TrackedReader:
         self.next_offsets[key] = max(self.next_offsets.get(key, 0), end)
 
     async def _dead_letter(self, tp: TopicPartition, record: Any, reason: str, attempts: int) -> None:
-        name = self.projection.name
-        letter = t.DeadLettered.for_record(
-            record,
-            consumer=name,
-            reason=reason,
-            attempts=attempts,
-            actor=self.actor,
-            occurred_at=self.now(),
-            event_id=deterministic_id(f"{name}-dead-letter", tp.topic, tp.partition, record.offset),
-        )
-        await self.producer.send_and_wait(self.settings.dead_letter_topic, encode(letter), key=record.key)
-        self.dead_lettered.inc()
-        log.warning("record dead-lettered", reader=name, topic=tp.topic, offset=record.offset, reason=reason[:300])
+        await self.dead_letters.send(record, reason, attempts)
         # The position moves on only once the letter is safely on the dead-letter topic.
         async with self.transaction() as conn:
             await self.positions.advance(conn, {(tp.topic, tp.partition): record.offset + 1})
@@ -388,10 +295,3 @@ class _SeekOnAssignment(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned) -> None:
         await self.reader._back_to_stored_positions(assigned)  # noqa: SLF001 - the listener is part of the reader
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
