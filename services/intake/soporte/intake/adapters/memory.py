@@ -9,14 +9,13 @@ immutable values.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from soporte.events import Event
 from soporte.events import types as t
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
 from soporte.intake.domain.tickets import ConcurrencyConflict
 
-from .agents import Agent, hash_token
+from .agents import Agent
 
 
 class _Snapshots:
@@ -79,15 +78,6 @@ class InMemoryOrders(_Snapshots):
         order = self.orders.get(order_number.strip())
         return order is not None and str(order.email) == email.strip().lower()
 
-    async def of_customer(self, customer_id: str) -> list[dict[str, Any]]:
-        mine = sorted(
-            (o for o in self.orders.values() if o.customer_id == customer_id), key=lambda o: o.placed_at, reverse=True
-        )
-        return [
-            {"order_number": o.order_number, "placed_at": o.placed_at.isoformat(), "items": o.model_dump()["items"]}
-            for o in mine
-        ]
-
     async def customer_of(self, order_number: str, email: str) -> str | None:
         return self.orders[order_number.strip()].customer_id if await self.matches(email, order_number) else None
 
@@ -99,17 +89,11 @@ class InMemoryOrders(_Snapshots):
 class InMemoryAgents(_Snapshots):
     def __init__(self) -> None:
         self.agents: dict[str, Agent] = {}
-        self.token_hashes: dict[str, str] = {}  # sha256 of the token -> agent id
 
     async def create(self, name: str, email: str) -> tuple[Agent, str]:
-        token = "sp_agent_" + secrets.token_urlsafe(32)
         agent = Agent("agent-" + secrets.token_hex(6), name, email.lower())
-        self.agents[agent.agent_id], self.token_hashes[hash_token(token)] = agent, agent.agent_id
-        return agent, token
-
-    async def by_token(self, token: str) -> Agent | None:
-        agent_id = self.token_hashes.get(hash_token(token))
-        return self.agents.get(agent_id) if agent_id else None
+        self.agents[agent.agent_id] = agent
+        return agent, "sp_agent_" + secrets.token_urlsafe(32)  # a token nobody checks: no login in memory
 
     async def get(self, agent_id: str) -> Agent | None:
         return self.agents.get(agent_id)
