@@ -31,7 +31,7 @@ from .tickets import TicketAccess
 class IdempotencyKey:
     """A caller's ``Idempotency-Key``: the same key from another caller is another request."""
 
-    caller: str  # "agent:agent-1", "customer:cust-1", "anonymous:127.0.0.1"
+    caller: str  # who sent it, e.g. "agent:agent-1", "customer:cust-1"
     key: str
 
 
@@ -68,53 +68,71 @@ class TicketCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReplyAsCustomer(TicketCommand):
+class Message(TicketCommand):
+    """A public message on the ticket; its two kinds below differ only in who may send them."""
+
     body: str
     attachments: tuple[AttachmentRef, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
-class RespondAsAgent(TicketCommand):
-    body: str
-    attachments: tuple[AttachmentRef, ...] = ()
+class ReplyAsCustomer(Message):
+    """A customer's reply (it reopens a resolved ticket); JSON or multipart with files."""
+
+
+class RespondAsAgent(Message):
+    """An agent's public response, mailed to the customer."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class AddInternalNote(TicketCommand):
+    """An internal note, seen by agents only."""
+
     body: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class RequestClarification(TicketCommand):
+    """Ask the customer for more (the ticket then waits on them)."""
+
     question: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResolveTicket(TicketCommand):
+    """Resolve the ticket."""
+
     resolution: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReopenTicket(TicketCommand):
-    pass
+    """Reopen a resolved ticket (customers reopen by replying)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class AssignTicket(TicketCommand):
+    """Assign the ticket to an agent (or nobody)."""
+
     assignee_id: str | None  # None: nobody
 
 
 @dataclass(frozen=True, kw_only=True)
-class IssueReturnLabel(TicketCommand):
+class ParcelCommand(TicketCommand):
+    """An action on the parcel of the ticket's order, with its carrier."""
+
     carrier: str
-    tracking_number: str | None = None  # the desk makes one up when the agent has none
+    tracking_number: str | None = None  # a return label without one gets one from the desk
+
+
+class IssueReturnLabel(ParcelCommand):
+    """Issue a free return label."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class OpenCourierClaim(TicketCommand):
-    carrier: str
+class OpenCourierClaim(ParcelCommand):
+    """Open a claim with the courier."""
+
     reason: str
-    tracking_number: str | None = None
 
 
 # --- outcomes ---------------------------------------------------------------------------
@@ -122,6 +140,8 @@ class OpenCourierClaim(TicketCommand):
 
 @dataclass(frozen=True)
 class TicketCreated:
+    """A ticket was opened; the customer gets these to follow it."""
+
     ticket_id: str
     version: int
     access_token: str  # lets the customer follow and answer the ticket without an account
@@ -133,6 +153,8 @@ class TicketCreated:
 
 @dataclass(frozen=True)
 class TicketChanged:
+    """New events were appended to the ticket."""
+
     ticket_id: str
     version: int  # the ticket's version after the new events
     kind: Literal["ticket_changed"] = "ticket_changed"

@@ -8,6 +8,8 @@ Domain errors become problems once, in ``map_domain_error``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
@@ -124,73 +126,38 @@ async def submit_ticket(request: web.Request) -> web.Response:
     return answer(request, outcome)
 
 
-async def _on_ticket(
-    request: web.Request, model: type[BaseModel], command: type[c.TicketCommand], *kinds: str, files: bool = False
-) -> web.Response:
-    """A command on an existing ticket: the body's fields (and files) become the command's data."""
-    app = request.app
-    principal = await app[keys.AUTH].require(request, *kinds)
-    body, upload = await parse_with_files(request, model) if files else (await parse(request, model), Upload())
-    data = body.model_dump(exclude={"expected_version"})  # named as the command's fields
-    if files:
-        data["attachments"] = tuple(upload.attachments)
-    async with files_kept_on_success(upload, app[keys.FILES]):
-        sent = command(
-            actor=principal.actor,
-            access=principal.access,
-            ticket_id=request.match_info["ticket_id"],
-            expected_version=body.expected_version,
-            idempotency_key=principal.idempotency_key(request.headers.get("Idempotency-Key")),
-            correlation_id=correlation_id(request),
-            **data,
-        )
-        outcome = await app[keys.BUS].handle(sent)
-    return answer(request, outcome)
+def on_ticket(
+    command: type[c.TicketCommand], model: type[BaseModel], *senders: str, files: bool = False
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler of a command on an existing ticket, named and documented after the command.
 
+    The body's fields (and with ``files``, the uploaded files) become the command's
+    data; ``senders`` are the kinds of token that may send it (agents by default).
+    """
 
-async def customer_message(request: web.Request) -> web.Response:
-    """A customer's reply (reopens a resolved ticket); JSON or multipart with files."""
-    return await _on_ticket(request, MessageBody, c.ReplyAsCustomer, "customer", "guest", "ticket", files=True)
+    async def handler(request: web.Request) -> web.Response:
+        app = request.app
+        principal = await app[keys.AUTH].require(request, *(senders or ("agent",)))
+        body, upload = await parse_with_files(request, model) if files else (await parse(request, model), Upload())
+        data = body.model_dump(exclude={"expected_version"})  # named as the command's fields
+        if files:
+            data["attachments"] = tuple(upload.attachments)
+        async with files_kept_on_success(upload, app[keys.FILES]):
+            sent = command(
+                actor=principal.actor,
+                access=principal.access,
+                ticket_id=request.match_info["ticket_id"],
+                expected_version=body.expected_version,
+                idempotency_key=principal.idempotency_key(request.headers.get("Idempotency-Key")),
+                correlation_id=correlation_id(request),
+                **data,
+            )
+            outcome = await app[keys.BUS].handle(sent)
+        return answer(request, outcome)
 
-
-async def agent_response(request: web.Request) -> web.Response:
-    """An agent's public response, mailed to the customer."""
-    return await _on_ticket(request, MessageBody, c.RespondAsAgent, "agent", files=True)
-
-
-async def internal_note(request: web.Request) -> web.Response:
-    """An internal note, seen by agents only."""
-    return await _on_ticket(request, MessageBody, c.AddInternalNote, "agent")
-
-
-async def clarification_request(request: web.Request) -> web.Response:
-    """Ask the customer for more (the ticket then waits on them)."""
-    return await _on_ticket(request, ClarificationBody, c.RequestClarification, "agent")
-
-
-async def resolve(request: web.Request) -> web.Response:
-    """Resolve the ticket."""
-    return await _on_ticket(request, ResolveBody, c.ResolveTicket, "agent")
-
-
-async def reopen(request: web.Request) -> web.Response:
-    """Reopen a resolved ticket."""
-    return await _on_ticket(request, ReopenBody, c.ReopenTicket, "agent")
-
-
-async def assignment(request: web.Request) -> web.Response:
-    """Assign the ticket to an agent (or nobody)."""
-    return await _on_ticket(request, AssignBody, c.AssignTicket, "agent")
-
-
-async def return_label(request: web.Request) -> web.Response:
-    """Issue a free return label."""
-    return await _on_ticket(request, ReturnLabelBody, c.IssueReturnLabel, "agent")
-
-
-async def courier_claim(request: web.Request) -> web.Response:
-    """Open a claim with the courier."""
-    return await _on_ticket(request, CourierClaimBody, c.OpenCourierClaim, "agent")
+    handler.__name__ = re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()  # AddInternalNote: add_internal_note
+    handler.__doc__ = command.__doc__
+    return handler
 
 
 async def download_attachment(request: web.Request) -> web.StreamResponse:
@@ -212,19 +179,24 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
     )
 
 
+TICKET = "/api/v1/tickets/{ticket_id}"
 ROUTES = [
     ("POST", "/api/v1/guest-sessions", create_guest_session),
     ("GET", "/api/v1/whoami", whoami),
     ("GET", "/api/v1/me/orders", my_orders),
     ("POST", "/api/v1/tickets", submit_ticket),
-    ("POST", "/api/v1/tickets/{ticket_id}/messages", customer_message),
-    ("POST", "/api/v1/tickets/{ticket_id}/responses", agent_response),
-    ("POST", "/api/v1/tickets/{ticket_id}/notes", internal_note),
-    ("POST", "/api/v1/tickets/{ticket_id}/clarification-requests", clarification_request),
-    ("POST", "/api/v1/tickets/{ticket_id}/resolve", resolve),
-    ("POST", "/api/v1/tickets/{ticket_id}/reopen", reopen),
-    ("POST", "/api/v1/tickets/{ticket_id}/assignment", assignment),
-    ("POST", "/api/v1/tickets/{ticket_id}/return-labels", return_label),
-    ("POST", "/api/v1/tickets/{ticket_id}/courier-claims", courier_claim),
-    ("GET", "/api/v1/tickets/{ticket_id}/attachments/{sha256}", download_attachment),
+    (
+        "POST",
+        f"{TICKET}/messages",
+        on_ticket(c.ReplyAsCustomer, MessageBody, "customer", "guest", "ticket", files=True),
+    ),
+    ("POST", f"{TICKET}/responses", on_ticket(c.RespondAsAgent, MessageBody, files=True)),
+    ("POST", f"{TICKET}/notes", on_ticket(c.AddInternalNote, MessageBody)),
+    ("POST", f"{TICKET}/clarification-requests", on_ticket(c.RequestClarification, ClarificationBody)),
+    ("POST", f"{TICKET}/resolve", on_ticket(c.ResolveTicket, ResolveBody)),
+    ("POST", f"{TICKET}/reopen", on_ticket(c.ReopenTicket, ReopenBody)),
+    ("POST", f"{TICKET}/assignment", on_ticket(c.AssignTicket, AssignBody)),
+    ("POST", f"{TICKET}/return-labels", on_ticket(c.IssueReturnLabel, ReturnLabelBody)),
+    ("POST", f"{TICKET}/courier-claims", on_ticket(c.OpenCourierClaim, CourierClaimBody)),
+    ("GET", f"{TICKET}/attachments/{{sha256}}", download_attachment),
 ]

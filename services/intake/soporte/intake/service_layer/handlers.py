@@ -107,82 +107,56 @@ async def _customer_with_account(cmd: c.SubmitTicket, uow: UnitOfWork) -> t.Cust
 
 
 @idempotent
-async def reply_as_customer(cmd: c.ReplyAsCustomer, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
+async def change_ticket(cmd: c.TicketCommand, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
+    """A command on an existing ticket that needs nothing but the ticket to be decided."""
     async with uow:
         state = await _ticket(cmd, uow)
-        decision = tickets.decide_customer_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
-        return await _record(cmd, uow, state, decision, now)
+        return await _record(cmd, uow, state, _decide(cmd, state), now)
 
 
-@idempotent
-async def respond_as_agent(cmd: c.RespondAsAgent, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        decision = tickets.decide_agent_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
-        return await _record(cmd, uow, state, decision, now)
+def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
+    """The pure decider's answer to ``cmd`` (the desk's own references are made up here)."""
+    match cmd:
+        case c.ReplyAsCustomer():
+            return tickets.decide_customer_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
+        case c.RespondAsAgent():
+            return tickets.decide_agent_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
+        case c.AddInternalNote():
+            return tickets.decide_note(state, cmd.body, cmd.actor)
+        case c.RequestClarification():
+            return tickets.decide_clarification(state, cmd.question, cmd.actor)
+        case c.ResolveTicket():
+            return tickets.decide_resolve(state, cmd.resolution, cmd.actor)
+        case c.ReopenTicket():
+            return tickets.decide_reopen(state, cmd.actor)
+        case c.IssueReturnLabel():
+            label_id, tracking_number = _reference("RL-", 4), cmd.tracking_number or _reference("RT", 5)
+            return tickets.decide_return_label(state, label_id, cmd.carrier, tracking_number, cmd.actor)
+        case c.OpenCourierClaim():
+            claim_id = _reference("CC-", 4)
+            return tickets.decide_courier_claim(
+                state, claim_id, cmd.carrier, cmd.tracking_number, cmd.reason, cmd.actor
+            )
+    raise TypeError(f"no decision for {type(cmd).__name__}")
 
 
-@idempotent
-async def add_internal_note(cmd: c.AddInternalNote, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        return await _record(cmd, uow, state, tickets.decide_note(state, cmd.body, cmd.actor), now)
-
-
-@idempotent
-async def request_clarification(cmd: c.RequestClarification, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        return await _record(cmd, uow, state, tickets.decide_clarification(state, cmd.question, cmd.actor), now)
-
-
-@idempotent
-async def resolve_ticket(cmd: c.ResolveTicket, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        return await _record(cmd, uow, state, tickets.decide_resolve(state, cmd.resolution, cmd.actor), now)
-
-
-@idempotent
-async def reopen_ticket(cmd: c.ReopenTicket, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        return await _record(cmd, uow, state, tickets.decide_reopen(state, cmd.actor), now)
+def _reference(prefix: str, random_bytes: int) -> str:
+    """A reference the desk gives a label, a claim or a parcel (``RL-3F2A9C1B``)."""
+    return prefix + secrets.token_hex(random_bytes).upper()
 
 
 @idempotent
 async def assign_ticket(cmd: c.AssignTicket, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
+    """Assign to a known agent (their name travels in the event, for the queues) or to nobody."""
     async with uow:
         state = await _ticket(cmd, uow)
         name = None
         if cmd.assignee_id is not None:
-            # Only known agents can be assignees; their names travel in the event for the queues.
             agent = await uow.agents.get(cmd.assignee_id)
             if agent is None:
                 raise UnacceptableValue("assignee_id", "no such agent")
             name = agent.name
         return await _record(cmd, uow, state, tickets.decide_assign(state, cmd.assignee_id, name, cmd.actor), now)
-
-
-@idempotent
-async def issue_return_label(cmd: c.IssueReturnLabel, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        tracking_number = cmd.tracking_number or "RT" + secrets.token_hex(5).upper()
-        label_id = "RL-" + secrets.token_hex(4).upper()
-        decision = tickets.decide_return_label(state, label_id, cmd.carrier, tracking_number, cmd.actor)
-        return await _record(cmd, uow, state, decision, now)
-
-
-@idempotent
-async def open_courier_claim(cmd: c.OpenCourierClaim, uow: UnitOfWork, *, now: Clock) -> c.Outcome:
-    async with uow:
-        state = await _ticket(cmd, uow)
-        claim_id = "CC-" + secrets.token_hex(4).upper()
-        decision = tickets.decide_courier_claim(
-            state, claim_id, cmd.carrier, cmd.tracking_number, cmd.reason, cmd.actor
-        )
-        return await _record(cmd, uow, state, decision, now)
 
 
 async def _ticket(cmd: c.TicketCommand, uow: UnitOfWork) -> TicketState:
@@ -235,13 +209,18 @@ async def _commit(uow: UnitOfWork, cmd: c.Command, state: TicketState, events: l
 
 HANDLERS: dict[type[c.Command], Callable[..., Awaitable[c.Outcome]]] = {
     c.SubmitTicket: submit_ticket,
-    c.ReplyAsCustomer: reply_as_customer,
-    c.RespondAsAgent: respond_as_agent,
-    c.AddInternalNote: add_internal_note,
-    c.RequestClarification: request_clarification,
-    c.ResolveTicket: resolve_ticket,
-    c.ReopenTicket: reopen_ticket,
     c.AssignTicket: assign_ticket,
-    c.IssueReturnLabel: issue_return_label,
-    c.OpenCourierClaim: open_courier_claim,
+    **{
+        command: change_ticket
+        for command in (
+            c.ReplyAsCustomer,
+            c.RespondAsAgent,
+            c.AddInternalNote,
+            c.RequestClarification,
+            c.ResolveTicket,
+            c.ReopenTicket,
+            c.IssueReturnLabel,
+            c.OpenCourierClaim,
+        )
+    },
 }
