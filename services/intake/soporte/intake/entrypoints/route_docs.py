@@ -11,8 +11,8 @@ from typing import Any
 from soporte.platform.openapi import Doc, json_response
 
 from . import bodies
+from .api import TICKET
 
-TICKET = "/api/v1/tickets/{ticket_id}"
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",

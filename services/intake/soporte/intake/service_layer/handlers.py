@@ -1,4 +1,4 @@
-"""The service layer: one handler per command, ``handler(command, uow)`` -> outcome.
+"""The service layer: ``handler(command, uow)`` -> outcome, for every command (``HANDLERS``).
 
 Each handler opens the unit of work, rebuilds the ticket from its own events,
 lets the pure decider in ``domain.tickets`` decide, and appends the events with
@@ -18,6 +18,7 @@ import functools
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from soporte.events import ActorKind, Event
@@ -63,6 +64,7 @@ async def _stored_outcome(uow: UnitOfWork, key: c.IdempotencyKey) -> c.Outcome |
 async def submit_ticket(
     cmd: c.SubmitTicket, uow: UnitOfWork, *, now: Clock, sla_rules: SlaRules, tokens: DeskTokens
 ) -> c.TicketCreated:
+    """A new ticket, with its access token and the time the customer can expect an answer by."""
     async with uow:
         customer = await _customer_with_account(cmd, uow)
         state = tickets.rebuild(cmd.ticket_id, await uow.events.load(cmd.ticket_id))
@@ -183,7 +185,7 @@ async def _record(
 # --- what every handler does at the end -----------------------------------------------------------
 
 
-def _events(cmd: c.Command, state: TicketState, decision: Decision, at) -> list[Event]:
+def _events(cmd: c.Command, state: TicketState, decision: Decision, at: datetime) -> list[Event]:
     """The decided payloads as the ticket's next events, numbered on from its version, in one conversation."""
     correlation_id = cmd.correlation_id or uuid.uuid4()
     return [
@@ -199,7 +201,7 @@ def _events(cmd: c.Command, state: TicketState, decision: Decision, at) -> list[
     ]
 
 
-async def _commit(uow: UnitOfWork, cmd: c.Command, state: TicketState, events: list[Event], outcome) -> None:
+async def _commit(uow: UnitOfWork, cmd: c.Command, state: TicketState, events: list[Event], outcome: c.Outcome) -> None:
     """The events (with their outbox rows) and the outcome under the command's key, in one commit."""
     await uow.events.append(cmd.ticket_id, state.version, events)
     if cmd.idempotency_key:
