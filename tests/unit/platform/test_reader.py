@@ -148,3 +148,71 @@ async def test_a_batch_projection_gets_a_whole_fetch_in_one_call():
     projection = Batched()
     await reader(projection).apply_records(TP, records(range(5), bad={2}))
     assert projection.calls == [[0, 1], [3, 4]]
+
+
+class FakeConsumer:
+    """Where a seek sent each partition (the broker is not needed to check what the reader asks for)."""
+
+    def __init__(self) -> None:
+        self.positions: dict[TopicPartition, int] = {}
+
+    def seek(self, tp, offset) -> None:
+        self.positions[tp] = offset
+
+    async def seek_to_beginning(self, *partitions) -> None:
+        for tp in partitions:
+            self.positions[tp] = 0
+
+
+class StaleReads(MemoryPositions):
+    """Positions whose next load sees nothing yet: it ran before a commit of the reader's own landed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale = False
+
+    async def load(self, conn, topics):
+        return {} if self.stale else await super().load(conn, topics)
+
+
+async def test_an_assignment_that_read_the_positions_before_our_own_commit_does_not_redo_the_record():
+    # The rebalance listener runs beside a round: it may read the positions just before the round's
+    # dead letter moved them on, and seek after the round noted it. The record must not go out twice.
+    positions, producer = StaleReads(), FakeProducer()
+    tracked = reader(Recording(), positions, producer)
+    tracked.consumer = FakeConsumer()
+    await tracked.apply_records(TP, records([0], bad={0}))
+    positions.stale = True
+    await tracked.seek_to_stored([TP])
+    assert tracked.consumer.positions[TP] == 1
+    await tracked.apply_records(TP, records([0, 1], bad={0}))
+    assert len(producer.sent) == 1
+
+
+async def test_after_a_rebuild_swapped_the_positions_the_stored_ones_count_even_when_lower():
+    positions = MemoryPositions()
+    tracked = reader(Recording(), positions)
+    tracked.consumer = FakeConsumer()
+    await tracked.apply_records(TP, records(range(5)))
+    positions.next_offsets.clear()  # a rebuild's fresh tables start over
+    await tracked.seek_to_stored([TP], forget_known=True)
+    assert tracked.consumer.positions[TP] == 0
+    projection = Recording()
+    tracked.projection = projection
+    await tracked.apply_records(TP, records(range(2)))
+    assert projection.handled == [0, 1]
+
+
+async def test_records_fetched_before_the_assignments_seek_are_left_for_after_it():
+    # A fetch races the listener's seek: what it brought is not applied, the seek fetches it again.
+    projection, producer = Recording(), FakeProducer()
+    tracked = reader(projection, producer=producer)
+    tracked.consumer = FakeConsumer()
+
+    async def fetch():
+        return {TP: records([0, 1], bad={0})}
+
+    assert await tracked._round(fetch) == 0
+    assert (projection.handled, producer.sent) == ([], [])
+    await tracked.seek_to_stored([TP])
+    assert await tracked._round(fetch) == 1 and projection.handled == [1] and len(producer.sent) == 1

@@ -6,19 +6,17 @@ What can crash where, and why nothing is lost or doubled:
   (``Projection.handle`` runs inside it, then ``Positions.advance``). A crash
   before the commit re-reads the record; after it, the position says it is done.
 - On every assignment the reader seeks each partition to the position stored
-  with the effects (Kafka's group offsets are not used), and remembers it: a
-  fetch that raced the seek and hands back an earlier record is skipped, so a
-  record is never applied or dead-lettered a second time.
+  with the effects (Kafka's group offsets are not used), and remembers it with
+  what it committed itself: records fetched before that seek, or below that
+  position, are not applied, so none is applied or dead-lettered a second time.
 - A record that cannot be decoded, or whose effect keeps failing, is sent to
   the dead-letter topic (its id derived from its position, so a resend is the
-  same letter) and only then does the position move past it: never logged and
-  dropped.
+  same letter) and only then does the position move past it: never dropped.
 - The database or the broker being away is no fault of the record: nothing is
   dead-lettered, the round is retried from the stored positions until it works.
 
-A projection only says what a record does (``handle``, optionally
-``handle_batch`` for a whole fetch in one transaction; see ``projection``); the
-loop, the positions, retries, dead letters and stop handling are written here once.
+A projection only says what a record does (``projection.Projection``); the loop,
+the positions, retries, dead letters and stop handling are written here once.
 """
 
 from __future__ import annotations
@@ -40,11 +38,9 @@ from .kafka import make_consumer
 from .lifecycle import sleep_unless
 from .logging import get_logger
 from .positions import Positions, TopicPartitionKey
-from .projection import UNAVAILABLE, Projection, ReaderSettings, ReseekRequired, Transaction, transaction_on
+from .projection import UNAVAILABLE, Projection, ReaderSettings, ReseekRequired, Transaction
 
 log = get_logger(__name__)
-
-__all__ = ["UNAVAILABLE", "Projection", "ReaderSettings", "ReseekRequired", "TrackedReader", "transaction_on"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +68,7 @@ class TrackedReader:
         self.settings = settings
         self.consumer: AIOKafkaConsumer | None = None
         self.next_offsets: dict[TopicPartitionKey, int] = {}  # what the positions table said, then what we committed
+        self.positioned: set[TopicPartitionKey] = set()  # sought to the stored positions since assigned
         self.ready = asyncio.Event()  # partitions assigned and positioned
         self.failing = False  # the last round failed (readiness says so until one succeeds)
         registry = registry or CollectorRegistry()
@@ -136,17 +133,17 @@ class TrackedReader:
                 await self._hook("on_idle")
             applied = 0
             for tp, records in batch.items():
-                applied += await self.apply_records(tp, records)
+                # Fetched before the assignment's seek (a fetch races it): read again from the seek.
+                if (tp.topic, tp.partition) in self.positioned:
+                    applied += await self.apply_records(tp, records)
             self.failing = False
             return applied
         except ReseekRequired:
             log.info("stored positions changed; reading on from them", reader=self.projection.name)
-            await self._back_to_stored_positions()
+            await self._back_to_stored_positions(forget_known=True)
         except Exception as exc:  # noqa: BLE001 - the loop must go on; the stored positions keep the work
-            away = isinstance(exc, UNAVAILABLE)
-            self._failed(
-                f"{'a dependency is away' if away else 'reading failed'}; retrying from the stored positions", exc
-            )
+            what = "a dependency is away" if isinstance(exc, UNAVAILABLE) else "reading failed"
+            self._failed(f"{what}; retrying from the stored positions", exc)
             await asyncio.sleep(self.settings.outage_pause_seconds)
             await self._back_to_stored_positions()
         return 0
@@ -160,38 +157,42 @@ class TrackedReader:
         """Why the reader is not keeping its state current, or None."""
         if not self.ready.is_set():
             return "no partitions assigned yet"
-        if self.failing:
-            return "reading is failing (see the logs); retrying"
-        return None
+        return "reading is failing (see the logs); retrying" if self.failing else None
 
     # --- positions --------------------------------------------------------------------------------
 
-    async def seek_to_stored(self, partitions) -> None:
-        """Position every partition at its stored offset (the start when none is stored), all in one go."""
+    async def seek_to_stored(self, partitions, *, forget_known: bool = False) -> None:
+        """Position every partition at its stored offset (the start when none is stored), all in one go.
+
+        What this reader committed counts too: the listener may read the positions just before a
+        round's commit lands. Unless ``forget_known`` (a rebuild swapped the tables): then only they count.
+        """
         partitions = list(partitions)
         async with self.transaction() as conn:
             await self._hook("on_seek", conn)
             stored = await self.positions.load(conn, {tp.topic for tp in partitions})
         fresh = []
         for tp in partitions:
-            key = (tp.topic, tp.partition)
-            if key in stored:
-                self.consumer.seek(tp, stored[key])
-                self.next_offsets[key] = stored[key]
+            key, ours = (tp.topic, tp.partition), {} if forget_known else self.next_offsets
+            if key in stored or key in ours:
+                self.next_offsets[key] = max(stored.get(key, 0), ours.get(key, 0))
+                self.consumer.seek(tp, self.next_offsets[key])
             else:
                 self.next_offsets.pop(key, None)
                 fresh.append(tp)
+            self.positioned.add(key)
         if fresh:
             # One request for all: one partition at a time, each waits out the fetch in flight.
             await self.consumer.seek_to_beginning(*fresh)
         if partitions:
             self.ready.set()
 
-    async def _back_to_stored_positions(self, partitions=None) -> None:
+    async def _back_to_stored_positions(self, partitions=None, *, forget_known: bool = False) -> None:
         """Records fetched past the stored positions were not applied: read them again."""
         while True:
             try:
-                await self.seek_to_stored(self.consumer.assignment() if partitions is None else partitions)
+                assigned = self.consumer.assignment() if partitions is None else partitions
+                await self.seek_to_stored(assigned, forget_known=forget_known)
                 return
             except UNAVAILABLE as exc:
                 self._failed("cannot read the stored positions yet; retrying", exc)
@@ -290,8 +291,9 @@ class _SeekOnAssignment(ConsumerRebalanceListener):
         self.reader = reader
 
     async def on_partitions_revoked(self, revoked) -> None:
-        for tp in revoked:
-            self.reader.next_offsets.pop((tp.topic, tp.partition), None)
+        for key in ((tp.topic, tp.partition) for tp in revoked):
+            self.reader.next_offsets.pop(key, None)
+            self.reader.positioned.discard(key)
 
     async def on_partitions_assigned(self, assigned) -> None:
         await self.reader._back_to_stored_positions(assigned)  # noqa: SLF001 - the listener is part of the reader

@@ -26,7 +26,8 @@ from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import sleep_unless
 from soporte.platform.logging import get_logger
 from soporte.platform.positions import PostgresPositions
-from soporte.platform.reader import ReaderSettings, TrackedReader, transaction_on
+from soporte.platform.projection import ReaderSettings, transaction_on
+from soporte.platform.reader import TrackedReader
 
 log = get_logger(__name__)
 
