@@ -126,7 +126,11 @@ class InMemoryStorage:
 
 
 class InMemoryUnitOfWork:
-    """The stores of ``storage``, rolled back to how they were on entry unless committed."""
+    """The stores of ``storage``, rolled back to how they were on entry unless committed.
+
+    Its stores never wait on anything, so on one event loop a command's reads and
+    writes run without another command's in between: no locks are needed.
+    """
 
     def __init__(self, storage: InMemoryStorage | None = None) -> None:
         self.storage = storage or InMemoryStorage()
