@@ -16,43 +16,44 @@ from soporte import events as ev
 from soporte.businesstime import BusinessCalendar
 from soporte.events import encode, event_key
 from soporte.events import types as t
+from soporte.intake.entrypoints.auth import Principal
 from soporte.platform.kafka import make_consumer, make_producer
-from soporte.projections.adapters.store import REBUILT_TABLES
+from soporte.projections.adapters.tables import REBUILT_TABLES
 from soporte.projections.bootstrap import create_app
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies
+from tests.support.scenario import GUEST, Stream
 
 CAL = BusinessCalendar.always_open()
 POLICIES = SlaPolicies()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana")
-AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
 
-# What intake's GET /api/v1/whoami answers for each token (see the cross-service agreements).
+# What intake's GET /api/v1/whoami answers for each token, in intake's own words.
 WHOAMI = {
-    "agent-token": {"kind": "agent", "id": "agent-1", "name": "Luis", "email": "luis@shop.test"},
-    "ana-token": {
-        "kind": "customer",
-        "id": "cust-1",
-        "name": "Ana",
-        "email": "ana@example.com",
-        "customer_id": "cust-1",
-    },
-    "bob-token": {
-        "kind": "customer",
-        "id": "cust-2",
-        "name": "Bob",
-        "email": "bob@example.com",
-        "customer_id": "cust-2",
-    },
-    "ana-guest": {
-        "kind": "guest",
-        "id": "ana@example.com",
-        "name": "Ana",
-        "email": "ana@example.com",
-        "order_number": "100234",
-    },
+    token: principal.as_json()
+    for token, principal in {
+        "agent-token": Principal("agent", "agent-1", name="Luis", email="luis@shop.test"),
+        "ana-token": Principal("customer", "cust-1", name="Ana", email="ana@example.com", customer_id="cust-1"),
+        "bob-token": Principal("customer", "cust-2", name="Bob", email="bob@example.com", customer_id="cust-2"),
+        "ana-guest": Principal("guest", "ana@example.com", name="Ana", email="ana@example.com", order_number="100234"),
+    }.items()
 }
+
+
+def at(minutes: float) -> datetime:
+    """``minutes`` after the tests' Monday morning (the always-open calendar counts every minute)."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def guest_stream(**options) -> Stream:
+    """A ticket Ana opens as a guest (email + order number)."""
+    return Stream(customer_actor=GUEST, **options)
+
+
+def bob_stream() -> Stream:
+    """A ticket of Bob's, another customer of the shop."""
+    customer = t.CustomerRef(name="Bob", email="bob@example.com", customer_id="cust-2")
+    return Stream(customer=customer, customer_actor=ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-2", name="Bob"))
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -156,48 +157,6 @@ async def produce(kafka_bootstrap, topic_prefix):
     send.raw = send_raw
     yield send
     await producer.stop()
-
-
-class Stream:
-    """Builds a ticket's events with consecutive versions."""
-
-    def __init__(self, ticket_id: str | None = None) -> None:
-        self.ticket_id = ticket_id or ev.new_ticket_id()
-        self.version = 0
-
-    def next(self, cls, data, actor=AGENT, minutes: float = 0) -> ev.Event:
-        self.version += 1
-        return cls.create(
-            data=data,
-            actor=actor,
-            occurred_at=T0 + timedelta(minutes=minutes or self.version),
-            ticket_id=self.ticket_id,
-            version=self.version,
-        )
-
-    def submitted(
-        self,
-        *,
-        actionable=True,
-        email="ana@example.com",
-        customer_id="cust-1",
-        name="Ana",
-        minutes: float = 0,
-        description="La pantalla llegó rota",
-        category=ev.Category.DAMAGED_ITEM,
-    ) -> ev.Event:
-        return self.next(
-            t.TicketSubmitted,
-            t.TicketSubmittedData(
-                category=category,
-                description=description,
-                customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
-                order_number="100234",
-                actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
-            ),
-            actor=GUEST,
-            minutes=minutes,
-        )
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.1):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 import asyncpg
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
-
-from .adapters.intake import IntakeCommands, Principals
-from .adapters.store import ReadModels
-from .settings import ProjectionsSettings
+from soporte.platform.clock import Clock
+from soporte.projections.adapters.intake import IntakeCommands, Principals
+from soporte.projections.adapters.queries import ReadModels
+from soporte.projections.settings import ProjectionsSettings
 
 SETTINGS = web.AppKey("settings", ProjectionsSettings)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK = web.AppKey("clock", Clock)
 CALENDAR = web.AppKey("calendar", BusinessCalendar)
 POOL = web.AppKey("pool", asyncpg.Pool)
 READ_MODELS = web.AppKey("read_models", ReadModels)
