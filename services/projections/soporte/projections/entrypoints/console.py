@@ -23,13 +23,13 @@ from soporte.projections.entrypoints.pages import (
     html_errors,
     message_page,
     min_version_of,
-    page_words,
     principal_of,
     proxy_attachment,
     render,
     send_form,
     set_token_cookie,
 )
+from soporte.projections.entrypoints.presenters import Refusal
 
 AREA = "console"
 AGENT_COOKIE = "soporte_agent"
@@ -124,7 +124,7 @@ async def sign_out(request: web.Request) -> web.Response:
 
 
 async def ticket_page(
-    request: web.Request, principal: Principal, token: str, *, status: int = 200, error: str | None = None
+    request: web.Request, principal: Principal, token: str, *, status: int = 200, error: Refusal | None = None
 ) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     models = request.app[keys.READ_MODELS]
@@ -176,9 +176,9 @@ async def agent_action(request: web.Request) -> web.Response:
     )
     if sent.forged:
         return message_page(request, AREA, 403, "forbidden")
-    failure = sent.failure(page_words(request, AREA).failed)
-    if failure:
-        return await ticket_page(request, principal, token, status=sent.answer.status, error=failure)
+    refusal = sent.refusal()
+    if refusal:
+        return await ticket_page(request, principal, token, status=sent.answer.status, error=refusal)
     raise web.HTTPSeeOther(f"/agent/tickets/{ticket_id}?v={sent.answer.body.get('version', '')}")
 
 

@@ -27,8 +27,8 @@ from soporte.platform.http import Problem
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeAnswer
 from soporte.projections.domain.access import Principal
-from soporte.projections.entrypoints.presenters import Presenter
-from soporte.words import LANGUAGES, Words, pick_language, words
+from soporte.projections.entrypoints.presenters import Presenter, Refusal
+from soporte.words import LANGUAGES, pick_language
 
 PACKAGE = Path(__file__).resolve().parents[1]
 JINJA = web.AppKey("page_templates", jinja2.Environment)
@@ -70,11 +70,6 @@ def page_language(request: web.Request, ticket_language: str | None = None) -> s
     return pick_language(explicit or ticket_language, accept, request.app[keys.SETTINGS].language)
 
 
-def page_words(request: web.Request, area: str, lang: str | None = None) -> Words:
-    """The words of ``area`` in the page's language."""
-    return words(lang or page_language(request))[area]
-
-
 def render(
     request: web.Request, template: str, *, area: str, status: int = 200, lang: str | None = None, **context: Any
 ) -> web.Response:
@@ -84,7 +79,6 @@ def render(
         lang=lang or page_language(request),
         calendar=request.app[keys.CALENDAR],
         area=area,
-        path=request.path,
         **context,
     )
     response = web.Response(
@@ -157,15 +151,13 @@ class Sent:
     def forged(self) -> bool:
         return self.answer is None
 
-    def failure(self, failed: str) -> str | None:
-        """Intake's problem as one line for a person (its title and the fields it names), or None if it worked."""
+    def refusal(self) -> Refusal | None:
+        """Why intake refused it (its problem type and the fields it names), or None if it was done."""
         if self.answer is None or self.answer.status < 400:
             return None
         body = self.answer.body
-        title = str(body.get("title") or failed)
-        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-        fields = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors)
-        return f"{title} ({fields})" if fields else title
+        fields = [str(e.get("field", "")) for e in body.get("errors") or [] if isinstance(e, dict)]
+        return Refusal(str(body.get("type", "")).rsplit("/", 1)[-1], tuple(fields))
 
 
 async def send_form(

@@ -11,6 +11,7 @@ a time stands alone.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from soporte.businesstime import BusinessCalendar
@@ -18,6 +19,15 @@ from soporte.projections.domain.history import MESSAGE_KINDS, PublicMessage, Tim
 from soporte.projections.domain.projection import NotificationOutcome
 from soporte.projections.domain.tickets import Escalation
 from soporte.words import Words, format_datetime, words
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Intake's reasons for refusing a form: its problem type (``version-conflict``...) and the fields it named."""
+
+    kind: str
+    fields: tuple[str, ...] = ()
+
 
 # The event type each public-thread kind comes from: the thread says what happened in the events' words.
 EVENT_OF_MESSAGE_KIND = {kind: event_type for event_type, kind in MESSAGE_KINDS.items()}
@@ -92,6 +102,13 @@ class Presenter:
         """``plazo incumplido: primera respuesta``."""
         kind = "SlaBreached" if escalation.breached else "SlaWarning"
         return f"{self.vocabulary.escalations[kind]}: {self.vocabulary.clocks[escalation.clock]}"
+
+    def refusal(self, refusal: Refusal) -> str:
+        """``Revise lo que escribió (mensaje)``: intake's problem in this page's words (its own are English)."""
+        problems, names = self.page.problems, self.page.fields
+        text = problems.get(refusal.kind) or problems.other
+        fields = [names[f] for f in dict.fromkeys(f.split(".")[0] for f in refusal.fields) if f in names]
+        return f"{text} ({', '.join(fields)})" if fields else text
 
     def notification(self, outcome: NotificationOutcome) -> str:
         """``respuesta del equipo: enviado``."""

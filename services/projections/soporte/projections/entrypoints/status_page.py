@@ -21,13 +21,13 @@ from soporte.projections.entrypoints.pages import (
     message_page,
     min_version_of,
     page_language,
-    page_words,
     principal_of,
     proxy_attachment,
     render,
     send_form,
     set_token_cookie,
 )
+from soporte.projections.entrypoints.presenters import Refusal
 from soporte.words import LANGUAGES
 
 AREA = "status_page"
@@ -61,7 +61,7 @@ async def readable(request: web.Request, *, wait: bool = False) -> tuple[str, Ti
 
 
 async def customer_page(
-    request: web.Request, token: str, ticket: TicketView, *, status: int = 200, error: str | None = None
+    request: web.Request, token: str, ticket: TicketView, *, status: int = 200, error: Refusal | None = None
 ) -> web.Response:
     return render(
         request,
@@ -119,9 +119,9 @@ async def customer_reply(request: web.Request) -> web.Response:
     sent = await send_form(request, token, path, ("body",), with_files=True)
     if sent.forged:
         return message_page(request, AREA, 403, "forbidden")
-    failure = sent.failure(page_words(request, AREA, page_language(request, ticket.language)).failed)
-    if failure:
-        return await customer_page(request, token, ticket, status=sent.answer.status, error=failure)
+    refusal = sent.refusal()
+    if refusal:
+        return await customer_page(request, token, ticket, status=sent.answer.status, error=refusal)
     raise web.HTTPSeeOther(f"{ticket_path(ticket.ticket_id)}?v={sent.answer.body.get('version', '')}")
 
 
