@@ -80,6 +80,16 @@ def render(template: str, lang: str, area: str, **context) -> str:
     return text
 
 
+def ticket_pages(template: str, lang: str, area: str, **context):
+    """``template`` for the ticket in every category, status and SLA state (refusals shown on the way), rendered."""
+    vocabulary = words(lang).vocabulary
+    for ticket, refusal in zip(TICKETS, itertools.cycle(REFUSALS)):
+        error = refusal if ticket.status is not Status.NEW else None
+        page = render(template, lang, area, ticket=ticket, thread=THREAD, csrf="c", idem="i", error=error, **context)
+        assert vocabulary.categories[ticket.category] in page and vocabulary.statuses[ticket.status] in page
+        yield page
+
+
 def test_every_category_status_and_sla_state_is_covered():
     assert {tk.category for tk in TICKETS} == {c.value for c in ev.Category}
     assert {tk.status for tk in TICKETS} == set(Status) and {tk.sla_state for tk in TICKETS} == set(SlaState)
@@ -106,23 +116,8 @@ def test_the_console_reads_as_one_language(lang):
         )
     for code in MISSING:
         assert vocabulary.missing_items[code] in queue
-    for ticket, refusal in zip(TICKETS, itertools.cycle(REFUSALS)):
-        page = render(
-            "agent_ticket.html.j2",
-            lang,
-            CONSOLE,
-            agent=AGENT,
-            csrf="c",
-            idem="i",
-            ticket=ticket,
-            thread=THREAD,
-            timeline=TIMELINE,
-            escalations=ESCALATIONS,
-            notifications=NOTIFICATIONS,
-            error=refusal if ticket.status is not Status.NEW else None,
-            refresh_seconds=5,
-        )
-        assert vocabulary.categories[ticket.category] in page and vocabulary.statuses[ticket.status] in page
+    context = {"timeline": TIMELINE, "escalations": ESCALATIONS, "notifications": NOTIFICATIONS}
+    *_, page = ticket_pages("agent_ticket.html.j2", lang, CONSOLE, agent=AGENT, refresh_seconds=5, **context)
     for event_type in {e.type for e in TIMELINE}:
         assert vocabulary.events[event_type] in page
     for clock in t.SlaClock:
@@ -134,20 +129,8 @@ def test_the_console_reads_as_one_language(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_status_page_reads_as_one_language(lang):
-    vocabulary = words(lang).vocabulary
     render("customer_access.html.j2", lang, STATUS_PAGE, ticket_id=VIEW.ticket_id, error=True)
-    for ticket, refusal in zip(TICKETS, itertools.cycle(REFUSALS)):
-        page = render(
-            "customer_ticket.html.j2",
-            lang,
-            STATUS_PAGE,
-            ticket=ticket,
-            thread=THREAD,
-            csrf="c",
-            idem="i",
-            error=refusal if ticket.status is not Status.NEW else None,
-        )
-        assert vocabulary.categories[ticket.category] in page and vocabulary.statuses[ticket.status] in page
+    for page in ticket_pages("customer_ticket.html.j2", lang, STATUS_PAGE):
         assert "Europe/Madrid" in page  # the desk's times, zone named
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, STATUS_PAGE, message_key=message, hint_key=None)

@@ -4,9 +4,9 @@ a whole fetch folds to the same rows as one record at a time, and records read a
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from soporte.businesstime import BusinessCalendar
 from soporte.events import encode
@@ -20,15 +20,6 @@ from tests.support.scenario import HOUR, MINUTE, Stream
 
 RULES = SlaRules(BusinessCalendar.always_open(), SlaPolicies())
 TP = TopicPartition("tickets.events.v1", 0)
-
-
-@dataclass
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
 
 
 class MemoryStore:
@@ -67,7 +58,7 @@ def reader(store: MemoryStore, positions: MemoryPositions) -> TrackedReader:
     return TrackedReader(projection, positions, contextlib.nullcontext, NoProducer(), settings, now=lambda: T0)
 
 
-def desk_records() -> list[Record]:
+def desk_records() -> list[ConsumerRecord]:
     """Two tickets' histories and every other topic's records, as one partition's records."""
     a, b = Stream(), Stream()
     events = [
@@ -79,7 +70,11 @@ def desk_records() -> list[Record]:
         b.resolved(T0 + 2 * HOUR),
         *[e for e in sample_events() if e.ticket_id],
     ]
-    return [Record(TP.topic, TP.partition, offset, b"T", encode(e)) for offset, e in enumerate(events)]
+    values = [encode(e) for e in events]
+    return [
+        ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, b"T", v, None, 1, len(v), [])
+        for offset, v in enumerate(values)
+    ]
 
 
 async def test_a_whole_fetch_folds_to_the_rows_of_one_record_at_a_time():

@@ -19,6 +19,7 @@ from soporte.projections.domain.access import Principal
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
 from soporte.projections.entrypoints.pages import (
     PACKAGE,
+    answer_to_form,
     csrf_for,
     html_errors,
     message_page,
@@ -89,7 +90,7 @@ async def console(request: web.Request) -> web.Response:
     signed_in = await signed_in_agent(request)
     if signed_in is None:
         return sign_in_page(request)
-    principal, token = signed_in
+    principal = signed_in[0]
     figures = await request.app[keys.READ_MODELS].figures(request.app[keys.CLOCK](), request.app[keys.CALENDAR].tz)
     context = await queue_context(request, principal)
     return render(request, "agent_queue.html.j2", area=AREA, agent=principal, figures=figures, **context)
@@ -174,12 +175,11 @@ async def agent_action(request: web.Request) -> web.Response:
     sent = await send_form(
         request, token, f"/api/v1/tickets/{ticket_id}/{path}", fields, with_files=with_files, body=body
     )
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    refusal = sent.refusal()
-    if refusal:
-        return await ticket_page(request, principal, token, status=sent.answer.status, error=refusal)
-    raise web.HTTPSeeOther(f"/agent/tickets/{ticket_id}?v={sent.answer.body.get('version', '')}")
+
+    async def again(status: int, refusal: Refusal) -> web.Response:
+        return await ticket_page(request, principal, token, status=status, error=refusal)
+
+    return await answer_to_form(request, AREA, sent, f"/agent/tickets/{ticket_id}", again)
 
 
 @html_errors(AREA)

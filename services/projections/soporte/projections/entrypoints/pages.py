@@ -192,6 +192,19 @@ async def send_form(
     return Sent(answer)
 
 
+async def answer_to_form(
+    request: web.Request, area: str, sent: Sent, page_url: str, again: Callable[[int, Refusal], Awaitable[web.Response]]
+) -> web.Response:
+    """A forged form is refused; a form intake refused shows its page ``again`` with the reasons; a form intake
+    took sends the browser to ``page_url`` at the version intake answered, which the page waits for."""
+    if sent.forged:
+        return message_page(request, area, 403, "forbidden")
+    refusal = sent.refusal()
+    if refusal:
+        return await again(sent.answer.status, refusal)
+    raise web.HTTPSeeOther(f"{page_url}?v={sent.answer.body.get('version', '')}")
+
+
 async def proxy_attachment(
     request: web.Request, token: str, not_found: Callable[[], web.Response]
 ) -> web.StreamResponse:

@@ -16,6 +16,7 @@ from aiohttp import web
 from soporte.projections import keys
 from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.pages import (
+    answer_to_form,
     csrf_for,
     html_errors,
     message_page,
@@ -117,12 +118,11 @@ async def customer_reply(request: web.Request) -> web.Response:
     token, ticket = found
     path = f"/api/v1/tickets/{ticket.ticket_id}/messages"
     sent = await send_form(request, token, path, ("body",), with_files=True)
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    refusal = sent.refusal()
-    if refusal:
-        return await customer_page(request, token, ticket, status=sent.answer.status, error=refusal)
-    raise web.HTTPSeeOther(f"{ticket_path(ticket.ticket_id)}?v={sent.answer.body.get('version', '')}")
+
+    async def again(status: int, refusal: Refusal) -> web.Response:
+        return await customer_page(request, token, ticket, status=status, error=refusal)
+
+    return await answer_to_form(request, AREA, sent, ticket_path(ticket.ticket_id), again)
 
 
 @html_errors(AREA)
