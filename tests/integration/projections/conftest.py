@@ -62,12 +62,10 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def whoami_peer():
-    """A real HTTP server answering ``/api/v1/whoami`` as intake does; counts the calls it gets."""
-    calls: list[str] = []
+    """A real HTTP server answering ``/api/v1/whoami`` as intake does."""
 
     async def whoami(request: web.Request) -> web.Response:
         token = request.headers.get("Authorization", "")[7:]
-        calls.append(token)
         if token not in WHOAMI:
             return web.json_response({"title": "A valid token is needed", "status": 401}, status=401)
         return web.json_response(WHOAMI[token])
@@ -76,7 +74,6 @@ async def whoami_peer():
     app.router.add_get("/api/v1/whoami", whoami)
     server = TestServer(app)
     await server.start_server()
-    server.calls = calls
     yield server
     await server.close()
 
@@ -141,21 +138,26 @@ async def _reached(conn, records: int) -> bool:
     return await projected_records(conn) >= records
 
 
+class TopicWriter:
+    """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
+
+    def __init__(self, producer, prefix: str) -> None:
+        self.producer, self.prefix = producer, prefix
+
+    async def __call__(self, spec, *events: ev.Event) -> None:
+        for e in events:
+            await self.producer.send_and_wait(spec.name(self.prefix), encode(e), key=event_key(e))
+
+    async def raw(self, spec, payload: bytes, key: bytes | None = None) -> None:
+        """Bytes that may be no event at all."""
+        await self.producer.send_and_wait(spec.name(self.prefix), payload, key=key)
+
+
 @pytest.fixture
 async def produce(kafka_bootstrap, topic_prefix):
-    """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
     producer = make_producer(kafka_bootstrap)
     await producer.start()
-
-    async def send(spec, *events: ev.Event) -> None:
-        for e in events:
-            await producer.send_and_wait(spec.name(topic_prefix), encode(e), key=event_key(e))
-
-    async def send_raw(spec, payload: bytes, key: bytes | None = None) -> None:
-        await producer.send_and_wait(spec.name(topic_prefix), payload, key=key)
-
-    send.raw = send_raw
-    yield send
+    yield TopicWriter(producer, topic_prefix)
     await producer.stop()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from soporte.events import TICKET_EVENTS
-from soporte.projections.bootstrap import READER
+from soporte.projections import keys
 from soporte.projections.entrypoints import api
 
 from .conftest import at, eventually, guest_stream, wait_projected
@@ -41,7 +41,7 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
     assert "soporte_projections_dead_lettered_total 0.0" in metrics
 
     # A reader whose reading keeps failing makes the service unready (the database check alone would not say).
-    client.app[READER].failing = True
+    client.app[keys.READER].failing = True
     unready = await client.get("/readyz")
     assert unready.status == 503 and "failing" in (await unready.json())["checks"]["reader"]
 

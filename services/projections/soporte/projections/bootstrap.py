@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import asyncpg
 from aiohttp import web
+from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
@@ -31,9 +33,6 @@ from soporte.projections.entrypoints.status_page import add_status_page_routes
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
-READER = web.AppKey("reader", TrackedReader)
-READER_TASK = web.AppKey("reader_task", asyncio.Task)
-
 
 def source_topics(prefix: str) -> list[str]:
     """The topics the read models are built from."""
@@ -50,7 +49,14 @@ def reader_settings(settings: ProjectionsSettings, *, group_id: str | None) -> R
     )
 
 
-def live_reader(settings, pool, producer, rules: SlaRules, now: Clock, registry: CollectorRegistry) -> TrackedReader:
+def live_reader(
+    settings: ProjectionsSettings,
+    pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    rules: SlaRules,
+    now: Clock,
+    registry: CollectorRegistry,
+) -> TrackedReader:
     """The reader keeping the live tables current; a rebuild's swap sends it to the new tables' positions."""
     guard = GenerationGuard(pool)
     return TrackedReader(
@@ -98,8 +104,8 @@ def create_app(
         try:
             if run_reader:
                 await producer.start()
-                reader = app[READER] = live_reader(settings, pool, producer, rules, now, registry)
-                task = app[READER_TASK] = asyncio.create_task(reader.run(stop))
+                reader = app[keys.READER] = live_reader(settings, pool, producer, rules, now, registry)
+                task = app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
             yield
         finally:
             stop.set()
@@ -113,9 +119,9 @@ def create_app(
         await app[keys.POOL].fetchval("SELECT 1")
 
     async def reader() -> None:
-        if app[READER_TASK].done():
+        if app[keys.READER_TASK].done():
             raise RuntimeError("the reader has stopped")
-        if problem := app[READER].readiness_problem():
+        if problem := app[keys.READER].readiness_problem():
             raise RuntimeError(problem)
 
     app.cleanup_ctx.append(resources)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
 from soporte.platform.clock import Clock
+from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.intake import IntakeCommands, Principals
 from soporte.projections.adapters.queries import ReadModels
 from soporte.projections.settings import ProjectionsSettings
@@ -18,3 +21,5 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 READ_MODELS = web.AppKey("read_models", ReadModels)
 PRINCIPALS = web.AppKey("principals", Principals)
 COMMANDS = web.AppKey("commands", IntakeCommands)
+READER = web.AppKey("reader", TrackedReader)  # the live reader (absent when the app runs without it)
+READER_TASK = web.AppKey("reader_task", asyncio.Task)

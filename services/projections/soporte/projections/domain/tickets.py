@@ -65,10 +65,6 @@ class TicketView:
         """The earliest breach time among the running clocks (what the queue sorts by)."""
         return min(self.due_times.values(), default=None)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status is not Status.RESOLVED
-
 
 @dataclass(frozen=True)
 class Escalation:
