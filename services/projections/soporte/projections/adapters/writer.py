@@ -45,9 +45,7 @@ def _insert(table: str, columns: Sequence[str], conflict: str) -> str:
 class ReadModelStore(Protocol):
     """Where the fold's rows live: the PostgreSQL tables here, a dict in unit tests."""
 
-    async def load(
-        self, conn: Any, ticket_ids: set[str]
-    ) -> tuple[dict[str, StoredTicket], dict[str, list[Escalation]]]:
+    async def load(self, conn: Any, ticket_ids: set[str]) -> Loaded:
         """The stored rows of ``ticket_ids`` (locked until the transaction ends) and their escalations."""
         ...
 

@@ -58,16 +58,17 @@ def add_page_templates(app: web.Application) -> None:
 def render_page(
     templates: jinja2.Environment, template: str, *, lang: str, calendar: BusinessCalendar, area: str, **context: Any
 ) -> str:
-    """A page's HTML: ``t`` its area's words, ``v`` the shared vocabulary, ``show`` the presenter."""
+    """A page's HTML; templates read their area's words as ``t`` and everything else through ``show``."""
     show = Presenter(lang, calendar, area)
-    return templates.get_template(template).render(lang=lang, t=show.page, v=show.vocabulary, show=show, **context)
+    return templates.get_template(template).render(lang=lang, t=show.page, show=show, **context)
 
 
 def page_language(request: web.Request, ticket_language: str | None = None) -> str:
     """``?lang=`` or the cookie first; then the ticket's language, or else the browser's; then the desk's default."""
     explicit = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
     accept = None if ticket_language else request.headers.get("Accept-Language")
-    return pick_language(explicit or ticket_language, accept, request.app[keys.SETTINGS].language)
+    chosen = explicit if explicit in LANGUAGES else ticket_language
+    return pick_language(chosen, accept, request.app[keys.SETTINGS].language)
 
 
 def render(

@@ -116,18 +116,18 @@ async def rebuild(
 ) -> int:
     """Rebuild every read model; returns how many records were replayed."""
     await migrate(settings.database_url)
-    async with contextlib.AsyncExitStack() as open_:
+    async with contextlib.AsyncExitStack() as resources:
         lock = await asyncpg.connect(settings.database_url)  # holds the rebuild lock while it lives
-        open_.push_async_callback(lock.close)
+        resources.push_async_callback(lock.close)
         if not await lock.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", REBUILD_LOCK):
             # A second rebuild would drop the first one's half-filled twins, and the first would swap those in.
             raise RebuildRefused("another rebuild is running; the read models are unchanged")
         partitions, starts, ends = await source_partitions(settings)
         pool = await create_pool(settings.database_url, max_size=3)
-        open_.push_async_callback(pool.close)
+        resources.push_async_callback(pool.close)
         producer = make_producer(settings.kafka_bootstrap, client_id="soporte-projections-rebuild")
         await producer.start()
-        open_.push_async_callback(producer.stop)
+        resources.push_async_callback(producer.stop)
         async with pool.acquire() as conn:
             await create_rebuild_tables(conn)
         reader = TrackedReader(
