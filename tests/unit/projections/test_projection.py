@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from soporte.businesstime import BusinessCalendar
 from soporte.events import encode
 from soporte.platform.positions import MemoryPositions
-from soporte.platform.reader import ReaderSettings, TrackedReader
+from soporte.platform.reader import ReaderSettings, ReseekRequired, TrackedReader
+from soporte.projections.adapters.tables import GenerationGuard, LivePositions
 from soporte.projections.adapters.writer import ReadModelProjection
 from soporte.projections.domain.projection import Changes
 from soporte.ticketrules import SlaPolicies, SlaRules
@@ -70,11 +72,11 @@ def desk_records() -> list[ConsumerRecord]:
         b.resolved(T0 + 2 * HOUR),
         *[e for e in sample_events() if e.ticket_id],
     ]
-    values = [encode(e) for e in events]
-    return [
-        ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, b"T", v, None, 1, len(v), [])
-        for offset, v in enumerate(values)
-    ]
+    return [record(offset, encode(e)) for offset, e in enumerate(events)]
+
+
+def record(offset: int, value: bytes) -> ConsumerRecord:
+    return ConsumerRecord(TP.topic, TP.partition, offset, 0, 0, b"T", value, None, 1, len(value), [])
 
 
 async def test_a_whole_fetch_folds_to_the_rows_of_one_record_at_a_time():
@@ -104,3 +106,47 @@ async def test_records_read_again_change_nothing_whether_the_position_stops_them
     # Replayed from the start under new positions: the fold itself keeps every row as it was.
     assert await reader(store, MemoryPositions()).apply_records(TP, records) == len(records)
     assert store.snapshot() == once.snapshot()
+
+
+class GenerationRow:
+    """A connection that only knows ``projections.generation`` and records the positions written."""
+
+    def __init__(self) -> None:
+        self.generation, self.positions_written = 0, []
+
+    async def fetchval(self, sql: str, *args):
+        assert "projections.generation" in sql
+        return self.generation
+
+    async def executemany(self, sql: str, rows) -> None:
+        self.positions_written += rows
+
+
+class Letters:
+    def __init__(self) -> None:
+        self.sent = []
+
+    async def send_and_wait(self, topic, value, key=None):
+        self.sent.append(value)
+
+
+async def test_after_a_swap_the_live_reader_moves_no_position_not_even_a_dead_letters():
+    conn, letters, store = GenerationRow(), Letters(), MemoryStore()
+    guard = GenerationGuard(pool=None)
+    settings = ReaderSettings("unused:9092", [TP.topic], "deadletters", retry_base_seconds=0)
+    projection = ReadModelProjection(store, RULES, generation=guard)
+
+    def in_transaction():
+        return contextlib.nullcontext(conn)
+
+    live = TrackedReader(projection, LivePositions(guard), in_transaction, letters, settings, now=lambda: T0)
+    await guard.remember(conn)
+    conn.generation += 1  # a rebuild swapped its tables in
+
+    good = desk_records()[0]
+    with pytest.raises(ReseekRequired):
+        await live.apply_records(TP, [good])
+    with pytest.raises(ReseekRequired):
+        await live.apply_records(TP, [record(1, b"not an event")])
+    assert conn.positions_written == [] and store.tickets == {}
+    assert len(letters.sent) == 1  # sent before the move failed; read again, the same record gets the same letter id
