@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "escalations": ("soporte.sla.entrypoints.cli", "escalations", "watch: tail the SLA escalation topic"),
     "notifier": ("soporte.notifier.cli", "notifier", "run the notifier"),
     "notifications": ("soporte.notifier.cli", "notifications", "retry: resend dead-lettered mail"),
-    "projections": ("soporte.projections.entrypoints.cli", "projections", "serve | rebuild: read models and pages"),
+    "projections": ("soporte.projections.cli", "projections", "serve | rebuild: read models and pages"),
 }
 
 
