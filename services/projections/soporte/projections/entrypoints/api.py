@@ -22,9 +22,21 @@ from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor,
 from soporte.projections.domain.tickets import TicketView
 from soporte.ticketrules import explain
 
-UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
-AGENTS_ONLY = Problem(403, "agents-only", "Only agents can read this")
-NOT_FOUND = Problem(404, "not-found", "No such ticket")
+# Problems are made afresh for every request: an exception raised again keeps every earlier traceback.
+
+
+def unauthorized() -> Problem:
+    return Problem(401, "unauthorized", "A valid token is needed")
+
+
+def agents_only() -> Problem:
+    return Problem(403, "agents-only", "Only agents can read this")
+
+
+def not_found() -> Problem:
+    return Problem(404, "not-found", "No such ticket")
+
+
 CUSTOMER_FIELDS = (
     "ticket_id",
     "version",
@@ -72,14 +84,14 @@ async def authenticated(request: web.Request) -> Principal:
     """The caller, or 401."""
     principal = await request.app[keys.PRINCIPALS].resolve(request.headers.get("Authorization"))
     if principal is None:
-        raise UNAUTHORIZED
+        raise unauthorized()
     return principal
 
 
 async def agent(request: web.Request) -> Principal:
     principal = await authenticated(request)
     if not principal.is_agent:
-        raise AGENTS_ONLY
+        raise agents_only()
     return principal
 
 
@@ -126,7 +138,7 @@ async def ticket_detail(request: web.Request) -> web.Response:
         wait_seconds=request.app[keys.SETTINGS].read_your_writes_seconds,
     )
     if view is None:
-        raise NOT_FOUND
+        raise not_found()
     thread = json_ready(await models.public_thread(ticket_id))
     if principal.is_agent:
         body = {
@@ -147,7 +159,7 @@ async def ticket_sla(request: web.Request) -> web.Response:
     ticket_id, at = request.match_info["ticket_id"], parse_instant(request)
     timeline = await request.app[keys.READ_MODELS].timeline(ticket_id)
     if not timeline:
-        raise NOT_FOUND
+        raise not_found()
     explanation = explain([event_of(entry) for entry in timeline], request.app[keys.RULES], at)
     return web.json_response(json_ready(explanation))
 
