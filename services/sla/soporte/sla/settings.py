@@ -18,3 +18,6 @@ class SlaSettings(CommonSettings):
     sla_session_timeout_seconds: float = (
         10.0  # SOPORTE_SLA_SESSION_TIMEOUT_SECONDS: a dead worker's partitions move after this
     )
+    sla_stall_timeout_seconds: float = (
+        300.0  # SOPORTE_SLA_STALL_TIMEOUT_SECONDS: faust logs a partition not fetched/processed/committed for this long
+    )

@@ -181,6 +181,9 @@ def create_app(
         # A killed worker holds its partitions until the broker gives up on it: keep that short.
         broker_session_timeout=s.sla_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, s.sla_session_timeout_seconds / 3),
+        # How long faust's watchdog waits before it logs a partition as not fetched, processed or committed.
+        stream_processing_timeout=s.sla_stall_timeout_seconds,
+        broker_commit_livelock_soft_timeout=s.sla_stall_timeout_seconds,
         autodiscover=False,
     )
     sla = SlaStreams(s, calendar, policies, clock, kpis or FirstResponseKpis(), on_escalation)
@@ -203,7 +206,14 @@ def create_app(
         "clocks",
         partitions=changelog_spec.partitions,
         changelog_topic=app.topic(
-            changelog_spec.name(s.topic_prefix), key_serializer="json", value_serializer="json", internal=False
+            changelog_spec.name(s.topic_prefix),
+            key_serializer="json",
+            value_serializer="json",
+            internal=False,
+            # As faust's own changelog topics: no stream acks these records, recovery reads them. With acks on,
+            # faust's watchdog expects a stream to process the table's changelog partitions and logs at ERROR,
+            # every few seconds, that it "has not started processing" them.
+            acks=False,
         ),
     )
 
