@@ -45,6 +45,7 @@ from soporte.events import (
 from soporte.events import types as t
 from soporte.platform.logging import get_logger
 
+from ..adapters import faust_fixes
 from ..adapters.clock_codec import dump_ticket, load_ticket
 from ..adapters.topics import read_topic
 from ..domain.clocks import SLA_ACTOR, SlaEngine, TicketClocks, utc_now
@@ -163,6 +164,7 @@ def create_app(
 ) -> faust.App:
     """Build the faust app (not started); its shared state is ``app.sla`` (:class:`SlaStreams`)."""
     s = settings
+    faust_fixes.install()  # without them a record can be skipped at a rebalance (see the module)
     changelog_spec, due_spec = internal_topics(s)
     app = faust.App(
         s.sla_app_id,  # also the consumer group
