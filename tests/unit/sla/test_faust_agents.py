@@ -83,3 +83,23 @@ async def test_an_id_already_published_is_marked_fired_not_sent_and_garbage_is_d
     assert app.sla.producer.of(t.SlaWarning | t.SlaBreached) == []
     fired = {c["kind"]: c["fired"] for c in app.tables["clocks"][ticket.ticket_id]["clocks"]}
     assert sorted(fired["first_response"]) == ["breach", "warning"]
+
+
+async def test_a_ticket_event_saves_its_own_ticket_not_the_fired_marks_the_timer_put_on_another(app):
+    # The timer task marks what it fires in the shared engine before the due agent has published it;
+    # an event of another ticket processed meanwhile must not save that mark (the escalation was lost).
+    late, other, t0 = Stream(), Stream(), datetime.now(UTC) - 60 * M
+    async with agent(app, "ticket_events").test_context() as events:
+        submitted = late.submitted(t0)
+        await events.put(key=event_key(submitted), value=encode(submitted))
+        assert {e.ticket_id for e in app.sla.engine.due(datetime.now(UTC))} == {late.ticket_id}
+        other_submitted = other.submitted(datetime.now(UTC))
+        await events.put(key=event_key(other_submitted), value=encode(other_submitted))
+    fired = {c["kind"]: c["fired"] for c in app.tables["clocks"][late.ticket_id]["clocks"]}
+    assert fired["first_response"] == []
+    assert other.ticket_id in app.tables["clocks"]
+
+    async with agent(app, "due_tickets").test_context() as due:
+        await due.put(key=late.ticket_id.encode(), value=late.ticket_id.encode())
+    raised = [e.type for e in app.sla.producer.of(t.SlaWarning | t.SlaBreached) if e.data.clock == "first_response"]
+    assert raised == ["SlaWarning", "SlaBreached"]

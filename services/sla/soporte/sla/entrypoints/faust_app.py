@@ -256,8 +256,12 @@ def create_app(
                 log.exception("event could not be applied", ticket_id=event.ticket_id, version=event.version)
                 await sla.dead_letter(message, f"{exc.__class__.__name__}: {exc}")
                 continue
+            # Save this event's ticket only. The timer task marks the tickets it fires in the same engine before
+            # their escalations are published (the due agent saves those marks once they are): saving them here
+            # lost the escalation. And a table write lands in the changelog partition of the event being processed.
             for ticket in sla.engine.take_changed():
-                clocks[ticket.ticket_id] = dump_ticket(ticket)
+                if ticket.ticket_id == event.ticket_id:
+                    clocks[ticket.ticket_id] = dump_ticket(ticket)
             await sla.read_back.wait()
             for kpi in measured:
                 await sla.publish(SLA_KPIS, kpi)
