@@ -47,27 +47,13 @@ from soporte.platform.logging import get_logger
 
 from ..adapters import faust_fixes
 from ..adapters.clock_codec import dump_ticket, load_ticket
-from ..adapters.topics import read_topic
+from ..adapters.topics import internal_topics, read_topic
 from ..domain.clocks import SLA_ACTOR, SlaEngine, TicketClocks, utc_now
 from ..domain.kpis import FirstResponseKpis
 from ..settings import SlaSettings
 
 log = get_logger(__name__)
 CONSUMER_NAME = "sla"  # names this reader in DeadLettered events, whatever the app id
-
-
-def internal_topics(settings: SlaSettings) -> list[TopicSpec]:
-    """The app's own topics, named after the app id (another id starts from empty state).
-
-    Both have the ticket topic's partition count: faust writes a table change to
-    the changelog partition of the event being processed, and its assignor gives
-    the same partition number of equally sized topics to the same worker.
-    """
-    parts = TICKET_EVENTS.partitions
-    return [
-        TopicSpec(f"{settings.sla_app_id}-clocks-changelog", parts, {"cleanup.policy": "compact"}),
-        TopicSpec(f"{settings.sla_app_id}-due", parts, {"retention.ms": str(7 * 24 * 3600 * 1000)}),
-    ]
 
 
 class SlaStreams:
