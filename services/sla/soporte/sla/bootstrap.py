@@ -66,7 +66,7 @@ class SlaWorker:
             if not self.streams.ready:
                 raise RuntimeError("still recovering the clocks table")
             # Not ready until faust has resumed the partitions after a rebalance (its flag drops last):
-            # records arriving before that can be lost (see the xfail scale-out test).
+            # until then the partitions are moving and no event is processed.
             if self.app.rebalancing:
                 raise RuntimeError("rebalancing: partitions are moving between workers")
 
