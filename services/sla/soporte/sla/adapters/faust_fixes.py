@@ -1,18 +1,26 @@
 """Two fixes to faust-streaming 0.15.3's Kafka consumer (on aiokafka 0.14): no record is skipped at a rebalance.
 
 :func:`install` applies them to faust's aiokafka driver before an app starts (``create_app`` calls it). Without
-them a ticket event that arrives around the end of a rebalance can be read and dropped, and its ticket never
-gets a clock (reproduced by ``make test-scale``: several tickets without a clock in six takeovers).
+them (reproduced by ``make test-scale``, several times in twelve takeovers):
+
+- a ticket event that arrives around the end of a rebalance is read and dropped, and its ticket never gets a
+  clock;
+- now and then recovery hangs for good ("No event received for active tp ...-clocks-changelog"): recovery
+  seeks the changelog partitions to where it will read from, a fetch still pending from before the rebalance
+  drains them at once while they are paused (the first race below), faust drops what it drained, and recovery
+  waits for offsets it will never be handed again.
 
 1. **A paused partition is never drained.** faust runs the aiokafka consumer in a thread of its own and hands
    every fetch its *live* set of active partitions (``Consumer._active_partitions``, through
    ``AIOKafkaConsumerThread._fetch_records`` to aiokafka's ``Fetcher.fetched_records(partitions)``), while the
    main thread pauses and resumes partitions in that same set. aiokafka reads an empty set as "all partitions"
-   (``if partitions and tp not in partitions``). When recovery pauses the changelog partitions it has just read,
-   the set becomes empty during a fetch: aiokafka hands over the records of every *paused* partition too (the
-   ticket and due partitions, not yet resumed) and moves their positions on, and faust's ``getmany`` drops
-   them (it yields only active partitions). The fix passes :class:`LivePartitions`, true even when empty, with
-   membership read from the live set at drain time: aiokafka then drains only partitions active at that moment.
+   (``if partitions and tp not in partitions``). The set is empty whenever everything is paused: during a
+   rebalance, and when recovery pauses the changelog partitions it has read before resuming the others. A
+   fetch pending then hands over the records of every *paused* partition (ticket, due, and the changelog
+   partitions recovery has just positioned) and moves their positions on, and faust's ``getmany`` drops them
+   (it yields only active partitions, and nothing while the flow is stopped). The fix passes
+   :class:`LivePartitions`, true even when empty, with membership read from the live set at drain time:
+   aiokafka then drains only partitions active at that moment, and a paused partition keeps its position.
 2. **"Seek back to committed" also rewinds a partition with no committed offset.** faust counts on
    ``Consumer.perform_seek`` (at the end of every recovery, and whenever a fetch returns while the flow is
    stopped) to re-read what it dropped. aiokafka's ``seek_to_committed`` leaves a partition with no committed
