@@ -21,7 +21,13 @@ from ..settings import SlaSettings
 def sla(argv: list[str]) -> int:
     """``sla run``: start the SLA worker (faust); ``sla audit [--wait S]``: check that every ticket has a clock."""
     parser = argparse.ArgumentParser(prog="soporte sla", description="SLA processor")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "audit"])
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "audit"],
+        help="run: the worker (default); audit: list tickets on the ticket topic without an up-to-date clock",
+    )
     parser.add_argument(
         "--wait",
         type=float,
