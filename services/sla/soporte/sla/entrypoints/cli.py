@@ -1,4 +1,4 @@
-"""``soporte sla run`` (the processor) and ``soporte escalations watch`` (the ops view)."""
+"""``soporte sla run`` (the processor), ``sla audit`` (every ticket has a clock), ``escalations watch`` (ops)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,68 @@ import json
 import signal
 import sys
 
-from soporte.events import SLA_ESCALATIONS, UndecodableEvent, decode, to_dict
+from soporte.events import SLA_ESCALATIONS, TICKET_EVENTS, UndecodableEvent, decode, to_dict
 from soporte.events import types as t
 from soporte.platform.lifecycle import run
 from soporte.platform.logging import configure_logging
 
-from ..adapters.topics import assigned_consumer
+from ..adapters.audit import audit_clocks
+from ..adapters.topics import assigned_consumer, internal_topics
 from ..settings import SlaSettings
 
 
 def sla(argv: list[str]) -> int:
-    """``sla run``: start the SLA worker (faust) with the environment's settings."""
+    """``sla run``: start the SLA worker (faust); ``sla audit [--wait S]``: check that every ticket has a clock."""
     parser = argparse.ArgumentParser(prog="soporte sla", description="SLA processor")
-    parser.add_argument("command", nargs="?", default="run", choices=["run"])
-    parser.parse_args(argv)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "audit"],
+        help="run: the worker (default); audit: list tickets on the ticket topic without an up-to-date clock",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="audit: keep reading the clocks for up to this many seconds while some are missing or behind",
+    )
+    args = parser.parse_args(argv)
+    settings = SlaSettings.from_env()
+    if args.command == "audit":
+        configure_logging("sla", "WARNING", json=False)
+        return asyncio.run(_audit(settings, args.wait))
     from ..bootstrap import create_worker  # imports faust: only when running the worker
 
-    settings = SlaSettings.from_env()
     configure_logging("sla", settings.log_level, json=settings.log_json)
     run(lambda stop: create_worker(settings).run(stop))
     return 0
+
+
+async def _audit(settings: SlaSettings, wait: float) -> int:
+    """Report tickets without a clock or whose clock missed events; 1 if there is any, 2 if it could not run."""
+    tickets_topic = TICKET_EVENTS.name(settings.topic_prefix)
+    changelog_topic = internal_topics(settings)[0].name(settings.topic_prefix)
+    try:
+        audit = await audit_clocks(
+            settings.kafka_bootstrap,
+            tickets_topic,
+            changelog_topic,
+            wait_seconds=wait,
+            progress=lambda line: print(f"[audit] {line}", file=sys.stderr, flush=True),
+        )
+    except Exception as exc:  # noqa: BLE001 - one readable line for the operator
+        print(f"soporte sla audit: {exc}", file=sys.stderr)
+        return 2
+    for ticket in audit.without_clock:
+        print(f"NO CLOCK ticket={ticket} last_version={audit.tickets[ticket]}")
+    for ticket, (seen, last) in audit.behind.items():
+        print(f"BEHIND   ticket={ticket} clock_version={seen} last_version={last}")
+    print(
+        f"{len(audit.tickets)} tickets, {len(audit.clocks)} clocks: {len(audit.without_clock)} without a clock, "
+        f"{len(audit.behind)} behind ({tickets_topic} vs {changelog_topic})"
+    )
+    return 0 if audit.ok else 1
 
 
 def format_escalation(event: t.SlaWarning | t.SlaBreached) -> str:
