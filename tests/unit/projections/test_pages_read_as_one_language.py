@@ -127,6 +127,7 @@ def test_the_console_reads_as_one_language(lang):
     for clock in t.SlaClock:
         assert vocabulary.clocks[clock.value] in page
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
+    assert f"{vocabulary.clocks['first_response']}: " in page  # the recalculated deadline, in words
     assert (
         vocabulary.clock_states["met"] in page
         and words(lang).console.clocks_now.left_minutes.format(minutes=55) in page
