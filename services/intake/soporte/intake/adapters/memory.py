@@ -13,6 +13,7 @@ import secrets
 from soporte.events import Event
 from soporte.events import types as t
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
+from soporte.intake.domain.roles import Role
 from soporte.intake.domain.tickets import ConcurrencyConflict
 
 from .agents import Agent
@@ -90,8 +91,8 @@ class InMemoryAgents(_Snapshots):
     def __init__(self) -> None:
         self.agents: dict[str, Agent] = {}
 
-    async def create(self, name: str, email: str) -> tuple[Agent, str]:
-        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower())
+    async def create(self, name: str, email: str, role: Role = Role.AGENT) -> tuple[Agent, str]:
+        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower(), role)
         self.agents[agent.agent_id] = agent
         return agent, "sp_agent_" + secrets.token_urlsafe(32)  # a token nobody checks: no login in memory
 
