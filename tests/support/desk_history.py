@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from soporte import events as ev
@@ -79,7 +79,9 @@ class TicketTruth:
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=MADRID)
+    """``hour:minute`` in Madrid on ``day``, as a UTC instant: adding hours to it adds real hours, also across
+    a change of summer time (aware arithmetic within one zone would add wall-clock hours)."""
+    return datetime.combine(day, time(hour, minute), tzinfo=MADRID).astimezone(UTC)
 
 
 def next_opening(moment: datetime) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -66,6 +67,9 @@ async def projected_desk(settings, produce, db, history: DeskHistory, calendar) 
     return client
 
 
+LEAD_COOKIE = {"Cookie": "soporte_agent=lead-token"}
+
+
 async def report(client, token: str = "lead-token", **params) -> dict:
     response = await client.get("/api/v1/reports/sla", params=params, headers=bearer(token))
     assert response.status == 200, await response.text()
@@ -95,6 +99,19 @@ async def test_the_reports_first_response_average_is_the_kpi_the_sla_worker_publ
         totals = body["totals"]
         assert (totals["first_responses"], totals["first_response_seconds"]) == (len(kpis), sum(every))
         assert totals["average_first_response_minutes"] == round(sum(every) / len(every) / 60, 2)
+
+        # The dashboard's chart of the daily average says the same, to four decimals.
+        span = f"from={DAYS[0]}&to={DAYS[-1]}"
+        page = await (await client.get(f"/agent/dashboard?{span}", headers=LEAD_COOKIE)).text()
+        drawn = dict(
+            re.findall(
+                r'<tr data-key="([\d-]+)"><th scope="row">[^<]*</th><td data-column="average" data-value="([\d.]*)"',
+                page,
+            )
+        )
+        assert drawn == {day: f"{sum(s) / len(s) / 60:.4f}" for day, s in by_day.items()} | {
+            d.isoformat(): "" for d in DAYS if d.isoformat() not in by_day
+        }
     finally:
         await client.close()
 
@@ -170,3 +187,18 @@ async def test_only_leads_read_reports_and_bad_parameters_are_named(client):
     operation = document["paths"]["/api/v1/reports/sla"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"from", "to", "category", "group_by"}
     assert "text/csv" in document["paths"]["/api/v1/reports/sla/tickets.csv"]["get"]["responses"]["200"]["content"]
+
+
+async def test_the_dashboard_opens_for_leads_only_and_its_csv_is_the_reports(client):
+    page = await client.get("/agent/dashboard", headers=LEAD_COOKIE)
+    html = await page.text()
+    assert page.status == 200 and 'id="table-first-response"' in html and "<svg" in html
+    assert html.count('role="img"') == 7 and html.count("<title id=") == 7 and html.count("<desc id=") == 7
+    refused = await client.get("/agent/dashboard", headers={"Cookie": "soporte_agent=agent-token"})
+    assert refused.status == 403 and "Solo los responsables del equipo" in await refused.text()
+    assert (await client.get("/agent/dashboard")).status == 401  # the sign-in page
+    export = await client.get("/agent/dashboard/tickets.csv?from=2026-03-01&to=2026-03-02", headers=LEAD_COOKIE)
+    assert export.status == 200 and (await export.text()).startswith("ticket,category,channel,created,")
+    assert (
+        await client.get("/agent/dashboard/tickets.csv", headers={"Cookie": "soporte_agent=agent-token"})
+    ).status == 403

@@ -29,6 +29,7 @@ from soporte.projections.adapters.tables import LIVE, GenerationGuard, LivePosit
 from soporte.projections.adapters.writer import ReadModelProjection, TableStore
 from soporte.projections.entrypoints.api import add_api_routes
 from soporte.projections.entrypoints.console import add_console_routes
+from soporte.projections.entrypoints.dashboard import add_dashboard_routes
 from soporte.projections.entrypoints.pages import add_page_templates
 from soporte.projections.entrypoints.status_page import add_status_page_routes
 from soporte.projections.settings import ProjectionsSettings
@@ -131,6 +132,7 @@ def create_app(
     add_api_routes(app)
     add_page_templates(app)
     add_console_routes(app)
+    add_dashboard_routes(app)
     add_status_page_routes(app)
     return app
 
