@@ -1,0 +1,93 @@
+"""What to do with an inbound mail before it touches a ticket: is it noise, and what does it point at?
+
+Pure, no I/O. ``noise_reason`` names why a mail must not become a ticket event
+(an auto-reply, a list, a mailer daemon, the desk's own mail coming back): answering
+any of them could start a mail loop, so they are dropped and logged, never answered.
+The matching helpers only read candidates out of the mail; whether a token is
+genuine, a Message-ID is ours or an order is the sender's is decided by the caller
+against the desk's secret and data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+
+from .inbound_mail import InboundMail
+
+_DAEMONS = {"mailer-daemon", "postmaster"}
+_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_TICKET_ID = re.compile(r"(?<![A-Z0-9])T-[0-9A-HJKMNP-TV-Z]{10}(?![A-Z0-9])", re.IGNORECASE)
+# "pedido 100234", "nº de pedido: 100234", "order #A-100234", "Order number 100234", "#100234"
+_ORDER_AFTER_WORD = re.compile(
+    r"(?:pedido|order|orden|compra|n[º°o]\.?|n[úu]m(?:ero)?\.?|number|#)"
+    r"(?:\s+(?:de\s+pedido|de\s+orden|number|n[º°o]\.?|no\.))?\s*[:#]?\s*#?"
+    r"([A-Z0-9][A-Z0-9-]{2,63})",
+    re.IGNORECASE,
+)
+_BARE_ORDER = re.compile(r"(?<![\w-])(\d{5,12})(?![\w-])")
+MAX_ORDER_CANDIDATES = 10
+
+
+def noise_reason(mail: InboundMail, own_addresses: Collection[str]) -> str | None:
+    """Why ``mail`` is automatic or a loop (dropped, logged at INFO), or None for a mail a person wrote."""
+    auto_submitted = (mail.header("auto-submitted") or "").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    for name in ("x-autoreply", "x-autorespond"):
+        value = mail.header(name)
+        if value is not None and value.strip().lower() not in ("no", "false"):
+            return f"{name}: {value}"
+    precedence = (mail.header("precedence") or "").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if mail.header("list-id") is not None and mail.header("list-unsubscribe") is not None:
+        # A list or newsletter sends with both; a person's mail relayed by a group alias carries List-Id only.
+        return f"mailing list {mail.header('list-id')}"
+    local, _, _ = mail.sender.partition("@")
+    if local in _DAEMONS:
+        return f"sent by {mail.sender}"
+    if mail.envelope_sender == "":
+        return "null envelope sender (automatic mail)"
+    if is_own_address(mail.sender, own_addresses):
+        return f"sent by the desk's own address {mail.sender}"
+    if mail.header("x-soporte-notification") is not None:
+        return "one of the desk's own notifications came back"
+    loop = (mail.header("x-loop") or "").strip().lower()
+    if loop and is_own_address(loop, own_addresses):
+        return f"X-Loop: {loop}"
+    return None
+
+
+def is_own_address(address: str, own_addresses: Collection[str]) -> bool:
+    """Whether ``address`` is one of the desk's addresses, with or without a ``+tag``."""
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    return any(f"{local}@{domain}" == own.strip().lower() for own in own_addresses if own)
+
+
+def plus_tokens(recipients: Iterable[str], reply_address: str) -> list[str]:
+    """The ``<token>`` of every ``<local>+<token>@<domain>`` recipient of the desk's reply address, in order."""
+    local, _, domain = reply_address.strip().lower().rpartition("@")
+    tokens = []
+    for recipient in recipients:
+        their_local, _, their_domain = recipient.strip().lower().rpartition("@")
+        if their_domain == domain and their_local.startswith(f"{local}+") and len(their_local) > len(local) + 1:
+            tokens.append(their_local[len(local) + 1 :])
+    return list(dict.fromkeys(tokens))
+
+
+def ticket_ids_in(subject: str) -> list[str]:
+    """The ticket ids (``T-XXXXXXXXXX``) a subject names, upper-cased, in order."""
+    return list(dict.fromkeys(found.upper() for found in _TICKET_ID.findall(subject)))
+
+
+def order_number_candidates(*texts: str) -> list[str]:
+    """Strings that may be order numbers, likeliest first (after a word such as "pedido", then bare numbers).
+
+    The caller keeps the first that is an order of the sender's; a phone number or a date read here is harmless.
+    """
+    texts = tuple(_TICKET_ID.sub(" ", text) for text in texts)  # a ticket id is not an order number
+    found = [m for text in texts for m in _ORDER_AFTER_WORD.findall(text) if any(c.isdigit() for c in m)]
+    found += [m for text in texts for m in _BARE_ORDER.findall(text)]
+    return list(dict.fromkeys(m.strip("-") for m in found))[:MAX_ORDER_CANDIDATES]
