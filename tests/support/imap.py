@@ -51,6 +51,8 @@ log_path = {home}/dovecot.log
 mail_location = maildir:{home}/mail/%u
 # IDLE learns of new mail from inotify; this is the fallback where inotify is missing.
 mailbox_idle_check_interval = 1 secs
+# A wrong password is answered sooner (Dovecot still adds its per-address penalty): a test tries one on purpose.
+auth_failure_delay = 0 secs
 passdb {{
   driver = static
   args = password={password}
@@ -72,6 +74,7 @@ service imap-login {{
 service anvil {{
   chroot =
 }}
+{extra}
 """
 
 
@@ -138,7 +141,8 @@ class ImapServer:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def start_imap_server(user: str = "desk", password: str = "desk-imap-password") -> ImapServer:
+def start_imap_server(user: str = "desk", password: str = "desk-imap-password", extra_config: str = "") -> ImapServer:
+    """A running Dovecot; ``extra_config`` lines are appended (e.g. ``imap_capability = …`` to hide IDLE)."""
     binary = dovecot_binary()
     # Under root the instance runs as the package's unprivileged user; its folder is outside pytest's
     # tmp_path, which is private to root.
@@ -157,6 +161,7 @@ def start_imap_server(user: str = "desk", password: str = "desk-imap-password") 
             uid=runner.pw_uid,
             gid=runner.pw_gid,
             password=password,
+            extra=extra_config,
         )
     )
     if os.geteuid() == 0:

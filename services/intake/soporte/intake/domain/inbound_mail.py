@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from enum import StrEnum
 
 from .delivery_reports import DeliveryReport, message_id_of, parse_delivery_report
 from .mail_text import cut_reply, decode_text, html_charset, html_to_text, unflow
@@ -39,6 +41,25 @@ class Envelope:
 
     sender: str | None = None
     recipients: tuple[str, ...] = ()
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # its events are committed
+    DUPLICATE = "duplicate"  # the same mail was accepted before: nothing new
+    DROPPED = "dropped"  # noise, a loop or over the sender's limit: logged, never answered
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What became of a mail; any verdict means the mail may be acknowledged (SMTP 250, IMAP flag or move)."""
+
+    outcome: Outcome
+    reason: str = ""
+    ticket_id: str | None = None
+
+
+# The pipeline both listeners feed: returns once the mail's fate is committed, raises when it cannot be now.
+Accept = Callable[[bytes, "Envelope"], Awaitable[Verdict]]
 
 
 @dataclass(frozen=True)
