@@ -66,8 +66,9 @@ async def _bench_projections(bootstrap: str, admin_url: str) -> None:
     from soporte.businesstime import load_calendar
     from soporte.events import TICKET_EVENTS, event_key
     from soporte.events import types as t
+    from soporte.platform.clock import utc_now
     from soporte.platform.kafka import make_producer
-    from soporte.projections.bootstrap import create_app, utc_now
+    from soporte.projections.bootstrap import create_app
     from soporte.projections.entrypoints.rebuild import rebuild
     from soporte.projections.settings import ProjectionsSettings
     from soporte.ticketrules import load_policies

@@ -1,4 +1,5 @@
-"""Intake fixtures for every suite (registered in tests/conftest.py): the app and orders from the shop topic."""
+"""Intake fixtures for every suite (registered in tests/conftest.py): the app, orders from the shop topic,
+and the commands tests send most (an agent's phone ticket, a note) with the bus that runs them."""
 
 from __future__ import annotations
 
@@ -8,17 +9,40 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from soporte.events import SHOP_ORDERS, TICKET_EVENTS, Actor, ActorKind, encode, event_key
+from soporte.businesstime import load_calendar
+from soporte.events import (
+    SHOP_ORDERS,
+    TICKET_EVENTS,
+    Actor,
+    ActorKind,
+    AttachmentRef,
+    Category,
+    Channel,
+    encode,
+    event_key,
+    new_ticket_id,
+)
 from soporte.events import types as t
-from soporte.intake.bootstrap import create_app
+from soporte.intake.adapters.tokens import DeskTokens
+from soporte.intake.bootstrap import MIGRATIONS, bootstrap, create_app
+from soporte.intake.domain.commands import AddInternalNote, IdempotencyKey, SubmitTicket
+from soporte.intake.domain.tickets import TicketAccess
+from soporte.intake.service_layer.messagebus import MessageBus
+from soporte.intake.service_layer.unit_of_work import PostgresUnitOfWork
 from soporte.intake.settings import IntakeSettings
+from soporte.platform.clock import Clock, utc_now
 from soporte.platform.kafka import make_producer
+from soporte.platform.migrations import migrate
 from soporte.platform.tokens import sign_token
+from soporte.ticketrules import SlaRules, load_policies
 from tests.support.kafka import read_topic_until
+from tests.support.scenario import AGENT
 
 SHOP_SECRET = "test-shop-secret"
 
@@ -119,3 +143,55 @@ async def guest_session(client, email: str, order_number: str, timeout: float = 
 
 async def ticket_events(bootstrap: str, prefix: str, predicate, timeout: float = 30.0) -> list:
     return await read_topic_until(bootstrap, TICKET_EVENTS.name(prefix), predicate, timeout)
+
+
+# --- commands without HTTP ------------------------------------------------------------------
+
+SLA_RULES = SlaRules(load_calendar(), load_policies())
+CALLER = t.CustomerRef(name="Ana", email="ana@example.com")
+
+
+def command_bus(uow_factory, now: Clock = utc_now) -> MessageBus:
+    """Intake's own wiring of the service layer, on ``uow_factory`` (a unit of work per command)."""
+    return bootstrap(uow_factory, now=now, sla_rules=SLA_RULES, tokens=DeskTokens("test-desk-secret", now))
+
+
+@pytest.fixture
+async def intake_pool(intake_settings):
+    """A pool on the test's database, migrated as intake migrates it."""
+    await migrate(intake_settings.database_url, "intake", MIGRATIONS)
+    pool = await asyncpg.create_pool(intake_settings.database_url, min_size=1, max_size=6)
+    yield pool
+    await pool.close()
+
+
+def postgres_bus(pool, now: Clock = utc_now) -> MessageBus:
+    return command_bus(partial(PostgresUnitOfWork, pool), now)
+
+
+def phone_ticket(
+    ticket_id: str | None = None, *, attachments: tuple[AttachmentRef, ...] = (), key: str | None = None
+) -> SubmitTicket:
+    """A ticket an agent opens for a caller (no order, no account): the plainest submission."""
+    return SubmitTicket(
+        actor=AGENT,
+        ticket_id=ticket_id or new_ticket_id(),
+        category=Category.PRE_SALES,
+        description="¿Hay stock?",
+        customer=CALLER,
+        channel=Channel.PHONE,
+        attachments=attachments,
+        idempotency_key=IdempotencyKey(f"agent:{AGENT.id}", key) if key else None,
+    )
+
+
+def note(ticket_id: str, body: str, *, expected_version: int | None = None, key: str | None = None) -> AddInternalNote:
+    """An agent's internal note on ``ticket_id``."""
+    return AddInternalNote(
+        actor=AGENT,
+        access=TicketAccess(every_ticket=True),
+        ticket_id=ticket_id,
+        body=body,
+        expected_version=expected_version,
+        idempotency_key=IdempotencyKey(f"agent:{AGENT.id}", key) if key else None,
+    )

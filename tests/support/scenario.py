@@ -125,3 +125,26 @@ class Stream:
             self.courier_claim(at + 3 * step),
             self.resolved(at + 4 * step),
         ]
+
+    def deadline_changed(
+        self,
+        at: datetime,
+        *,
+        episode: ev.Event | str,
+        clock: t.SlaClock = t.SlaClock.FIRST_RESPONSE,
+        target: timedelta = 10 * MINUTE,
+    ) -> ev.Event:
+        """An operator's recalculation of the clock ``episode`` (the event that started it, or its id) started."""
+        episode_id = str(episode.event_id) if isinstance(episode, ev.Event) else episode
+        data = t.SlaDeadlineChangedData(
+            clock=clock,
+            episode=episode_id,
+            old_deadline=at,
+            new_deadline=at,
+            target_seconds=int(target.total_seconds()),
+            warning_fraction=0.8,
+            policy_id="soporte",
+            policy_version=2,
+            cause="política soporte v2",
+        )
+        return self.place(t.SlaDeadlineChanged, data, self.agent, at)

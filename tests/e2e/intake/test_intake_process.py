@@ -1,4 +1,4 @@
-"""`python -m soporte.intake` as people run it: API, outbox relay and orders consumer in one process."""
+"""`python -m soporte.intake` as people run it: API, outbox relay and orders reader in one process."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly
             await wait_until_ready(session, base, process)
             await shop_orders("400001", "ana@example.com", customer_id="cust-1")
             token = customer_token()
-            for _ in range(100):  # the order arrives through the process's own orders consumer
+            for _ in range(100):  # the order arrives through the process's own orders reader
                 async with session.get(f"{base}/api/v1/me/orders", headers=bearer(token)) as mine:
                     if (await mine.json())["items"]:
                         break
@@ -79,4 +79,4 @@ async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
         log = process.stderr.read().decode(errors="replace")
-    assert code == 0, log  # SIGTERM: the server, relay and consumer stop in order
+    assert code == 0, log  # SIGTERM: the server, relay and orders reader stop in order

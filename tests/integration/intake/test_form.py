@@ -51,41 +51,22 @@ async def test_a_shop_customer_picks_one_of_their_orders_and_gets_the_ticket_num
         await asyncio.sleep(0.3)
     assert 'value="300001"' in page and "300002" not in page  # only her own orders
 
-    refused = await client.post(
-        "/form/tickets?lang=en",
-        data=ticket_form(
-            {
-                "order_number": "300001",
-                "category": "damaged_item",
-                "customer_name": "Ana",
-                "description": "",
-                "language": "en",
-            },
-            [("broken.jpg", JPEG)],
-        ),
-    )
+    fields = {"order_number": "300001", "category": "damaged_item", "customer_name": "Ana", "language": "en"}
+    photo = [("broken.jpg", JPEG)]
+    refused = await client.post("/form/tickets?lang=en", data=ticket_form({**fields, "description": ""}, photo))
     assert refused.status == 422
     html = await refused.text()
     assert re.search(r'id="description-error">This field is required\.<', html)
     assert '<option value="300001" selected' in html and 'value="Ana"' in html  # what was typed stays
 
     sent = await client.post(
-        "/form/tickets?lang=en",
-        data=ticket_form(
-            {
-                "order_number": "300001",
-                "category": "damaged_item",
-                "customer_name": "Ana",
-                "description": "Arrived cracked",
-                "language": "en",
-            },
-            [("broken.jpg", JPEG)],
-        ),
+        "/form/tickets?lang=en", data=ticket_form({**fields, "description": "Arrived cracked"}, photo)
     )
     assert sent.status == 201
     html = await sent.text()
     ticket_id = re.search(r'id="ticket-number">(T-[0-9A-Z]+)<', html).group(1)
     assert f'href="http://portal.test/tickets/{ticket_id}?token=' in html
+    assert 'id="expected-answer">We will answer by ' in html and "ana@example.com" in html  # and a mail went there
     (submitted,) = await stored_events(intake_settings.database_url)
     assert (
         '"order_number": "300001"' in submitted

@@ -8,58 +8,23 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import UTC, datetime
 
-import asyncpg
-import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import OutOfOrderSequenceNumber
 from prometheus_client import CollectorRegistry
 
-from soporte.events import Actor, ActorKind, Category, Channel, new_ticket_id
-from soporte.events import types as t
 from soporte.intake.adapters.relay import OutboxRelay
-from soporte.intake.adapters.store import EventStore
-from soporte.intake.bootstrap import migrate
-from soporte.intake.domain import tickets as domain
-from soporte.intake.service import TicketService
 from soporte.platform.kafka import make_producer
-from tests.support.intake import intake_env, ticket_events
-
-AGENT = Actor(kind=ActorKind.AGENT, id="agent-1", name="Luis")
-CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
+from tests.support.intake import intake_env, note, phone_ticket, postgres_bus, ticket_events
 
 
-@pytest.fixture
-async def pool(intake_settings):
-    await migrate(intake_settings.database_url)
-    pool = await asyncpg.create_pool(intake_settings.database_url, min_size=1, max_size=6)
-    yield pool
-    await pool.close()
-
-
-async def write_tickets(pool, tickets: int, notes: int) -> list[str]:
+async def write_tickets(intake_pool, tickets: int, notes: int) -> list[str]:
     """``tickets`` tickets of 1 + ``notes`` events each, committed as intake commits them."""
-    service = TicketService(EventStore(pool), lambda: datetime.now(UTC))
-    ids = []
+    bus, ids = postgres_bus(intake_pool), []
     for _ in range(tickets):
-        ticket_id = new_ticket_id()
-        await service.execute(
-            ticket_id,
-            AGENT,
-            lambda s: domain.decide_submit(
-                s,
-                category=Category.PRE_SALES,
-                description="Consulta",
-                customer=CUSTOMER,
-                order_number=None,
-                attachments=[],
-                channel=Channel.PHONE,
-                actor=AGENT,
-            ),
-        )
+        ticket_id = (await bus.handle(phone_ticket())).ticket_id
         for n in range(notes):
-            await service.execute(ticket_id, AGENT, lambda s, n=n: domain.decide_note(s, f"nota {n}", AGENT))
+            await bus.handle(note(ticket_id, f"nota {n}"))
         ids.append(ticket_id)
     return ids
 
@@ -90,18 +55,18 @@ def start_relay(settings) -> subprocess.Popen:
     )
 
 
-async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_settings, pool):
+async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_settings, intake_pool):
     """Commits land while the relay is frozen, it is SIGKILLed, a new one starts: every event once after dedupe."""
     first = start_relay(intake_settings)
     try:
         await wait_for_line(first, "outbox relay started")
         os.kill(first.pid, signal.SIGSTOP)  # frozen: it cannot publish what is committed now
-        tickets = await write_tickets(pool, tickets=5, notes=2)
-        assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
+        tickets = await write_tickets(intake_pool, tickets=5, notes=2)
+        assert await intake_pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
     finally:
         first.kill()  # SIGKILL: no clean-up of any kind
         first.wait(timeout=30)
-    assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
+    assert await intake_pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 15
 
     second = start_relay(intake_settings)
     try:
@@ -117,18 +82,18 @@ async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_se
         assert second.wait(timeout=30) == 0  # SIGTERM is a clean stop
     assert {(e.ticket_id, e.version) for e in seen} == {(ticket, v) for ticket in tickets for v in (1, 2, 3)}
     assert all(versions == [1, 2, 3] for versions in versions_by_ticket(seen).values())
-    assert await pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 0
+    assert await intake_pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 0
 
 
-async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(intake_settings, pool):
+async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(intake_settings, intake_pool):
     """The crash after publish and before flagging, replayed by hand: the suffix repeats, in order."""
     registry = CollectorRegistry()
-    relay = OutboxRelay(pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry)
-    tickets = await write_tickets(pool, tickets=2, notes=1)
+    relay = OutboxRelay(intake_pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry)
+    tickets = await write_tickets(intake_pool, tickets=2, notes=1)
     await relay._new_producer()
     try:
         assert await relay.publish_once() == 4
-        await pool.execute(
+        await intake_pool.execute(
             "UPDATE intake.outbox SET published_at = NULL WHERE version = 2"
         )  # as if the flag never came
         assert await relay.publish_once() == 2
@@ -143,11 +108,11 @@ async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(
     assert registry.get_sample_value("soporte_outbox_lag_seconds") == 0.0
 
 
-async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_settings, pool):
+async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_settings, intake_pool):
     stop = asyncio.Event()
     relays = [
         OutboxRelay(
-            pool,
+            intake_pool,
             intake_settings.kafka_bootstrap,
             intake_settings.topic_prefix,
             CollectorRegistry(),
@@ -158,7 +123,7 @@ async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_se
     ]
     running = [asyncio.create_task(relay.run(stop)) for relay in relays]
     try:
-        writers = [write_tickets(pool, tickets=3, notes=4) for _ in range(3)]
+        writers = [write_tickets(intake_pool, tickets=3, notes=4) for _ in range(3)]
         tickets = [ticket for batch in await asyncio.gather(*writers) for ticket in batch]
         seen = await ticket_events(
             intake_settings.kafka_bootstrap,
@@ -174,7 +139,7 @@ async def test_two_relays_side_by_side_keep_each_tickets_version_order(intake_se
     assert all(versions == [1, 2, 3, 4, 5] for versions in by_ticket.values()), dict(by_ticket)
 
 
-async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(intake_settings, pool):
+async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(intake_settings, intake_pool):
     """aiokafka #1017: the relay drops a producer reporting OutOfOrderSequenceNumber and carries on with a new one."""
     made: list[AIOKafkaProducer] = []
 
@@ -196,14 +161,14 @@ async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(
 
     registry, stop = CollectorRegistry(), asyncio.Event()
     relay = OutboxRelay(
-        pool,
+        intake_pool,
         intake_settings.kafka_bootstrap,
         intake_settings.topic_prefix,
         registry,
         poll_seconds=0.05,
         producer_factory=producer_failing_once,
     )
-    tickets = await write_tickets(pool, tickets=2, notes=2)
+    tickets = await write_tickets(intake_pool, tickets=2, notes=2)
     running = asyncio.create_task(relay.run(stop))
     try:
         seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 6)
@@ -216,14 +181,14 @@ async def test_a_producer_stuck_out_of_sequence_is_replaced_and_nothing_is_lost(
     }
 
 
-async def test_the_publication_lag_shows_while_kafka_cannot_be_reached(intake_settings, pool):
+async def test_the_publication_lag_shows_while_kafka_cannot_be_reached(intake_settings, intake_pool):
     """With no broker to publish to, the lag gauge grows from the oldest unpublished event instead of freezing."""
     registry, stop = CollectorRegistry(), asyncio.Event()
     relay = OutboxRelay(
-        pool, "127.0.0.1:9", intake_settings.topic_prefix, registry, poll_seconds=0.05
+        intake_pool, "127.0.0.1:9", intake_settings.topic_prefix, registry, poll_seconds=0.05
     )  # nothing listens on port 9
-    await write_tickets(pool, tickets=1, notes=0)
-    await pool.execute("UPDATE intake.outbox SET created_at = now() - interval '90 seconds'")
+    await write_tickets(intake_pool, tickets=1, notes=0)
+    await intake_pool.execute("UPDATE intake.outbox SET created_at = now() - interval '90 seconds'")
     running = asyncio.create_task(relay.run(stop))
     try:
         for _ in range(200):

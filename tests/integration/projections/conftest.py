@@ -16,43 +16,44 @@ from soporte import events as ev
 from soporte.businesstime import BusinessCalendar
 from soporte.events import encode, event_key
 from soporte.events import types as t
+from soporte.intake.entrypoints.auth import Principal
 from soporte.platform.kafka import make_consumer, make_producer
-from soporte.projections.adapters.store import REBUILT_TABLES
+from soporte.projections.adapters.tables import REBUILT_TABLES
 from soporte.projections.bootstrap import create_app
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies
+from tests.support.scenario import GUEST, Stream
 
 CAL = BusinessCalendar.always_open()
 POLICIES = SlaPolicies()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana")
-AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
 
-# What intake's GET /api/v1/whoami answers for each token (see the cross-service agreements).
+# What intake's GET /api/v1/whoami answers for each token, in intake's own words.
 WHOAMI = {
-    "agent-token": {"kind": "agent", "id": "agent-1", "name": "Luis", "email": "luis@shop.test"},
-    "ana-token": {
-        "kind": "customer",
-        "id": "cust-1",
-        "name": "Ana",
-        "email": "ana@example.com",
-        "customer_id": "cust-1",
-    },
-    "bob-token": {
-        "kind": "customer",
-        "id": "cust-2",
-        "name": "Bob",
-        "email": "bob@example.com",
-        "customer_id": "cust-2",
-    },
-    "ana-guest": {
-        "kind": "guest",
-        "id": "ana@example.com",
-        "name": "Ana",
-        "email": "ana@example.com",
-        "order_number": "100234",
-    },
+    token: principal.as_json()
+    for token, principal in {
+        "agent-token": Principal("agent", "agent-1", name="Luis", email="luis@shop.test"),
+        "ana-token": Principal("customer", "cust-1", name="Ana", email="ana@example.com", customer_id="cust-1"),
+        "bob-token": Principal("customer", "cust-2", name="Bob", email="bob@example.com", customer_id="cust-2"),
+        "ana-guest": Principal("guest", "ana@example.com", name="Ana", email="ana@example.com", order_number="100234"),
+    }.items()
 }
+
+
+def at(minutes: float) -> datetime:
+    """``minutes`` after the tests' Monday morning (the always-open calendar counts every minute)."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def guest_stream(**options) -> Stream:
+    """A ticket Ana opens as a guest (email + order number)."""
+    return Stream(customer_actor=GUEST, **options)
+
+
+def bob_stream() -> Stream:
+    """A ticket of Bob's, another customer of the shop."""
+    customer = t.CustomerRef(name="Bob", email="bob@example.com", customer_id="cust-2")
+    return Stream(customer=customer, customer_actor=ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-2", name="Bob"))
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -61,12 +62,10 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def whoami_peer():
-    """A real HTTP server answering ``/api/v1/whoami`` as intake does; counts the calls it gets."""
-    calls: list[str] = []
+    """A real HTTP server answering ``/api/v1/whoami`` as intake does."""
 
     async def whoami(request: web.Request) -> web.Response:
         token = request.headers.get("Authorization", "")[7:]
-        calls.append(token)
         if token not in WHOAMI:
             return web.json_response({"title": "A valid token is needed", "status": 401}, status=401)
         return web.json_response(WHOAMI[token])
@@ -75,7 +74,6 @@ async def whoami_peer():
     app.router.add_get("/api/v1/whoami", whoami)
     server = TestServer(app)
     await server.start_server()
-    server.calls = calls
     yield server
     await server.close()
 
@@ -140,64 +138,27 @@ async def _reached(conn, records: int) -> bool:
     return await projected_records(conn) >= records
 
 
+class TopicWriter:
+    """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
+
+    def __init__(self, producer, prefix: str) -> None:
+        self.producer, self.prefix = producer, prefix
+
+    async def __call__(self, spec, *events: ev.Event) -> None:
+        for e in events:
+            await self.producer.send_and_wait(spec.name(self.prefix), encode(e), key=event_key(e))
+
+    async def raw(self, spec, payload: bytes, key: bytes | None = None) -> None:
+        """Bytes that may be no event at all."""
+        await self.producer.send_and_wait(spec.name(self.prefix), payload, key=key)
+
+
 @pytest.fixture
 async def produce(kafka_bootstrap, topic_prefix):
-    """Sends events to their contract topic (ticket events keyed by ticket id), as the other services do."""
     producer = make_producer(kafka_bootstrap)
     await producer.start()
-
-    async def send(spec, *events: ev.Event) -> None:
-        for e in events:
-            await producer.send_and_wait(spec.name(topic_prefix), encode(e), key=event_key(e))
-
-    async def send_raw(spec, payload: bytes, key: bytes | None = None) -> None:
-        await producer.send_and_wait(spec.name(topic_prefix), payload, key=key)
-
-    send.raw = send_raw
-    yield send
+    yield TopicWriter(producer, topic_prefix)
     await producer.stop()
-
-
-class Stream:
-    """Builds a ticket's events with consecutive versions."""
-
-    def __init__(self, ticket_id: str | None = None) -> None:
-        self.ticket_id = ticket_id or ev.new_ticket_id()
-        self.version = 0
-
-    def next(self, cls, data, actor=AGENT, minutes: float = 0) -> ev.Event:
-        self.version += 1
-        return cls.create(
-            data=data,
-            actor=actor,
-            occurred_at=T0 + timedelta(minutes=minutes or self.version),
-            ticket_id=self.ticket_id,
-            version=self.version,
-        )
-
-    def submitted(
-        self,
-        *,
-        actionable=True,
-        email="ana@example.com",
-        customer_id="cust-1",
-        name="Ana",
-        minutes: float = 0,
-        description="La pantalla llegó rota",
-        category=ev.Category.DAMAGED_ITEM,
-    ) -> ev.Event:
-        return self.next(
-            t.TicketSubmitted,
-            t.TicketSubmittedData(
-                category=category,
-                description=description,
-                customer=t.CustomerRef(name=name, email=email, customer_id=customer_id),
-                order_number="100234",
-                actionability=t.Actionability(actionable=actionable, missing=[] if actionable else ["photo"]),
-            ),
-            actor=GUEST,
-            minutes=minutes,
-        )
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.1):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from soporte.events import TICKET_EVENTS
 from soporte.events import types as t
 from soporte.projections.bootstrap import create_app
 from soporte.projections.entrypoints.pages import csrf_for
+from tests.support.scenario import Stream
 
-from .conftest import CAL, POLICIES, Stream, eventually
+from .conftest import CAL, POLICIES, at, eventually, guest_stream
 
 NOTE = "nota interna: cliente conflictivo"
 
@@ -28,13 +30,12 @@ async def projected(client, ticket_id: str, version: int):
 
 
 async def anas_ticket(client, produce) -> Stream:
-    from soporte.events import TICKET_EVENTS
-
-    ana = Stream()
+    customer = t.CustomerRef(name="Ana <script>alert(1)</script>", email="ana@example.com", customer_id="cust-1")
+    ana = guest_stream(customer=customer)
     await produce(
         TICKET_EVENTS,
-        ana.submitted(name="Ana <script>alert(1)</script>", description="<img src=x onerror=alert(1)>"),
-        ana.next(t.InternalNoteAdded, t.MessageData(body=NOTE)),
+        ana.submitted(at(1), description="<img src=x onerror=alert(1)>"),
+        ana.note(at(2), NOTE),
     )
     await projected(client, ana.ticket_id, 2)
     return ana
@@ -118,7 +119,7 @@ async def test_when_intake_does_not_answer_the_pages_say_so_in_html(settings):
         settings.model_copy(update={"intake_url": "http://127.0.0.1:9"}),
         calendar=CAL,
         policies=POLICIES,
-        run_consumer=False,
+        run_reader=False,
     )
     async with TestClient(TestServer(app)) as client:
         response = await client.post("/agent/sign-in", data={"token": "agent-token"})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from soporte import events as ev
 from soporte.events import TICKET_EVENTS
-from soporte.events import types as t
 
-from .conftest import Stream, bearer, wait_projected
+from .conftest import at, bearer, guest_stream, wait_projected
 
 AGENT = bearer("agent-token")
 
@@ -29,28 +28,27 @@ async def problem(response, status: int) -> dict:
 
 async def test_queues_sort_actionable_first_then_by_due_time_page_filter_and_authorize(client, produce, db):
     # Always-open calendar, default policy: first response due 15 minutes after the submission.
-    due_16 = Stream()  # actionable, submitted at +1: due at +16
-    due_20 = Stream()  # actionable, submitted at +5: due at +20
-    answered = Stream()  # actionable, answered and mine: no clock runs
-    presales = Stream()  # actionable, resolved: no clock runs
-    theirs = Stream()  # actionable, assigned to another agent: due at +18
-    incomplete_soonest = Stream()  # not actionable, due at +15.5: still after every actionable ticket
-    waiting = Stream()  # not actionable, clarification asked: clocks paused
+    due_16 = guest_stream()  # actionable, submitted at +1: due at +16
+    due_20 = guest_stream()  # actionable, submitted at +5: due at +20
+    answered = guest_stream()  # actionable, answered and mine: no clock runs
+    presales = guest_stream(category=ev.Category.PRE_SALES)  # actionable, resolved: no clock runs
+    theirs = guest_stream()  # actionable, assigned to another agent: due at +18
+    incomplete_soonest = guest_stream()  # not actionable, due at +15.5: still after every actionable ticket
+    waiting = guest_stream()  # not actionable, clarification asked: it answered the customer, no clock runs
+    marta = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-2", name="Marta")
     events = [
-        due_16.submitted(minutes=1),
-        due_20.submitted(minutes=5),
-        answered.submitted(minutes=2),
-        answered.next(t.AgentReplied, t.MessageData(body="Le enviamos otra"), minutes=4),
-        answered.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), minutes=4),
-        presales.submitted(minutes=2.5, category=ev.Category.PRE_SALES),
-        presales.next(t.TicketResolved, t.TicketResolvedData(resolution="Sí, es compatible"), minutes=6),
-        theirs.submitted(minutes=3),
-        theirs.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-2", assignee_name="Marta"), minutes=3.5),
-        incomplete_soonest.submitted(minutes=0.5, actionable=False),
-        waiting.submitted(minutes=3, actionable=False),
-        waiting.next(
-            t.ClarificationRequested, t.ClarificationRequestedData(question="¿Puede enviar una foto?"), minutes=7
-        ),
+        due_16.submitted(at(1)),
+        due_20.submitted(at(5)),
+        answered.submitted(at(2)),
+        answered.agent_replied(at(4), "Le enviamos otra"),
+        answered.assigned(at(4)),
+        presales.submitted(at(2.5)),
+        presales.resolved(at(6), "Sí, es compatible"),
+        theirs.submitted(at(3)),
+        theirs.assigned(at(3.5), agent=marta),
+        incomplete_soonest.submitted(at(0.5), missing=("photo_of_item",)),
+        waiting.submitted(at(3), missing=("photo_of_item",)),
+        waiting.clarification(at(7), "¿Puede enviar una foto?"),
     ]
     await produce(TICKET_EVENTS, *events)
     await wait_projected(db, len(events))
@@ -70,7 +68,7 @@ async def test_queues_sort_actionable_first_then_by_due_time_page_filter_and_aut
     )
     assert first["sla_due_at"] == "2026-03-02T09:16:00+00:00" and first["version"] == 1
     assert set(first["due_times"]) == {"first_response", "attention"}
-    assert by_id[incomplete_soonest.ticket_id]["missing"] == ["photo"]
+    assert by_id[incomplete_soonest.ticket_id]["missing"] == ["photo_of_item"]
     assert by_id[answered.ticket_id]["sla_due_at"] is None and by_id[answered.ticket_id]["assignee_name"] == "Luis"
     assert (
         by_id[waiting.ticket_id]["status"] == "waiting_on_customer" and by_id[waiting.ticket_id]["sla_due_at"] is None

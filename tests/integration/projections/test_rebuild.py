@@ -11,11 +11,11 @@ import threading
 import pytest
 
 from soporte.events import TICKET_EVENTS
-from soporte.events import types as t
-from soporte.projections.bootstrap import utc_now
+from soporte.platform.clock import utc_now
 from soporte.projections.entrypoints.rebuild import RebuildRefused, rebuild
+from tests.support.scenario import Stream
 
-from .conftest import CAL, POLICIES, Stream, bearer, dump_tables, eventually, wait_projected
+from .conftest import CAL, POLICIES, at, bearer, dump_tables, eventually, wait_projected
 from .test_redelivery import desk_history
 
 PROGRESS = re.compile(r"^rebuild: (\d+)/(\d+) events \(\d+%\), \d+ events/s; .*tickets\.events\.v1 (\d+)/(\d+)")
@@ -119,11 +119,11 @@ async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live
     running = asyncio.create_task(rebuild(settings, CAL, POLICIES, utc_now, out=lines.append))
     await produce(
         TICKET_EVENTS,
-        during.submitted(minutes=30),
-        during.next(t.AgentReplied, t.MessageData(body="En ello"), minutes=31),
+        during.submitted(at(30)),
+        during.agent_replied(at(31), "En ello"),
     )
     await running
-    await produce(TICKET_EVENTS, after.submitted(minutes=40))
+    await produce(TICKET_EVENTS, after.submitted(at(40)))
     await wait_projected(db, len(history) + 3)
     queue = await (await client.get("/api/v1/queues/all", headers=bearer("agent-token"))).json()
     versions = {item["ticket_id"]: item["version"] for item in queue["items"]}
@@ -182,7 +182,7 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
 ):
     client = await start_app()
     first = Stream()
-    await produce(TICKET_EVENTS, first.submitted(minutes=1))
+    await produce(TICKET_EVENTS, first.submitted(at(1)))
     await wait_projected(db, 1)
 
     # The rebuild runs on its own loop; it stops right after taking the end offsets until the test lets it go on.
@@ -201,9 +201,7 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
         await rebuild(settings, CAL, POLICIES, utc_now, out=lambda line: None)
     # Past the rebuild's end offsets: the live reader applies these to the old tables only.
     late = Stream()
-    await produce(
-        TICKET_EVENTS, late.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3)
-    )
+    await produce(TICKET_EVENTS, late.submitted(at(2)), first.agent_replied(at(3), "Hola"))
     await wait_projected(db, 3)
     go_on.set()
     assert await rebuilding == 1
@@ -224,7 +222,7 @@ async def test_what_the_reader_applied_to_the_old_tables_during_a_rebuild_reache
 async def test_a_rebuild_that_finds_no_source_topic_refuses_and_changes_nothing(start_app, produce, db, settings):
     await start_app()
     stream = Stream()
-    await produce(TICKET_EVENTS, stream.submitted(minutes=1))
+    await produce(TICKET_EVENTS, stream.submitted(at(1)))
     await wait_projected(db, 1)
     live = await dump_tables(db)
 

@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
 
 from soporte import events as ev
 from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
 from soporte.events import types as t
 from tests.support.kafka import read_topic_until
+from tests.support.scenario import Stream
 
-from .conftest import T0, Stream, bearer, dump_tables, eventually, projected_records, topic_size, wait_projected
+from .conftest import at, bearer, bob_stream, dump_tables, eventually, projected_records, topic_size, wait_projected
 from .test_sla_and_outcomes import NOTIFIER, breach, first_response, warning
 
 
 def desk_history() -> list[tuple[object, ev.Event]]:
     """Several tickets with every kind of record the read models take, as (topic, event)."""
-    a, b, c = Stream(), Stream(), Stream()
-    customer = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana")
-    a1, b1, c1 = (
-        a.submitted(minutes=1),
-        b.submitted(minutes=2, actionable=False),
-        c.submitted(minutes=3, email="bob@example.com"),
-    )
-    a2 = a.next(t.InternalNoteAdded, t.MessageData(body="nota"), minutes=4)
-    a3 = a.next(t.AgentReplied, t.MessageData(body="respuesta"), minutes=5)
-    b2 = b.next(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Foto?"), minutes=6)
-    b3 = b.next(t.CustomerReplied, t.MessageData(body="Adjunto foto"), actor=customer, minutes=20)
-    c2 = c.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), minutes=7)
-    a4 = a.next(t.TicketResolved, t.TicketResolvedData(resolution="hecho"), minutes=8)
-    a5 = a.next(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.AGENT_REOPENED), minutes=9)
+    a, b, c = Stream(), Stream(), bob_stream()
+    a1, b1, c1 = a.submitted(at(1)), b.submitted(at(2), missing=("photo_of_item",)), c.submitted(at(3))
+    a2 = a.note(at(4), "nota")
+    a3 = a.agent_replied(at(5), "respuesta")
+    b2 = b.clarification(at(6), "¿Foto?")
+    b3 = b.customer_replied(at(20), "Adjunto foto")
+    c2 = c.assigned(at(7))
+    a4 = a.resolved(at(8), "hecho")
+    a5 = a.reopened(at(9), by_customer=False)
     sent = t.NotificationSent.create(
         data=t.NotificationOutcomeData(
             notification_id="n-1",
@@ -39,7 +38,7 @@ def desk_history() -> list[tuple[object, ev.Event]]:
             attempts=1,
         ),
         actor=NOTIFIER,
-        occurred_at=T0 + timedelta(minutes=6),
+        occurred_at=at(6),
         ticket_id=a.ticket_id,
     )
     return [
@@ -84,7 +83,7 @@ async def test_an_undecodable_record_is_dead_lettered_and_reading_goes_on(start_
     key = stream.ticket_id.encode()  # same partition as the good events: they come after the bad one
     await produce.raw(TICKET_EVENTS, b'{"type": "TicketSubmitted", "not": "an event"}', key=key)
     await produce.raw(TICKET_EVENTS, b"\xff\xfe not even text", key=key)
-    await produce(TICKET_EVENTS, stream.submitted(minutes=1))
+    await produce(TICKET_EVENTS, stream.submitted(at(1)))
     await produce.raw(SLA_ESCALATIONS, b"[]", key=key)
     await wait_projected(db, 4)
     assert await db.fetchval("SELECT version FROM projections.tickets WHERE ticket_id = $1", stream.ticket_id) == 1
@@ -106,36 +105,83 @@ async def test_an_undecodable_record_is_dead_lettered_and_reading_goes_on(start_
     assert by_offset[(escalations_topic, 0)].data.payload == "[]"
 
     # Reading goes on after the letters.
-    await produce(TICKET_EVENTS, stream.next(t.AgentReplied, t.MessageData(body="Seguimos"), minutes=2))
+    await produce(TICKET_EVENTS, stream.agent_replied(at(2), "Seguimos"))
     await wait_projected(db, 5)
     assert await db.fetchval("SELECT version FROM projections.tickets WHERE ticket_id = $1", stream.ticket_id) == 2
 
 
-async def test_the_reader_outlives_a_failure_that_outlasts_its_retries_and_skips_nothing(
-    start_app, produce, db, settings
-):
-    client = await start_app()
+class CuttableRelay:
+    """A TCP relay in front of PostgreSQL that the test cuts and restores: the database away, as a reader sees it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def open(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """No new connection is accepted and every open one is dropped."""
+        self.server.close()
+        for writer in list(self.writers):
+            writer.close()
+        await self.server.wait_closed()  # returns once the relayed connections are gone too
+
+    async def _relay(self, client_reader, client_writer) -> None:
+        server_reader, server_writer = await asyncio.open_connection(*self.target)
+        self.writers |= {client_writer, server_writer}
+
+        async def pipe(reader, writer) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+                self.writers.discard(writer)
+
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+
+@pytest.fixture
+async def relay(settings):
+    url = urlsplit(settings.database_url)
+    relay = CuttableRelay(url.hostname, url.port)
+    await relay.open()
+    yield relay
+    if relay.server.is_serving():
+        await relay.cut()
+
+
+async def test_the_reader_waits_out_a_database_outage_and_skips_nothing(start_app, produce, db, settings, relay):
+    url = urlsplit(settings.database_url)
+    client = await start_app(database_url=url._replace(netloc=f"{url.username}@127.0.0.1:{relay.port}").geturl())
     first, second = Stream(), Stream()
-    await produce(TICKET_EVENTS, first.submitted(minutes=1))
+    await produce(TICKET_EVENTS, first.submitted(at(1)))
     await wait_projected(db, 1)
 
     async def failures() -> float:
         metrics = await (await client.get("/metrics")).text()
         return float(re.search(r"^soporte_projections_read_failures_total (\S+)$", metrics, re.M)[1])
 
-    # The positions table is gone for a while: no record can be applied, nor dead-lettered (its position cannot move).
-    await db.execute("ALTER TABLE projections.positions RENAME TO positions_away")
-    await produce(
-        TICKET_EVENTS, second.submitted(minutes=2), first.next(t.AgentReplied, t.MessageData(body="Hola"), minutes=3)
-    )
-    await eventually(lambda: _at_least(failures, 1), timeout=30)
-    await db.execute("ALTER TABLE projections.positions_away RENAME TO positions")
+    # The database is away for a while (longer than a record's retries): nothing can be applied, and since
+    # that is no record's fault, nothing is dead-lettered either.
+    await relay.cut()
+    await produce(TICKET_EVENTS, second.submitted(at(2)), first.agent_replied(at(3), "Hola"))
+    await eventually(lambda: _at_least(failures, 2), timeout=30)
+    await relay.open()
 
     # Back from the stored positions: both records are applied, none skipped, none dead-lettered.
     await wait_projected(db, 3)
     rows = await db.fetch("SELECT ticket_id, version FROM projections.tickets ORDER BY created_at")
     assert [(r["ticket_id"], r["version"]) for r in rows] == [(first.ticket_id, 2), (second.ticket_id, 1)]
     assert await topic_size(settings.kafka_bootstrap, DEAD_LETTERS.name(settings.topic_prefix)) == 0
+    await client.close()  # before the relay goes: a reader waiting out an outage does not look at its stop event
 
 
 async def _at_least(value, minimum: float) -> bool:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from soporte.events import TICKET_EVENTS
-from soporte.events import types as t
-from soporte.projections.bootstrap import CONSUMER
+from soporte.projections import keys
 from soporte.projections.entrypoints import api
 
-from .conftest import Stream, eventually, wait_projected
+from .conftest import at, eventually, guest_stream, wait_projected
 
 
 async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(client, produce, db, settings):
@@ -33,8 +32,8 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
 
     assert (await eventually(ready))["checks"] == {"database": "ok", "reader": "ok"}
 
-    stream = Stream()
-    await produce(TICKET_EVENTS, stream.submitted(minutes=1), stream.next(t.AgentReplied, t.MessageData(body="Hola")))
+    stream = guest_stream()
+    await produce(TICKET_EVENTS, stream.submitted(at(1)), stream.agent_replied(at(2), "Hola"))
     await wait_projected(db, 2)
     metrics = await (await client.get("/metrics")).text()
     topic = TICKET_EVENTS.name(settings.topic_prefix)
@@ -42,7 +41,7 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
     assert "soporte_projections_dead_lettered_total 0.0" in metrics
 
     # A reader whose reading keeps failing makes the service unready (the database check alone would not say).
-    client.app[CONSUMER].failing = True
+    client.app[keys.READER].failing = True
     unready = await client.get("/readyz")
     assert unready.status == 503 and "failing" in (await unready.json())["checks"]["reader"]
 

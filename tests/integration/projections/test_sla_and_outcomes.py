@@ -7,15 +7,16 @@ from datetime import timedelta
 from soporte import events as ev
 from soporte.events import NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, deterministic_id
 from soporte.events import types as t
+from tests.support.scenario import Stream
 
-from .conftest import T0, Stream, bearer, wait_projected
+from .conftest import T0, at, bearer, wait_projected
 
 SLA = ev.Actor(kind=ev.ActorKind.SYSTEM, id="sla")
 NOTIFIER = ev.Actor(kind=ev.ActorKind.SYSTEM, id="notifier")
 NOW = T0 + timedelta(hours=2)  # what the app's clock says (figures count "today" from it)
 
 
-def escalation(cls, ticket_id: str, started_by: ev.Event, clock: t.SlaClock, at, level: int = 1) -> ev.Event:
+def escalation(cls, ticket_id: str, started_by: ev.Event, clock: t.SlaClock, raised_at, level: int = 1) -> ev.Event:
     """What the SLA processor raises for the clock episode ``started_by`` began (its causation id)."""
     deadline = started_by.occurred_at + timedelta(minutes=15)
     return cls.create(
@@ -23,7 +24,7 @@ def escalation(cls, ticket_id: str, started_by: ev.Event, clock: t.SlaClock, at,
             clock=clock, level=level, deadline=deadline, target_seconds=900, elapsed_seconds=720, notify=["team-lead"]
         ),
         actor=SLA,
-        occurred_at=at,
+        occurred_at=raised_at,
         ticket_id=ticket_id,
         causation_id=started_by.event_id,
         correlation_id=started_by.correlation_id,
@@ -31,13 +32,13 @@ def escalation(cls, ticket_id: str, started_by: ev.Event, clock: t.SlaClock, at,
     )
 
 
-def warning(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE, at=None):
-    return escalation(t.SlaWarning, ticket_id, started_by, clock, at or started_by.occurred_at + timedelta(minutes=12))
+def warning(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE):
+    return escalation(t.SlaWarning, ticket_id, started_by, clock, started_by.occurred_at + timedelta(minutes=12))
 
 
-def breach(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE, at=None):
+def breach(ticket_id, started_by, clock=t.SlaClock.FIRST_RESPONSE):
     return escalation(
-        t.SlaBreached, ticket_id, started_by, clock, at or started_by.occurred_at + timedelta(minutes=15), level=2
+        t.SlaBreached, ticket_id, started_by, clock, started_by.occurred_at + timedelta(minutes=15), level=2
     )
 
 
@@ -67,26 +68,23 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         response = await client.get(f"/api/v1/queues/{view}", params=params, headers=agent)
         return [item["ticket_id"] for item in (await response.json())["items"]]
 
-    warned, early, answered, stale, paused, calm = (Stream() for _ in range(6))
-    customer = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana")
+    warned, early, answered, stale, clarified, calm = (Stream() for _ in range(6))
 
     # An escalation may be read before its ticket (another topic): it counts once the ticket is there.
-    early_submitted = early.submitted(minutes=1)
+    early_submitted = early.submitted(at(1))
     await produce(SLA_ESCALATIONS, warning(early.ticket_id, early_submitted))
     await wait_projected(db, 1)
     ticket_events = [
         early_submitted,
-        warned_submitted := warned.submitted(minutes=2),
-        answered_submitted := answered.submitted(minutes=3),
-        answered.next(t.AgentReplied, t.MessageData(body="Respondido a tiempo"), minutes=16),
-        stale_submitted := stale.submitted(minutes=4),
-        stale.next(t.AgentReplied, t.MessageData(body="Primera respuesta"), minutes=10),
-        stale_reply := stale.next(
-            t.CustomerReplied, t.MessageData(body="Sigue sin funcionar"), actor=customer, minutes=11
-        ),
-        paused_submitted := paused.submitted(minutes=5),
-        paused.next(t.ClarificationRequested, t.ClarificationRequestedData(question="¿Número de serie?"), minutes=18),
-        calm.submitted(minutes=6),
+        warned_submitted := warned.submitted(at(2)),
+        answered_submitted := answered.submitted(at(3)),
+        answered.agent_replied(at(16), "Respondido a tiempo"),
+        stale_submitted := stale.submitted(at(4)),
+        stale.agent_replied(at(10), "Primera respuesta"),
+        stale_reply := stale.customer_replied(at(11), "Sigue sin funcionar"),
+        clarified_submitted := clarified.submitted(at(5)),
+        clarified.clarification(at(18), "¿Número de serie?"),
+        calm.submitted(at(6)),
     ]
     escalations = [
         warning(warned.ticket_id, warned_submitted),
@@ -94,11 +92,10 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         # A breach of the first-response episode that is already over does not count; the next-response warning does.
         breach(stale.ticket_id, stale_submitted),
         warning(stale.ticket_id, stale_reply, clock=t.SlaClock.NEXT_RESPONSE),
-        warning(paused.ticket_id, paused_submitted),  # paused, not over: still at risk
+        # Asking the customer for details answers them: the first-response episode is over, its warning with it.
+        warning(clarified.ticket_id, clarified_submitted),
         # A warning naming an episode this ticket never had changes nothing.
-        escalation(
-            t.SlaWarning, calm.ticket_id, warned_submitted, t.SlaClock.FIRST_RESPONSE, T0 + timedelta(minutes=18)
-        ),
+        escalation(t.SlaWarning, calm.ticket_id, warned_submitted, t.SlaClock.FIRST_RESPONSE, at(18)),
     ]
     await produce(TICKET_EVENTS, *ticket_events)
     await produce(SLA_ESCALATIONS, *escalations)
@@ -108,10 +105,10 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
     assert await state(warned) == "at_risk"
     assert await state(answered) == "ok"  # the answer ended the episode the warning was about
     assert await state(stale) == "at_risk"
-    assert await state(paused) == "at_risk"
+    assert await state(clarified) == "ok"
     assert await state(calm) == "ok"
     at_risk = await queue("at-risk")
-    assert set(at_risk) == {early.ticket_id, warned.ticket_id, stale.ticket_id, paused.ticket_id}
+    assert set(at_risk) == {early.ticket_id, warned.ticket_id, stale.ticket_id}
     assert await queue("all", sla_state="at_risk") == at_risk
 
     # The breach of the warned ticket's running clock: breached, still in the at-risk view.
@@ -126,7 +123,7 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         ("first_response", True, 2, str(warned_submitted.event_id)),
     ]
     # Resolving the ticket ends its clocks: no longer at risk.
-    await produce(TICKET_EVENTS, warned.next(t.TicketResolved, t.TicketResolvedData(resolution="Cambiada"), minutes=30))
+    await produce(TICKET_EVENTS, warned.resolved(at(30), "Cambiada"))
     await wait_projected(db, 3 + len(ticket_events) + len(escalations))
     assert await state(warned) == "ok"
     assert warned.ticket_id not in await queue("at-risk")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-from soporte import events as ev
 from soporte.events import TICKET_EVENTS
 from soporte.events import types as t
 from soporte.projections.entrypoints.api import CUSTOMER_FIELDS
+from tests.support.scenario import AGENT, CUSTOMER, GUEST
 
-from .conftest import AGENT as AGENT_ACTOR
-from .conftest import GUEST, Stream, bearer, wait_projected
+from .conftest import at, bearer, bob_stream, guest_stream, wait_projected
 
 NOTE = "NOTA-INTERNA: el cliente ya pidió tres devoluciones este mes"
 
@@ -21,19 +20,18 @@ async def detail(client, ticket_id: str, token: str, **params):
 
 
 async def test_agents_read_thread_and_timeline_customers_only_their_public_thread(client, produce, db):
-    ana = Stream()  # Ana's account ticket
-    guest = Stream()  # Ana again, as a guest (same email, no account)
-    bob = Stream()
-    customer = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana")
+    ana = guest_stream()  # Ana's account ticket, submitted as a guest, answered from her account
+    guest = guest_stream(customer=t.CustomerRef(name="Ana Pérez", email="ana@example.com"))  # no account
+    bob = bob_stream()
     events = [
-        ana.submitted(minutes=1),
-        ana.next(t.InternalNoteAdded, t.MessageData(body=NOTE), minutes=2),
-        ana.next(t.AgentReplied, t.MessageData(body="Le enviamos una pantalla nueva"), minutes=3),
-        ana.next(t.CustomerReplied, t.MessageData(body="¡Gracias!"), actor=customer, minutes=4),
-        ana.next(t.TicketAssigned, t.TicketAssignedData(assignee_id="agent-1", assignee_name="Luis"), minutes=5),
-        guest.submitted(minutes=6, customer_id=None, description="¿Tienen la pantalla de 15 pulgadas?"),
-        bob.submitted(minutes=7, email="bob@example.com", customer_id="cust-2", name="Bob"),
-        bob.next(t.InternalNoteAdded, t.MessageData(body=NOTE), minutes=8),
+        ana.submitted(at(1)),
+        ana.note(at(2), NOTE),
+        ana.agent_replied(at(3), "Le enviamos una pantalla nueva"),
+        ana.place(t.CustomerReplied, t.MessageData(body="¡Gracias!"), CUSTOMER, at(4)),
+        ana.assigned(at(5)),
+        guest.submitted(at(6), description="¿Tienen la pantalla de 15 pulgadas?"),
+        bob.submitted(at(7)),
+        bob.note(at(8), NOTE),
     ]
     await produce(TICKET_EVENTS, *events)
     await wait_projected(db, len(events))
@@ -52,14 +50,14 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
         (3, "agent_reply", "Le enviamos una pantalla nueva"),
         (4, "customer_reply", "¡Gracias!"),
     ]
-    assert body["thread"][0]["author_name"] == "Ana" and body["thread"][1]["author_kind"] == "agent"
+    assert body["thread"][0]["author_name"] == "Ana Pérez" and body["thread"][1]["author_kind"] == "agent"
     timeline = body["timeline"]
     assert [(e["version"], e["type"], e["actor_kind"], e["actor_id"]) for e in timeline] == [
         (1, "TicketSubmitted", "guest", GUEST.id),
-        (2, "InternalNoteAdded", "agent", AGENT_ACTOR.id),
-        (3, "AgentReplied", "agent", AGENT_ACTOR.id),
-        (4, "CustomerReplied", "customer", "cust-1"),
-        (5, "TicketAssigned", "agent", AGENT_ACTOR.id),
+        (2, "InternalNoteAdded", "agent", AGENT.id),
+        (3, "AgentReplied", "agent", AGENT.id),
+        (4, "CustomerReplied", "customer", CUSTOMER.id),
+        (5, "TicketAssigned", "agent", AGENT.id),
     ]
     assert timeline[1]["summary"] == NOTE and timeline[1]["data"] == {"body": NOTE, "attachments": []}
     assert (
@@ -114,15 +112,15 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
 
 
 async def test_min_version_waits_until_the_write_is_projected(client, produce, db):
-    stream = Stream()
-    await produce(TICKET_EVENTS, stream.submitted(minutes=1))
+    stream = guest_stream()
+    await produce(TICKET_EVENTS, stream.submitted(at(1)))
     await wait_projected(db, 1)
 
     # The request comes first (version 2 is not there yet); the event after it.
     request = asyncio.create_task(detail(client, stream.ticket_id, "ana-token", min_version="2"))
     await asyncio.sleep(0.3)
     assert not request.done()
-    await produce(TICKET_EVENTS, stream.next(t.AgentReplied, t.MessageData(body="Ya está en camino"), minutes=2))
+    await produce(TICKET_EVENTS, stream.agent_replied(at(2), "Ya está en camino"))
     response = await request
     assert response.status == 200
     assert int(response.headers["Projection-Version"]) >= 2
@@ -130,10 +128,10 @@ async def test_min_version_waits_until_the_write_is_projected(client, produce, d
     assert body["ticket"]["version"] >= 2 and body["thread"][-1]["body"] == "Ya está en camino"
 
     # A ticket that is not projected yet: the wait covers its very first version too.
-    later = Stream()
+    later = guest_stream()
     request = asyncio.create_task(detail(client, later.ticket_id, "agent-token", min_version="1"))
     await asyncio.sleep(0.3)
-    await produce(TICKET_EVENTS, later.submitted(minutes=3))
+    await produce(TICKET_EVENTS, later.submitted(at(3)))
     response = await request
     assert response.status == 200 and response.headers["Projection-Version"] == "1"
 
@@ -149,8 +147,8 @@ async def test_min_version_waits_until_the_write_is_projected(client, produce, d
 
 async def test_waiting_for_someone_elses_ticket_takes_as_long_as_for_a_missing_one(start_app, produce, db):
     client = await start_app(read_your_writes_seconds=1.5)
-    ana = Stream()
-    await produce(TICKET_EVENTS, ana.submitted(minutes=1))
+    ana = guest_stream()
+    await produce(TICKET_EVENTS, ana.submitted(at(1)))
     await wait_projected(db, 1)
     assert (await detail(client, ana.ticket_id, "ana-token", min_version="1")).status == 200
 

@@ -77,13 +77,6 @@ def test_kafka_key_is_the_ticket_id_then_the_order_number():
     assert ev.event_key(order) == b"100234"
 
 
-def test_dedupe_key_is_ticket_and_version_in_a_stream_else_event_id():
-    events = sample_events("T-1")
-    assert events[2].dedupe_key == ("T-1", 3)
-    order = next(e for e in events if isinstance(e, t.OrderPlaced))
-    assert order.dedupe_key == str(order.event_id)
-
-
 def test_version_counts_from_one():
     raw = ev.to_dict(sample_events()[0]) | {"version": 0}
     with pytest.raises(ev.UndecodableEvent):

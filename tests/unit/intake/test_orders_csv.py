@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from soporte.intake.entrypoints.cli import read_orders_csv
+from soporte.intake.adapters.orders_csv import read_orders_csv
 
 HEADER = "order_number,email,customer_id,customer_name,placed_at,items\n"
 

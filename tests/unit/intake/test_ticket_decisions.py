@@ -9,26 +9,26 @@ import pytest
 from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Priority
 from soporte.events import types as t
 from soporte.intake.domain import tickets as d
+from tests.support.scenario import AGENT, GUEST, Stream
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-AGENT = Actor(kind=ActorKind.AGENT, id="agent-1")
-GUEST = Actor(kind=ActorKind.GUEST, id="ana@example.com")
 PHOTO = AttachmentRef(sha256="b" * 64, filename="lcd.jpg", content_type="image/jpeg", size=10)
 PDF = AttachmentRef(sha256="c" * 64, filename="factura.pdf", content_type="application/pdf", size=10)
 CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
 
 
-def stream(*decisions) -> d.TicketState:
-    """Fold decided payloads as if they had been appended."""
-    state, events = d.TicketState("T-DECIDE0001"), []
-    for decision in decisions:
-        for event_type, data in decision(state):
-            event = event_type.create(
-                data=data, actor=AGENT, occurred_at=NOW, ticket_id=state.ticket_id, version=state.version + 1
-            )
-            events.append(event)
-            state = d.apply(state, event)
-    return state
+def fold(*events) -> d.TicketState:
+    return d.rebuild(events[0].ticket_id, list(events))
+
+
+def history(stream: Stream, *steps: str) -> list:
+    """The ticket submitted, then each named step of the scenario builder."""
+    return [stream.submitted(NOW), *(getattr(stream, step)(NOW) for step in steps)]
+
+
+def placed(stream: Stream, decision, actor=AGENT) -> list:
+    """A decision's payloads as the stream's next events, as the handler appends them."""
+    return [stream.place(event_type, data, actor, NOW) for event_type, data in decision]
 
 
 def submit(state, channel=Channel.WEB, actor=GUEST):
@@ -85,23 +85,25 @@ def test_only_agents_open_phone_or_chat_tickets_and_record_themselves():
 
 
 def test_a_customer_reply_on_a_resolved_ticket_reopens_it_first():
-    state = stream(submit, lambda s: d.decide_resolve(s, "Hecho", AGENT))
+    stream = Stream()
+    state = fold(stream.submitted(NOW), stream.resolved(NOW))
     decided = d.decide_customer_reply(state, "Sigue mal", [], GUEST)
     assert [event_type for event_type, _ in decided] == [t.TicketReopened, t.CustomerReplied]
     assert decided[0][1].reason is t.ReopenReason.CUSTOMER_REPLIED
 
 
 def test_agents_only_commands_and_wrong_moments():
-    state = stream(submit)
+    stream = Stream()
+    state = fold(stream.submitted(NOW))
     with pytest.raises(d.NotAllowed):
         d.decide_clarification(state, "?", GUEST)
     with pytest.raises(d.NotAllowed):
         d.decide_customer_reply(state, "hola", [], AGENT)
-    waiting = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT))
+    waiting = fold(*history(Stream(), "clarification"))
     assert waiting.status is d.Status.WAITING_ON_CUSTOMER
     with pytest.raises(d.InvalidTransition):
         d.decide_clarification(waiting, "¿Otra?", AGENT)
-    resolved = stream(submit, lambda s: d.decide_resolve(s, "", AGENT))
+    resolved = fold(*history(Stream(), "resolved"))
     for decide in (
         lambda s: d.decide_agent_reply(s, "x", [], AGENT),
         lambda s: d.decide_resolve(s, "", AGENT),
@@ -116,32 +118,29 @@ def test_agents_only_commands_and_wrong_moments():
 
 
 def test_assigning_the_same_agent_again_changes_nothing():
-    state = stream(submit, lambda s: d.decide_assign(s, "agent-2", "Marta", AGENT))
+    stream = Stream()
+    marta = Actor(kind=ActorKind.AGENT, id="agent-2", name="Marta")
+    state = fold(stream.submitted(NOW), stream.assigned(NOW, marta))
     assert state.assignee_id == "agent-2"
     assert d.decide_assign(state, "agent-2", "Marta", AGENT) == []
 
 
 def test_the_fold_follows_the_ticket_through_its_statuses():
-    submitted = stream(submit)
+    submitted = fold(*history(Stream()))
     assert (submitted.status, submitted.version, submitted.customer_email) == (d.Status.NEW, 1, "ana@example.com")
-    assert (
-        stream(submit, lambda s: d.decide_customer_reply(s, "más datos", [], GUEST)).status is d.Status.NEW
-    )  # still unanswered
-    answered = stream(submit, lambda s: d.decide_agent_reply(s, "Hola", [], AGENT))
-    assert answered.status is d.Status.OPEN
-    waiting = stream(submit, lambda s: d.decide_clarification(s, "¿Foto?", AGENT))
-    assert waiting.status is d.Status.WAITING_ON_CUSTOMER
-    replied = stream(
-        submit,
-        lambda s: d.decide_clarification(s, "¿Foto?", AGENT),
-        lambda s: d.decide_customer_reply(s, "Adjunta", [PHOTO], GUEST),
-    )
+    assert fold(*history(Stream(), "customer_replied")).status is d.Status.NEW  # still unanswered
+    assert fold(*history(Stream(), "agent_replied")).status is d.Status.OPEN
+    assert fold(*history(Stream(), "clarification")).status is d.Status.WAITING_ON_CUSTOMER
+    stream = Stream()
+    replied = fold(stream.submitted(NOW), stream.clarification(NOW), stream.customer_replied(NOW, attachments=[PHOTO]))
     assert replied.status is d.Status.OPEN and replied.attachments == {PHOTO.sha256}
-    reopened = stream(
-        submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_customer_reply(s, "Sigue", [], GUEST)
-    )
+    stream = Stream()
+    so_far = [stream.submitted(NOW), stream.resolved(NOW)]
+    so_far += placed(stream, d.decide_customer_reply(fold(*so_far), "Sigue", [], GUEST), GUEST)
+    reopened = fold(*so_far)
     assert (reopened.status, reopened.version) == (d.Status.OPEN, 4)
-    by_agent = stream(submit, lambda s: d.decide_resolve(s, "", AGENT), lambda s: d.decide_reopen(s, AGENT))
+    stream = Stream()
+    by_agent = fold(stream.submitted(NOW), stream.resolved(NOW), stream.reopened(NOW, by_customer=False))
     assert by_agent.status is d.Status.OPEN
 
 
@@ -163,4 +162,4 @@ def test_return_labels_and_courier_claims_carry_what_the_customer_mail_needs():
 
 def test_submitting_twice_under_one_id_is_refused():
     with pytest.raises(d.InvalidTransition):
-        submit(stream(submit))
+        submit(fold(Stream().submitted(NOW)))

@@ -12,7 +12,8 @@ from aiokafka import TopicPartition
 
 from soporte.events import decode, encode
 from soporte.platform.positions import MemoryPositions
-from soporte.platform.reader import UNAVAILABLE, ReaderSettings, TrackedReader, transaction_on
+from soporte.platform.projection import UNAVAILABLE, ReaderSettings, transaction_on
+from soporte.platform.reader import TrackedReader
 from tests.support.samples import T0, sample_events
 
 TP = TopicPartition("tickets", 0)
@@ -159,3 +160,71 @@ async def test_a_session_the_server_refuses_is_an_outage_never_the_records_fault
     with pytest.raises(UNAVAILABLE):
         async with transaction_on(RefusingPool())():
             pass
+
+
+class FakeConsumer:
+    """Where a seek sent each partition (the broker is not needed to check what the reader asks for)."""
+
+    def __init__(self) -> None:
+        self.positions: dict[TopicPartition, int] = {}
+
+    def seek(self, tp, offset) -> None:
+        self.positions[tp] = offset
+
+    async def seek_to_beginning(self, *partitions) -> None:
+        for tp in partitions:
+            self.positions[tp] = 0
+
+
+class StaleReads(MemoryPositions):
+    """Positions whose next load sees nothing yet: it ran before a commit of the reader's own landed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale = False
+
+    async def load(self, conn, topics):
+        return {} if self.stale else await super().load(conn, topics)
+
+
+async def test_an_assignment_that_read_the_positions_before_our_own_commit_does_not_redo_the_record():
+    # The rebalance listener runs beside a round: it may read the positions just before the round's
+    # dead letter moved them on, and seek after the round noted it. The record must not go out twice.
+    positions, producer = StaleReads(), FakeProducer()
+    tracked = reader(Recording(), positions, producer)
+    tracked.consumer = FakeConsumer()
+    await tracked.apply_records(TP, records([0], bad={0}))
+    positions.stale = True
+    await tracked.seek_to_stored([TP])
+    assert tracked.consumer.positions[TP] == 1
+    await tracked.apply_records(TP, records([0, 1], bad={0}))
+    assert len(producer.sent) == 1
+
+
+async def test_after_a_rebuild_swapped_the_positions_the_stored_ones_count_even_when_lower():
+    positions = MemoryPositions()
+    tracked = reader(Recording(), positions)
+    tracked.consumer = FakeConsumer()
+    await tracked.apply_records(TP, records(range(5)))
+    positions.next_offsets.clear()  # a rebuild's fresh tables start over
+    await tracked.seek_to_stored([TP], forget_known=True)
+    assert tracked.consumer.positions[TP] == 0
+    projection = Recording()
+    tracked.projection = projection
+    await tracked.apply_records(TP, records(range(2)))
+    assert projection.handled == [0, 1]
+
+
+async def test_records_fetched_before_the_assignments_seek_are_left_for_after_it():
+    # A fetch races the listener's seek: what it brought is not applied, the seek fetches it again.
+    projection, producer = Recording(), FakeProducer()
+    tracked = reader(projection, producer=producer)
+    tracked.consumer = FakeConsumer()
+
+    async def fetch():
+        return {TP: records([0, 1], bad={0})}
+
+    assert await tracked._round(fetch) == 0
+    assert (projection.handled, producer.sent) == ([], [])
+    await tracked.seek_to_stored([TP])
+    assert await tracked._round(fetch) == 1 and projection.handled == [1] and len(producer.sent) == 1

@@ -11,7 +11,6 @@ from .envelope import Event
 from .types import ANY_EVENT_ADAPTER, EVENT_TYPES_BY_NAME
 from .upcasters import UnknownSchemaVersion, upcast
 
-CONTENT_TYPE = "application/json"
 CURRENT_VERSIONS: dict[str, int] = {name: t.SCHEMA_VERSION for name, t in EVENT_TYPES_BY_NAME.items()}
 
 

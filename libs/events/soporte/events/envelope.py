@@ -144,10 +144,3 @@ class Event(Frozen):
             causation_id=causation_id,
             data=data,
         )
-
-    @property
-    def dedupe_key(self) -> tuple[str, int] | str:
-        """What a reader dedupes on: (ticket, version) in a ticket stream, else the event id."""
-        if self.ticket_id is not None and self.version is not None:
-            return (self.ticket_id, self.version)
-        return str(self.event_id)

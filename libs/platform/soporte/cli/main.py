@@ -14,14 +14,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("soporte.devstack.cli", "run", "start the infrastructure and every service, in the foreground"),
     "infra": ("soporte.devstack.cli", "infra", "up | down | status | clean: the local Kafka, PostgreSQL and mail sink"),
     "events": ("soporte.cli.events", "main", "export-schemas | check-schemas: the shared event contract"),
-    "intake": ("soporte.intake.entrypoints.cli", "intake", "serve the intake API, form and outbox relay"),
-    "orders": ("soporte.intake.entrypoints.cli", "orders", "import FILE.csv: load the shop's orders"),
-    "agents": ("soporte.intake.entrypoints.cli", "agents", "create NAME --email ...: agent API tokens"),
+    "intake": ("soporte.intake.cli", "intake", "serve | relay | migrate: the intake API, form and outbox relay"),
+    "orders": ("soporte.intake.cli", "orders", "import FILE.csv: load the shop's orders"),
+    "agents": ("soporte.intake.cli", "agents", "create NAME --email ...: agent API tokens"),
     "sla": ("soporte.sla.entrypoints.cli", "sla", "run the SLA processor"),
     "escalations": ("soporte.sla.entrypoints.cli", "escalations", "watch: tail the SLA escalation topic"),
     "notifier": ("soporte.notifier.cli", "notifier", "run the notifier"),
     "notifications": ("soporte.notifier.cli", "notifications", "retry: resend dead-lettered mail"),
-    "projections": ("soporte.projections.entrypoints.cli", "projections", "serve | rebuild: read models and pages"),
+    "projections": ("soporte.projections.cli", "projections", "serve | rebuild: read models and pages"),
 }
 
 

@@ -37,3 +37,11 @@ def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         await main(stop_event_on_signals())
 
     asyncio.run(_main())
+
+
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less when ``stop`` is set meanwhile (a pause that does not hold up a shutdown)."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -6,130 +6,41 @@ What can crash where, and why nothing is lost or doubled:
   (``Projection.handle`` runs inside it, then ``Positions.advance``). A crash
   before the commit re-reads the record; after it, the position says it is done.
 - On every assignment the reader seeks each partition to the position stored
-  with the effects (Kafka's group offsets are not used), and remembers it: a
-  fetch that raced the seek and hands back an earlier record is skipped, so a
-  record is never applied or dead-lettered a second time.
+  with the effects (Kafka's group offsets are not used), and remembers it with
+  what it committed itself: records fetched before that seek, or below that
+  position, are not applied, so none is applied or dead-lettered a second time.
 - A record that cannot be decoded, or whose effect keeps failing, is sent to
   the dead-letter topic (its id derived from its position, so a resend is the
-  same letter) and only then does the position move past it: never logged and
-  dropped.
+  same letter) and only then does the position move past it: never dropped.
 - The database or the broker being away is no fault of the record: nothing is
   dead-lettered, the round is retried from the stored positions until it works.
 
-A projection only says what a record does (``handle``, optionally
-``handle_batch`` for a whole fetch in one transaction); the loop, the positions,
-retries, dead letters and stop handling are written here once.
+A projection only says what a record does (``projection.Projection``); the loop,
+the positions, retries, dead letters and stop handling are written here once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter
 
-from soporte.events import Actor, ActorKind, Event, UndecodableEvent, decode, deterministic_id, encode
-from soporte.events import types as t
+from soporte.events import Event, UndecodableEvent, decode
 
+from .deadletters import DeadLetters
 from .kafka import make_consumer
+from .lifecycle import sleep_unless
 from .logging import get_logger
 from .positions import Positions, TopicPartitionKey
+from .projection import UNAVAILABLE, Projection, ReaderSettings, ReseekRequired, Transaction
 
 log = get_logger(__name__)
-
-# The database or the network being away: waited out, never the record's fault.
-UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,  # DatabaseUnavailable among them: a session the server would not open
-    TimeoutError,
-    KafkaError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.InsufficientResourcesError,
-    asyncpg.TooManyConnectionsError,
-)
-
-Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # opens a connection in a transaction
-
-
-class DatabaseUnavailable(ConnectionError):
-    """The server refused to open a session or a transaction (database closed to connections, dropped,
-    shutting down, a role without access...): whatever the reason, it is never the record's fault."""
-
-
-class ReseekRequired(Exception):
-    """Raised by a projection when its stored positions changed under it (a rebuild swapped its tables)."""
-
-
-class Projection(Protocol):
-    """What a reader does with the records of its topics.
-
-    Optional hooks, looked up by name: ``handle_batch(conn, items)`` applies a
-    fetch's records (``[(event, record), ...]`` of one partition, in order) in one
-    transaction; ``on_seek(conn)`` runs when positions are about to be read;
-    ``on_idle()`` runs after a fetch that returned nothing; ``after_commit(count)``
-    runs after records were committed. Any of them may raise ``ReseekRequired``.
-    """
-
-    name: str  # names the reader in logs, metrics and dead letters
-
-    async def handle(self, conn: Any, event: Event, record: Any) -> None:
-        """The effect of one record, inside the reader's transaction (which also stores the position)."""
-        ...
-
-
-def transaction_on(pool: asyncpg.Pool) -> Transaction:
-    """A connection from ``pool`` inside a transaction, for each call."""
-
-    class _InTransaction:
-        async def __aenter__(self) -> asyncpg.Connection:
-            try:
-                self.conn = await pool.acquire()
-            except asyncpg.PostgresError as exc:
-                raise DatabaseUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-            self.tx = self.conn.transaction()
-            try:
-                await self.tx.start()
-            except BaseException as exc:
-                await pool.release(self.conn)
-                if isinstance(exc, asyncpg.PostgresError):
-                    raise DatabaseUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-                raise
-            return self.conn
-
-        async def __aexit__(self, kind, exc, tb) -> None:
-            try:
-                if kind is None:
-                    await self.tx.commit()
-                else:
-                    await self.tx.rollback()
-            finally:
-                await pool.release(self.conn)
-
-    return _InTransaction
-
-
-@dataclass
-class ReaderSettings:
-    """Where a reader reads, and how hard it tries before it gives a record up."""
-
-    bootstrap: str
-    topics: Sequence[str]
-    dead_letter_topic: str
-    group_id: str | None = None  # None: no consumer group (a replay assigns its partitions itself)
-    max_records: int = 500
-    record_attempts: int = 3
-    retry_base_seconds: float = 0.1
-    outage_pause_seconds: float = 1.0
-    consumer_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,16 +65,18 @@ class TrackedReader:
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.projection, self.positions, self.transaction = projection, positions, transaction
-        self.producer, self.settings, self.now = producer, settings, now
-        self.actor = Actor(kind=ActorKind.SYSTEM, id=projection.name)
+        self.settings = settings
         self.consumer: AIOKafkaConsumer | None = None
         self.next_offsets: dict[TopicPartitionKey, int] = {}  # what the positions table said, then what we committed
+        self.positioned: set[TopicPartitionKey] = set()  # sought to the stored positions since assigned
         self.ready = asyncio.Event()  # partitions assigned and positioned
         self.failing = False  # the last round failed (readiness says so until one succeeds)
         registry = registry or CollectorRegistry()
         prefix = f"soporte_{projection.name.replace('-', '_')}"
         self.applied = Counter(f"{prefix}_events_applied_total", "Records applied", ["topic"], registry=registry)
-        self.dead_lettered = Counter(f"{prefix}_dead_lettered_total", "Records given up on", registry=registry)
+        self.dead_letters = DeadLetters(
+            producer, settings.dead_letter_topic, projection.name, now=now, registry=registry
+        )
         self.failures = Counter(f"{prefix}_read_failures_total", "Rounds failed and retried", registry=registry)
 
     # --- running --------------------------------------------------------------------------------
@@ -210,7 +123,7 @@ class TrackedReader:
                 return
             except KafkaError as exc:
                 log.warning("broker not reachable yet; retrying", reader=self.projection.name, error=str(exc))
-                await _sleep_unless(stop, self.settings.outage_pause_seconds)
+                await sleep_unless(stop, self.settings.outage_pause_seconds)
 
     async def _round(self, fetch: Callable[[], Any]) -> int:
         """One fetch, applied. Returns how many records were applied; failures are logged and retried."""
@@ -220,18 +133,17 @@ class TrackedReader:
                 await self._hook("on_idle")
             applied = 0
             for tp, records in batch.items():
-                applied += await self.apply_records(tp, records)
+                # Fetched before the assignment's seek (a fetch races it): read again from the seek.
+                if (tp.topic, tp.partition) in self.positioned:
+                    applied += await self.apply_records(tp, records)
             self.failing = False
             return applied
         except ReseekRequired:
             log.info("stored positions changed; reading on from them", reader=self.projection.name)
-            await self._back_to_stored_positions()
-        except UNAVAILABLE as exc:
-            self._failed("a dependency is away; retrying from the stored positions", exc)
-            await asyncio.sleep(self.settings.outage_pause_seconds)
-            await self._back_to_stored_positions()
+            await self._back_to_stored_positions(forget_known=True)
         except Exception as exc:  # noqa: BLE001 - the loop must go on; the stored positions keep the work
-            self._failed("reading failed; retrying from the stored positions", exc)
+            what = "a dependency is away" if isinstance(exc, UNAVAILABLE) else "reading failed"
+            self._failed(f"{what}; retrying from the stored positions", exc)
             await asyncio.sleep(self.settings.outage_pause_seconds)
             await self._back_to_stored_positions()
         return 0
@@ -245,38 +157,42 @@ class TrackedReader:
         """Why the reader is not keeping its state current, or None."""
         if not self.ready.is_set():
             return "no partitions assigned yet"
-        if self.failing:
-            return "reading is failing (see the logs); retrying"
-        return None
+        return "reading is failing (see the logs); retrying" if self.failing else None
 
     # --- positions --------------------------------------------------------------------------------
 
-    async def seek_to_stored(self, partitions) -> None:
-        """Position every partition at its stored offset (the start when none is stored), all in one go."""
+    async def seek_to_stored(self, partitions, *, forget_known: bool = False) -> None:
+        """Position every partition at its stored offset (the start when none is stored), all in one go.
+
+        What this reader committed counts too: the listener may read the positions just before a
+        round's commit lands. Unless ``forget_known`` (a rebuild swapped the tables): then only they count.
+        """
         partitions = list(partitions)
         async with self.transaction() as conn:
             await self._hook("on_seek", conn)
             stored = await self.positions.load(conn, {tp.topic for tp in partitions})
         fresh = []
         for tp in partitions:
-            key = (tp.topic, tp.partition)
-            if key in stored:
-                self.consumer.seek(tp, stored[key])
-                self.next_offsets[key] = stored[key]
+            key, ours = (tp.topic, tp.partition), {} if forget_known else self.next_offsets
+            if key in stored or key in ours:
+                self.next_offsets[key] = max(stored.get(key, 0), ours.get(key, 0))
+                self.consumer.seek(tp, self.next_offsets[key])
             else:
                 self.next_offsets.pop(key, None)
                 fresh.append(tp)
+            self.positioned.add(key)
         if fresh:
             # One request for all: one partition at a time, each waits out the fetch in flight.
             await self.consumer.seek_to_beginning(*fresh)
         if partitions:
             self.ready.set()
 
-    async def _back_to_stored_positions(self, partitions=None) -> None:
+    async def _back_to_stored_positions(self, partitions=None, *, forget_known: bool = False) -> None:
         """Records fetched past the stored positions were not applied: read them again."""
         while True:
             try:
-                await self.seek_to_stored(self.consumer.assignment() if partitions is None else partitions)
+                assigned = self.consumer.assignment() if partitions is None else partitions
+                await self.seek_to_stored(assigned, forget_known=forget_known)
                 return
             except UNAVAILABLE as exc:
                 self._failed("cannot read the stored positions yet; retrying", exc)
@@ -330,14 +246,8 @@ class TrackedReader:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered: never dropped
                 error = f"{exc.__class__.__name__}: {exc}"
-                log.warning(
-                    "applying a record failed",
-                    reader=self.projection.name,
-                    topic=tp.topic,
-                    offset=item.record.offset,
-                    attempt=attempt,
-                    error=error,
-                )
+                where = {"reader": self.projection.name, "topic": tp.topic, "offset": item.record.offset}
+                log.warning("applying a record failed", **where, attempt=attempt, error=error)
                 if attempt < self.settings.record_attempts:
                     await asyncio.sleep(self.settings.retry_base_seconds * 2**attempt)
         await self._dead_letter(tp, item.record, error, attempts=self.settings.record_attempts)
@@ -364,19 +274,7 @@ class TrackedReader:
         self.next_offsets[key] = max(self.next_offsets.get(key, 0), end)
 
     async def _dead_letter(self, tp: TopicPartition, record: Any, reason: str, attempts: int) -> None:
-        name = self.projection.name
-        letter = t.DeadLettered.for_record(
-            record,
-            consumer=name,
-            reason=reason,
-            attempts=attempts,
-            actor=self.actor,
-            occurred_at=self.now(),
-            event_id=deterministic_id(f"{name}-dead-letter", tp.topic, tp.partition, record.offset),
-        )
-        await self.producer.send_and_wait(self.settings.dead_letter_topic, encode(letter), key=record.key)
-        self.dead_lettered.inc()
-        log.warning("record dead-lettered", reader=name, topic=tp.topic, offset=record.offset, reason=reason[:300])
+        await self.dead_letters.send(record, reason, attempts)
         # The position moves on only once the letter is safely on the dead-letter topic.
         async with self.transaction() as conn:
             await self.positions.advance(conn, {(tp.topic, tp.partition): record.offset + 1})
@@ -393,15 +291,9 @@ class _SeekOnAssignment(ConsumerRebalanceListener):
         self.reader = reader
 
     async def on_partitions_revoked(self, revoked) -> None:
-        for tp in revoked:
-            self.reader.next_offsets.pop((tp.topic, tp.partition), None)
+        for key in ((tp.topic, tp.partition) for tp in revoked):
+            self.reader.next_offsets.pop(key, None)
+            self.reader.positioned.discard(key)
 
     async def on_partitions_assigned(self, assigned) -> None:
         await self.reader._back_to_stored_positions(assigned)  # noqa: SLF001 - the listener is part of the reader
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

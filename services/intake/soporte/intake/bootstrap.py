@@ -1,31 +1,48 @@
-"""``create_app(settings)``: the intake app wired from settings; resources opened and closed in cleanup_ctx."""
+"""The composition root: ``bootstrap`` wires the service layer, ``create_app`` the whole intake app.
+
+Every collaborator is an argument with a default that fits production, so a test
+swaps one by passing it (a clock, an in-memory unit of work, a file store, a
+calendar); nothing is patched after construction. Resources that need a running
+loop (the PostgreSQL pool, the relay, the orders reader) are opened and closed
+in ``cleanup_ctx``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from soporte.businesstime import BusinessCalendar, load_calendar
+from soporte.platform.clock import Clock, utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import wait_for_kafka
-from soporte.platform.migrations import apply_migrations
+from soporte.platform.migrations import migrate
+from soporte.platform.openapi import build_openapi, served_routes
+from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
+from .adapters.agents import PostgresAgents
 from .adapters.files import LocalFileStore
+from .adapters.orders import PostgresOrders
 from .adapters.relay import OutboxRelay
-from .adapters.store import Agents, EventStore, Orders
+from .adapters.tokens import DeskTokens
 from .entrypoints import keys
 from .entrypoints.api import ROUTES, map_domain_error
-from .entrypoints.auth import AttemptLimiter, Authenticator
+from .entrypoints.auth import AttemptLimiter, Authenticator, GuestSessions
 from .entrypoints.form import add_form_routes
-from .entrypoints.openapi import app_routes, build_openapi
-from .entrypoints.orders_consumer import OrdersConsumer
+from .entrypoints.orders_projection import follow_shop_orders
+from .entrypoints.route_docs import DOCS, SCHEMAS
 from .entrypoints.uploads import UploadLimits
-from .service import TicketService
+from .service_layer import handlers, views
+from .service_layer.messagebus import MessageBus
+from .service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from .settings import IntakeSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -33,45 +50,69 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 OPENAPI = web.AppKey("openapi", dict)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def bootstrap(
+    uow_factory: Callable[[], UnitOfWork], *, now: Clock, sla_rules: SlaRules, tokens: DeskTokens
+) -> MessageBus:
+    """The message bus: each handler gets, by the names of its parameters, the collaborators it asks for."""
+    dependencies = {"now": now, "sla_rules": sla_rules, "tokens": tokens}
+    return MessageBus(
+        uow_factory, {command: _inject(handler, dependencies) for command, handler in handlers.HANDLERS.items()}
+    )
 
 
-async def migrate(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        await apply_migrations(conn, "intake", MIGRATIONS)
-    finally:
-        await conn.close()
+def _inject(handler: Callable[..., Any], dependencies: dict[str, Any]) -> Callable[..., Any]:
+    wanted = inspect.signature(handler).parameters
+    return functools.partial(handler, **{name: value for name, value in dependencies.items() if name in wanted})
 
 
 def create_app(
     settings: IntakeSettings,
     *,
-    now: Callable[[], datetime] = utc_now,
+    now: Clock = utc_now,
+    uow_factory: Callable[[asyncpg.Pool], UnitOfWork] = PostgresUnitOfWork,
+    file_store: LocalFileStore | None = None,
+    calendar: BusinessCalendar | None = None,
+    policies: SlaPolicies | None = None,
     run_relay: bool = True,
-    run_orders_consumer: bool = True,
+    run_orders_reader: bool = True,
 ) -> web.Application:
-    """The intake app; the outbox relay and the orders consumer run alongside unless turned off."""
+    """The intake app; the outbox relay and the shop-orders reader run alongside unless turned off.
+
+    ``uow_factory`` makes a unit of work on the app's pool; ``file_store`` defaults
+    to the folder of the settings; ``calendar`` and ``policies`` (the SLA rules
+    behind the expected answer time) to the packaged ones or their override files.
+    """
     app = web.Application(middlewares=[problem_middleware(map_domain_error)], client_max_size=settings.max_body_bytes)
-    app[keys.SETTINGS] = settings
-    app[keys.CLOCK] = now
-    app[keys.CLIENT_LIMITER] = AttemptLimiter(settings.guest_attempts_per_client, settings.guest_attempt_window_seconds)
-    app[keys.ORDER_LIMITER] = AttemptLimiter(settings.guest_attempts_per_order, settings.guest_attempt_window_seconds)
-    app[keys.FILES] = LocalFileStore(Path(settings.attachments_dir))
+    tokens = DeskTokens(
+        settings.desk_secret,
+        now,
+        ticket_days=settings.ticket_token_days,
+        guest_minutes=settings.guest_session_minutes,
+    )
+    sla_rules = SlaRules(calendar or load_calendar(), policies or load_policies())
+    app[keys.SETTINGS], app[keys.SLA_RULES] = settings, sla_rules
     app[keys.UPLOAD_LIMITS] = UploadLimits(settings.max_file_bytes, settings.max_total_upload_bytes, settings.max_files)
     registry = CollectorRegistry()
 
     async def resources(app: web.Application):
-        await migrate(settings.database_url)
-        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
-        app[POOL] = pool
-        events = EventStore(pool)
-        app[keys.SERVICE] = TicketService(events, now)
-        app[keys.FILES].is_referenced = events.references_file  # a failed request never removes a file a ticket uses
-        app[keys.ORDERS] = Orders(pool)
-        app[keys.AGENTS] = Agents(pool)
-        app[keys.AUTH] = Authenticator(app[keys.AGENTS], settings.shop_secret, settings.desk_secret, now)
+        await migrate(settings.database_url, "intake", MIGRATIONS)
+        pool = app[POOL] = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+        new_uow = functools.partial(uow_factory, pool)
+        app[keys.UOW] = new_uow
+        app[keys.BUS] = bootstrap(new_uow, now=now, sla_rules=sla_rules, tokens=tokens)
+        # A failed request never removes a file a committed ticket uses.
+        referenced = functools.partial(_file_is_referenced, new_uow)
+        app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
+        app[keys.ORDERS] = orders = PostgresOrders(pool)
+        app[keys.AUTH] = Authenticator(PostgresAgents(pool), settings.shop_secret, tokens, now)
+        window = settings.guest_attempt_window_seconds
+        app[keys.GUESTS] = GuestSessions(
+            orders,
+            tokens,
+            per_client=AttemptLimiter(settings.guest_attempts_per_client, window),
+            per_order=AttemptLimiter(settings.guest_attempts_per_order, window),
+            retry_after_seconds=window,
+        )
         stop = asyncio.Event()
         background = []
         if run_relay:
@@ -83,9 +124,8 @@ def create_app(
                 poll_seconds=settings.relay_poll_seconds,
             )
             background.append(asyncio.create_task(relay.run(stop)))
-        if run_orders_consumer:
-            consumer = OrdersConsumer(pool, settings.kafka_bootstrap, settings.topic_prefix, settings.group_id, now=now)
-            background.append(asyncio.create_task(consumer.run(stop)))
+        if run_orders_reader:
+            background.append(asyncio.create_task(follow_shop_orders(pool, settings, registry, now, stop)))
         yield
         stop.set()
         await asyncio.gather(*background, return_exceptions=True)
@@ -109,5 +149,16 @@ def create_app(
         await wait_for_kafka(settings.kafka_bootstrap, timeout=3)
 
     add_health_routes(app, registry, [("database", database), ("kafka", kafka)])
-    app[OPENAPI] = build_openapi(app_routes(app.router))  # last: every route is registered by now
+    # Last: every route is registered by now, so none is missing from the document.
+    app[OPENAPI] = build_openapi(
+        served_routes(app.router),
+        title="Soporte intake",
+        description="Ticket commands: every change is an event.",
+        docs=DOCS,
+        schemas=SCHEMAS,
+    )
     return app
+
+
+async def _file_is_referenced(new_uow: Callable[[], UnitOfWork], sha256: str) -> bool:
+    return await views.file_is_referenced(new_uow(), sha256)

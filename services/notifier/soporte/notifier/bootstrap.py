@@ -24,7 +24,8 @@ from soporte.platform.kafka import make_producer
 from soporte.platform.lifecycle import serve_app
 from soporte.platform.migrations import migrate
 from soporte.platform.positions import PostgresPositions
-from soporte.platform.reader import ReaderSettings, TrackedReader, transaction_on
+from soporte.platform.projection import ReaderSettings, transaction_on
+from soporte.platform.reader import TrackedReader
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 from .adapters.ledger import Ledger

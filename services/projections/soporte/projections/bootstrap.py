@@ -1,67 +1,88 @@
-"""Wiring projections from settings: PostgreSQL read models, the Kafka reader, intake over HTTP, the web app."""
+"""Wiring projections from settings: PostgreSQL read models, the tracked reader, intake over HTTP, the web app.
+
+Every collaborator is a defaulted argument of ``create_app`` (clock, calendar,
+policies, principals), so tests swap in their own without patching.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import asyncpg
 from aiohttp import web
+from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
+from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
+from soporte.platform.clock import Clock, utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
-from soporte.platform.migrations import apply_migrations
-from soporte.ticketrules import SlaPolicies, load_policies
-
-from . import keys
-from .adapters.intake import IntakeCommands, IntakePrincipals, Principals
-from .adapters.store import LIVE, ReadModels, ReadModelWriter
-from .entrypoints.api import add_api_routes
-from .entrypoints.consumer import ProjectionConsumer
-from .entrypoints.pages import add_page_routes
-from .settings import ProjectionsSettings
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-CONSUMER = web.AppKey("consumer", ProjectionConsumer)
-CONSUMER_TASK = web.AppKey("consumer_task", asyncio.Task)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from soporte.platform.lifecycle import serve_app
+from soporte.platform.reader import ReaderSettings, TrackedReader, transaction_on
+from soporte.projections import keys
+from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
+from soporte.projections.adapters.queries import ReadModels
+from soporte.projections.adapters.tables import LIVE, GenerationGuard, LivePositions, create_pool, migrate
+from soporte.projections.adapters.writer import ReadModelProjection, TableStore
+from soporte.projections.entrypoints.api import add_api_routes
+from soporte.projections.entrypoints.console import add_console_routes
+from soporte.projections.entrypoints.pages import add_page_templates
+from soporte.projections.entrypoints.status_page import add_status_page_routes
+from soporte.projections.settings import ProjectionsSettings
+from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 
-async def migrate(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        await apply_migrations(conn, "projections", MIGRATIONS)
-    finally:
-        await conn.close()
+def source_topics(prefix: str) -> list[str]:
+    """The topics the read models are built from."""
+    return [spec.name(prefix) for spec in (TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, NOTIFICATION_OUTCOMES)]
 
 
-async def create_pool(database_url: str, max_size: int = 10) -> asyncpg.Pool:
-    # No prepared-statement cache: a rebuild swaps tables by renaming, and a cached plan would still
-    # point at the old ones.
-    return await asyncpg.create_pool(database_url, min_size=1, max_size=max_size, statement_cache_size=0)
+def reader_settings(settings: ProjectionsSettings, *, group_id: str | None) -> ReaderSettings:
+    """Where the live reader (in the service's consumer group) and a rebuild (no group) read."""
+    return ReaderSettings(
+        bootstrap=settings.kafka_bootstrap,
+        topics=source_topics(settings.topic_prefix),
+        dead_letter_topic=DEAD_LETTERS.name(settings.topic_prefix),
+        group_id=group_id,
+    )
+
+
+def live_reader(
+    settings: ProjectionsSettings,
+    pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    rules: SlaRules,
+    now: Clock,
+    registry: CollectorRegistry,
+) -> TrackedReader:
+    """The reader keeping the live tables current; a rebuild's swap sends it to the new tables' positions."""
+    guard = GenerationGuard(pool)
+    return TrackedReader(
+        ReadModelProjection(TableStore(LIVE), rules, generation=guard),
+        LivePositions(guard),
+        transaction_on(pool),
+        producer,
+        reader_settings(settings, group_id=settings.group_id),
+        now=now,
+        registry=registry,
+    )
 
 
 def create_app(
     settings: ProjectionsSettings,
     *,
-    now: Callable[[], datetime] = utc_now,
+    now: Clock = utc_now,
     calendar: BusinessCalendar | None = None,
     policies: SlaPolicies | None = None,
     principals: Principals | None = None,
-    run_consumer: bool = True,
+    run_reader: bool = True,
 ) -> web.Application:
-    """The projections app: query API, pages, health and metrics; the Kafka reader runs alongside unless turned off."""
+    """The projections app: query API, pages, health and metrics; the tracked reader runs beside them unless off."""
     app = web.Application(middlewares=[problem_middleware()], client_max_size=30 * 1024 * 1024)
     calendar = calendar or load_calendar()
-    policies = policies or load_policies()
+    rules = SlaRules(calendar, policies or load_policies())
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = now
     app[keys.CALENDAR] = calendar
@@ -81,20 +102,10 @@ def create_app(
         stop = asyncio.Event()
         task = None
         try:
-            if run_consumer:
+            if run_reader:
                 await producer.start()
-                consumer = ProjectionConsumer(
-                    pool,
-                    ReadModelWriter(LIVE, calendar, policies),
-                    producer,
-                    bootstrap=settings.kafka_bootstrap,
-                    prefix=settings.topic_prefix,
-                    group_id=settings.group_id,
-                    now=now,
-                    registry=registry,
-                )
-                app[CONSUMER] = consumer
-                task = app[CONSUMER_TASK] = asyncio.create_task(consumer.run(stop))
+                reader = app[keys.READER] = live_reader(settings, pool, producer, rules, now, registry)
+                task = app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
             yield
         finally:
             stop.set()
@@ -108,22 +119,20 @@ def create_app(
         await app[keys.POOL].fetchval("SELECT 1")
 
     async def reader() -> None:
-        task = app.get(CONSUMER_TASK)
-        if task is not None and task.done():
+        if app[keys.READER_TASK].done():
             raise RuntimeError("the reader has stopped")
-        problem = app[CONSUMER].readiness_problem() if CONSUMER in app else None
-        if problem:
+        if problem := app[keys.READER].readiness_problem():
             raise RuntimeError(problem)
 
     app.cleanup_ctx.append(resources)
-    add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_consumer else [])])
+    add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_reader else [])])
     add_api_routes(app)
-    add_page_routes(app)
+    add_page_templates(app)
+    add_console_routes(app)
+    add_status_page_routes(app)
     return app
 
 
 async def serve(settings: ProjectionsSettings, stop: asyncio.Event) -> None:
     """Serve until ``stop`` is set (SIGTERM)."""
-    from soporte.platform.lifecycle import serve_app
-
     await serve_app(create_app(settings), settings.host, settings.port, stop)

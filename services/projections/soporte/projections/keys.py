@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import asyncio
 
 import asyncpg
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
-
-from .adapters.intake import IntakeCommands, Principals
-from .adapters.store import ReadModels
-from .settings import ProjectionsSettings
+from soporte.platform.clock import Clock
+from soporte.platform.reader import TrackedReader
+from soporte.projections.adapters.intake import IntakeCommands, Principals
+from soporte.projections.adapters.queries import ReadModels
+from soporte.projections.settings import ProjectionsSettings
 
 SETTINGS = web.AppKey("settings", ProjectionsSettings)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK = web.AppKey("clock", Clock)
 CALENDAR = web.AppKey("calendar", BusinessCalendar)
 POOL = web.AppKey("pool", asyncpg.Pool)
 READ_MODELS = web.AppKey("read_models", ReadModels)
 PRINCIPALS = web.AppKey("principals", Principals)
 COMMANDS = web.AppKey("commands", IntakeCommands)
+READER = web.AppKey("reader", TrackedReader)  # the live reader (absent when the app runs without it)
+READER_TASK = web.AppKey("reader_task", asyncio.Task)

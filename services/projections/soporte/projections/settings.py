@@ -14,6 +14,6 @@ class ProjectionsSettings(CommonSettings):
     group_id: str = "soporte-projections"
     language: str = "es"  # pages' default language
     whoami_cache_seconds: float = 30.0
-    read_your_writes_seconds: float = 5.0  # how long ?min_version waits at most
+    read_your_writes_seconds: float = 5.0  # how long ?min_version (API) and ?v= (pages) wait at most
     console_refresh_seconds: float = 5.0
     cookie_secure: bool = False  # set when served over https

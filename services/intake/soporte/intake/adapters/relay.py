@@ -22,10 +22,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from soporte.events import TICKET_EVENTS
 from soporte.platform.kafka import ensure_topics, make_producer
+from soporte.platform.lifecycle import sleep_unless
+
+from .event_store import NOTIFY_CHANNEL
 
 log = structlog.get_logger(__name__)
 
-NOTIFY_CHANNEL = "intake_outbox"
 # The pg_advisory_xact_lock key that stands for "draining the intake outbox" (any fixed bigint would do).
 DRAIN_LOCK = 48_073_101
 
@@ -118,7 +120,7 @@ class OutboxRelay:
                     await self._measure_lag_quietly()  # Kafka away: the lag keeps growing, and says so
                     if listener is not None and isinstance(exc, OSError | asyncpg.InterfaceError):
                         listener = await _closed(listener)  # the LISTEN connection may be gone with the server
-                    await _sleep_unless(stop, 1.0)
+                    await sleep_unless(stop, 1.0)
                     continue
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=self.poll_seconds)
@@ -183,10 +185,3 @@ async def _closed(listener: _Listener) -> None:
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.debug("closing the LISTEN connection failed", error=str(exc))
     return None
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -1,24 +1,22 @@
 """A ticket's state, rebuilt from its own events, and the decisions commands make against it.
 
-Decisions are pure: ``decide_*(state, command, actor, now)`` returns the event
-payloads to append (or raises a ``DomainError``); the fold ``apply`` turns
-events back into state. Nothing here does I/O.
+Decisions are pure: ``decide_*(state, ..., actor)`` returns the event payloads to
+append (or raises a ``DomainError``); the fold ``apply`` turns events back into
+state, with the status from the one lifecycle every service shares
+(``soporte.ticketrules.status_after``). Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
-from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, Priority
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event
 from soporte.events import types as t
+from soporte.ticketrules import Status, status_after
 
+from .assessment import assess
 
-class Status(StrEnum):
-    NEW = "new"
-    OPEN = "open"
-    WAITING_ON_CUSTOMER = "waiting_on_customer"
-    RESOLVED = "resolved"
+# --- errors (mapped to answers once, at the edge) ---------------------------------------
 
 
 class DomainError(Exception):
@@ -26,7 +24,7 @@ class DomainError(Exception):
 
 
 class TicketNotFound(DomainError):
-    pass
+    """No such ticket, or one the requester may not see (never confirm someone else's ticket exists)."""
 
 
 class NotAllowed(DomainError):
@@ -35,6 +33,27 @@ class NotAllowed(DomainError):
 
 class InvalidTransition(DomainError):
     """Allowed actor, wrong moment (replying on a resolved ticket as an agent, resolving twice)."""
+
+
+class UnacceptableValue(DomainError):
+    """A value of the command the desk cannot accept (an order that is not the customer's, an unknown agent)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConcurrencyConflict(DomainError):
+    """Someone appended to the ticket since its state was read: nothing is merged, the caller reads again."""
+
+    def __init__(self, ticket_id: str, expected: int, actual: int | None = None) -> None:
+        super().__init__(
+            f"ticket {ticket_id} is at version {actual if actual is not None else 'newer'}, not {expected}"
+        )
+        self.ticket_id, self.expected, self.actual = ticket_id, expected, actual
+
+
+# --- state ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,7 @@ class TicketState:
 
 def apply(state: TicketState, event: Event) -> TicketState:
     """Fold one event of the ticket's own stream."""
-    state = replace(state, version=event.version or state.version)
+    state = replace(state, version=event.version or state.version, status=status_after(state.status, event))
     data = event.data
     files = [a.sha256 for a in getattr(data, "attachments", [])]
     if files:
@@ -63,21 +82,10 @@ def apply(state: TicketState, event: Event) -> TicketState:
     if isinstance(event, t.TicketSubmitted):
         return replace(
             state,
-            status=Status.NEW,
             customer_email=str(data.customer.email).lower(),
             customer_id=data.customer.customer_id,
             order_number=data.order_number,
         )
-    if isinstance(event, t.AgentReplied | t.ReturnLabelIssued | t.CourierClaimOpened):
-        return replace(state, status=Status.OPEN)
-    if isinstance(event, t.ClarificationRequested):
-        return replace(state, status=Status.WAITING_ON_CUSTOMER)
-    if isinstance(event, t.CustomerReplied):
-        return replace(state, status=Status.OPEN if state.status != Status.NEW else Status.NEW)
-    if isinstance(event, t.TicketResolved):
-        return replace(state, status=Status.RESOLVED)
-    if isinstance(event, t.TicketReopened):
-        return replace(state, status=Status.OPEN)
     if isinstance(event, t.TicketAssigned):
         return replace(state, assignee_id=data.assignee_id)
     return state
@@ -90,45 +98,28 @@ def rebuild(ticket_id: str, events: list[Event]) -> TicketState:
     return state
 
 
-# --- actionability -------------------------------------------------------------------
+@dataclass(frozen=True)
+class TicketAccess:
+    """Which tickets a requester may see and act on: agents every one, everybody else their own."""
 
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-NEEDS_ORDER = {
-    Category.DAMAGED_ITEM,
-    Category.WRONG_ITEM,
-    Category.RETURN_REQUEST,
-    Category.ORDER_STATUS,
-    Category.TROUBLESHOOTING,
-}
-NEEDS_PHOTO = {Category.DAMAGED_ITEM, Category.WRONG_ITEM}
-MIN_DIAGNOSIS_LENGTH = 40
+    every_ticket: bool = False  # agents
+    customer_id: str | None = None  # a shop customer: the tickets of their account
+    email: str | None = None  # customers and guests: the tickets opened with their address
+    ticket_id: str | None = None  # a ticket-access token: that ticket only
 
-
-def assess(
-    category: Category, description: str, order_number: str | None, attachments: list[AttachmentRef]
-) -> t.Actionability:
-    """Can an agent act at once? Each category has its own rules (seed: photos help filter wrong parts)."""
-    missing = []
-    if category in NEEDS_ORDER and not order_number:
-        missing.append("order_number")
-    photos = [a for a in attachments if a.content_type in IMAGE_TYPES]
-    if category in NEEDS_PHOTO and not photos:
-        missing.append("photo_of_item")
-    if (
-        category in {Category.LCD_DIAGNOSIS, Category.TROUBLESHOOTING}
-        and len(description.strip()) < MIN_DIAGNOSIS_LENGTH
-    ):
-        missing.append("detailed_description")
-    if missing:
-        priority = Priority.NORMAL
-    elif category in NEEDS_PHOTO:
-        priority = Priority.HIGH  # a broken or wrong part: return label or courier claim at once
-    else:
-        priority = Priority.NORMAL
-    return t.Actionability(actionable=not missing, missing=missing, priority=priority)
+    def allows(self, state: TicketState) -> bool:
+        if not state.exists:
+            return False  # nothing to see: the same 404 for everyone
+        if self.every_ticket:
+            return True
+        if self.ticket_id is not None:
+            return self.ticket_id == state.ticket_id
+        if self.customer_id and state.customer_id == self.customer_id:
+            return True
+        return bool(self.email) and self.email.lower() == state.customer_email
 
 
-# --- decisions ------------------------------------------------------------------------
+# --- decisions --------------------------------------------------------------------------
 
 
 def _require_exists(state: TicketState) -> None:
@@ -186,7 +177,7 @@ def decide_customer_reply(state: TicketState, body: str, attachments: list[Attac
     _require_exists(state)
     if actor.kind is ActorKind.AGENT:
         raise NotAllowed("agents answer with a response or a note")
-    payloads: list = []
+    payloads: Decision = []
     if state.status is Status.RESOLVED:
         payloads.append((t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED)))
     payloads.append((t.CustomerReplied, t.MessageData(body=body, attachments=attachments)))

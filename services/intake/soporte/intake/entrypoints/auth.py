@@ -1,18 +1,25 @@
 """Who is asking: agents (opaque tokens, hashed in the store), customers (tokens the shop signs),
-guests (a session after email + order were checked) and ticket-access tokens (for status pages)."""
+guests (a session after email + order were checked) and ticket-access tokens (for status pages).
+
+Guest sessions are given here too, rate-limited per client and per order, with
+one answer whatever part of the email + order pair is wrong: nothing to probe.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 
 from soporte.events import Actor, ActorKind
-from soporte.intake.adapters.store import Agents
-from soporte.intake.domain.tickets import TicketState
+from soporte.intake.adapters.agents import Agent
+from soporte.intake.adapters.tokens import DeskTokens
+from soporte.intake.domain.commands import IdempotencyKey
+from soporte.intake.domain.tickets import TicketAccess, TicketState
+from soporte.platform.clock import Clock
 from soporte.platform.http import Problem
 from soporte.platform.tokens import InvalidToken, verify_token
 
@@ -36,6 +43,15 @@ class Principal:
     def key(self) -> str:
         return f"{self.kind}:{self.id}"
 
+    @property
+    def access(self) -> TicketAccess:
+        """The tickets this principal may see and act on."""
+        if self.kind == "agent":
+            return TicketAccess(every_ticket=True)
+        if self.kind == "ticket":
+            return TicketAccess(ticket_id=self.ticket_id)
+        return TicketAccess(customer_id=self.customer_id if self.kind == "customer" else None, email=self.email)
+
     def as_json(self) -> dict:
         """The ``whoami`` answer: kind, id, name and email always; the rest when the token carries them."""
         always = {"kind": self.kind, "id": self.id, "name": self.name, "email": self.email}
@@ -44,26 +60,27 @@ class Principal:
 
     def can_see(self, state: TicketState) -> bool:
         """Customers see their own tickets only; agents see all."""
-        if not state.exists:
-            return False
-        if self.kind == "agent":
-            return True
-        if self.kind == "customer":
-            return (
-                bool(self.customer_id and state.customer_id == self.customer_id)
-                or (self.email or "").lower() == state.customer_email
-            )
-        if self.kind == "ticket":
-            return self.ticket_id == state.ticket_id
-        return (self.email or "").lower() == state.customer_email  # guest session
+        return self.access.allows(state)
+
+    def idempotency_key(self, key: str | None) -> IdempotencyKey | None:
+        """The ``Idempotency-Key`` a request sent, as this principal's own (None when it sent none)."""
+        if not key:
+            return None
+        if len(key) > 200:
+            raise Problem(400, "bad-request", "Idempotency-Key is too long")
+        return IdempotencyKey(self.key, key)
 
 
 UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
 
 
+class AgentsByToken(Protocol):
+    async def by_token(self, token: str) -> Agent | None: ...
+
+
 class Authenticator:
-    def __init__(self, agents: Agents, shop_secret: str, desk_secret: str, now) -> None:
-        self.agents, self.shop_secret, self.desk_secret, self.now = agents, shop_secret, desk_secret, now
+    def __init__(self, agents: AgentsByToken, shop_secret: str, desk_tokens: DeskTokens, now: Clock) -> None:
+        self.agents, self.shop_secret, self.desk_tokens, self.now = agents, shop_secret, desk_tokens, now
 
     async def principal(self, request: web.Request) -> Principal | None:
         header = request.headers.get("Authorization", "")
@@ -75,9 +92,8 @@ class Authenticator:
         if token.startswith("sp_agent_"):
             agent = await self.agents.by_token(token)
             return Principal("agent", agent.agent_id, agent.name, agent.email) if agent else None
-        now: datetime = self.now()
         try:
-            claims = verify_token(token, self.shop_secret, now=now, kind="customer")
+            claims = verify_token(token, self.shop_secret, now=self.now(), kind="customer")
             return Principal(
                 "customer",
                 str(claims["sub"]),
@@ -87,10 +103,7 @@ class Authenticator:
             )
         except InvalidToken:
             pass
-        try:
-            claims = verify_token(token, self.desk_secret, now=now)
-        except InvalidToken:
-            return None
+        claims = self.desk_tokens.claims(token) or {}
         if claims.get("kind") == "guest":
             return Principal("guest", claims["email"], None, claims["email"], order_number=claims.get("order_number"))
         if claims.get("kind") == "ticket":
@@ -134,3 +147,38 @@ class AttemptLimiter:
         horizon = self.clock() - self.window
         for key in [k for k, attempts in self.attempts.items() if not attempts or attempts[-1] <= horizon]:
             del self.attempts[key]
+
+
+class GuestSessions:
+    """A guest token for an email + order pair of a known order (one 401 for any mismatch; 429 over the limits)."""
+
+    def __init__(
+        self,
+        orders: GuestOrders,
+        tokens: DeskTokens,
+        *,
+        per_client: AttemptLimiter,
+        per_order: AttemptLimiter,
+        retry_after_seconds: int,
+    ) -> None:
+        self.orders, self.tokens, self.per_client, self.per_order = orders, tokens, per_client, per_order
+        self.retry_after_seconds = retry_after_seconds
+
+    async def open(self, client: str, email: str, order_number: str) -> str:
+        if not self.per_client.hit(client) or not self.per_order.hit(order_number.lower()):
+            raise Problem(
+                429,
+                "too-many-requests",
+                "Too many attempts, try again later",
+                extra={"retry_after_seconds": self.retry_after_seconds},
+            )
+        if not await self.orders.matches(email, order_number):
+            # Same answer whether the email or the order is wrong: no probing of either.
+            raise Problem(
+                401, "guest-verification-failed", "We could not find an order with that email and order number"
+            )
+        return self.tokens.for_guest(email, order_number)
+
+
+class GuestOrders(Protocol):
+    async def matches(self, email: str, order_number: str) -> bool: ...

@@ -1,24 +1,24 @@
-"""Typed keys for what the intake app holds."""
+"""Typed keys for what the intake app holds (set by ``bootstrap.create_app``)."""
 
 from collections.abc import Callable
-from datetime import datetime
 
 from aiohttp import web
 
 from soporte.intake.adapters.files import LocalFileStore
-from soporte.intake.adapters.store import Agents, Orders
-from soporte.intake.entrypoints.auth import AttemptLimiter, Authenticator
+from soporte.intake.adapters.orders import PostgresOrders
+from soporte.intake.entrypoints.auth import Authenticator, GuestSessions
 from soporte.intake.entrypoints.uploads import UploadLimits
-from soporte.intake.service import TicketService
+from soporte.intake.service_layer.messagebus import MessageBus
+from soporte.intake.service_layer.unit_of_work import UnitOfWork
 from soporte.intake.settings import IntakeSettings
+from soporte.ticketrules import SlaRules
 
 SETTINGS = web.AppKey("settings", IntakeSettings)
-SERVICE = web.AppKey("service", TicketService)
-ORDERS = web.AppKey("orders", Orders)
-AGENTS = web.AppKey("agents", Agents)
+BUS = web.AppKey("bus", MessageBus)  # commands go here
+UOW = web.AppKey("uow", Callable[[], UnitOfWork])  # a fresh unit of work, for reads without a command
+ORDERS = web.AppKey("orders", PostgresOrders)  # reads: a customer's orders
 AUTH = web.AppKey("auth", Authenticator)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
-CLIENT_LIMITER = web.AppKey("client_limiter", AttemptLimiter)
-ORDER_LIMITER = web.AppKey("order_limiter", AttemptLimiter)
+GUESTS = web.AppKey("guests", GuestSessions)
+SLA_RULES = web.AppKey("sla_rules", SlaRules)  # the calendar says in which timezone pages show times
 FILES = web.AppKey("files", LocalFileStore)
 UPLOAD_LIMITS = web.AppKey("upload_limits", UploadLimits)

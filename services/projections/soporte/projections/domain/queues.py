@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from soporte.events import Category
-
-from .tickets import SlaState, Status
+from soporte.projections.domain.tickets import SlaState, TicketView
+from soporte.ticketrules import Status
 
 # Tickets with no running clock sort after every real due time.
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -40,6 +40,11 @@ class SortKey:
 
 def sort_key(actionable: bool, due_at: datetime | None, created_at: datetime, ticket_id: str) -> SortKey:
     return SortKey(0 if actionable else 1, due_at or NO_DUE, created_at, ticket_id)
+
+
+def view_sort_key(view: TicketView) -> SortKey:
+    """Where ``view`` stands in the queues."""
+    return sort_key(view.actionable, view.sla_due_at, view.created_at, view.ticket_id)
 
 
 def encode_cursor(key: SortKey) -> str:

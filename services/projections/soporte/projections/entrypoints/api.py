@@ -6,17 +6,18 @@ public thread; any other ticket id is a 404, so its existence is not confirmed.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, time
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date
 from typing import Any
 
 from aiohttp import web
 
 from soporte.platform.http import FieldError, Problem
 from soporte.projections import keys
-from soporte.projections.adapters.store import ownership, row_sort_key, ticket_json
-from soporte.projections.domain.access import Principal, may_read
-from soporte.projections.domain.queues import QueryErrors, encode_cursor, parse_queue_query
+from soporte.projections.domain.access import Principal
+from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
+from soporte.projections.domain.tickets import TicketView
 
 UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
 AGENTS_ONLY = Problem(403, "agents-only", "Only agents can read this")
@@ -37,6 +38,30 @@ CUSTOMER_FIELDS = (
 )
 
 
+def json_ready(value: Any) -> Any:
+    """A read model's dataclass (or anything in it) as JSON values: times in ISO 8601, tuples as lists."""
+    if is_dataclass(value):
+        return {f.name: json_ready(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    return value
+
+
+def ticket_json(view: TicketView) -> dict[str, Any]:
+    """A ticket as agents read it."""
+    return {**json_ready(view), "sla_due_at": json_ready(view.sla_due_at)}
+
+
+def customer_ticket_json(view: TicketView) -> dict[str, Any]:
+    """What a customer is told about their ticket (no assignee, priority or SLA internals)."""
+    full = ticket_json(view)
+    return {k: full[k] for k in CUSTOMER_FIELDS}
+
+
 async def authenticated(request: web.Request) -> Principal:
     """The caller, or 401."""
     principal = await request.app[keys.PRINCIPALS].resolve(request.headers.get("Authorization"))
@@ -52,52 +77,17 @@ async def agent(request: web.Request) -> Principal:
     return principal
 
 
-def customer_ticket_json(row) -> dict[str, Any]:
-    """What a customer is told about their ticket (no assignee, priority or SLA internals)."""
-    full = ticket_json(row)
-    return {k: full[k] for k in CUSTOMER_FIELDS}
+def validation_error(*errors: FieldError) -> Problem:
+    return Problem(422, "validation-error", "The request has invalid fields", errors=list(errors))
 
 
 def parse_min_version(request: web.Request) -> int | None:
     raw = request.query.get("min_version")
     if raw is None:
         return None
-    try:
-        value = int(raw)
-        if value < 1:
-            raise ValueError
-        return value
-    except ValueError:
-        raise Problem(
-            422,
-            "validation-error",
-            "The request has invalid fields",
-            errors=[FieldError("min_version", "must be a whole number from 1")],
-        ) from None
-
-
-async def wait_for_version(
-    request: web.Request, ticket_id: str, min_version: int | None, principal: Principal | None = None
-) -> None:
-    """Read-your-writes: wait (bounded) until the projection holds ``min_version`` of the ticket.
-
-    With a non-agent ``principal``, someone else's ticket waits as long as a missing one: an answer
-    that came at once would tell the caller the ticket exists.
-    """
-    if min_version is None:
-        return
-    models = request.app[keys.READ_MODELS]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + request.app[keys.SETTINGS].read_your_writes_seconds
-
-    async def projected() -> bool:
-        if principal is None or principal.is_agent:
-            return ((await models.ticket_version(ticket_id)) or 0) >= min_version
-        row = await models.ticket(ticket_id)
-        return row is not None and row["version"] >= min_version and may_read(principal, ownership(row))
-
-    while not await projected() and loop.time() < deadline:
-        await asyncio.sleep(0.05)
+    if not raw.isdigit() or int(raw) < 1:
+        raise validation_error(FieldError("min_version", "must be a whole number from 1"))
+    return int(raw)
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -106,19 +96,14 @@ async def queue(request: web.Request) -> web.Response:
     try:
         query = parse_queue_query(request.match_info["view"], principal.id, dict(request.query))
     except QueryErrors as exc:
-        raise Problem(
-            422,
-            "validation-error",
-            "The request has invalid fields",
-            errors=[FieldError(e.field, e.message) for e in exc.errors],
-        ) from None
-    rows = await request.app[keys.READ_MODELS].queue(query)
-    page, more = rows[: query.limit], len(rows) > query.limit
+        raise validation_error(*(FieldError(e.field, e.message) for e in exc.errors)) from None
+    views = await request.app[keys.READ_MODELS].queue(query)
+    page, more = views[: query.limit], len(views) > query.limit
     return web.json_response(
         {
             "view": query.view,
-            "items": [ticket_json(r) for r in page],
-            "next_cursor": encode_cursor(row_sort_key(page[-1])) if more else None,
+            "items": [ticket_json(v) for v in page],
+            "next_cursor": encode_cursor(view_sort_key(page[-1])) if more else None,
         }
     )
 
@@ -127,23 +112,27 @@ async def ticket_detail(request: web.Request) -> web.Response:
     """One ticket: agents get the detail, the public thread and the timeline; its customer the public view."""
     principal = await authenticated(request)
     ticket_id = request.match_info["ticket_id"]
-    await wait_for_version(request, ticket_id, parse_min_version(request), principal)
     models = request.app[keys.READ_MODELS]
-    row = await models.ticket(ticket_id)
-    if row is None or not may_read(principal, ownership(row)):
+    view = await models.readable_ticket(
+        principal,
+        ticket_id,
+        min_version=parse_min_version(request),
+        wait_seconds=request.app[keys.SETTINGS].read_your_writes_seconds,
+    )
+    if view is None:
         raise NOT_FOUND
-    thread = await models.public_thread(ticket_id)
+    thread = json_ready(await models.public_thread(ticket_id))
     if principal.is_agent:
         body = {
-            "ticket": ticket_json(row),
+            "ticket": ticket_json(view),
             "thread": thread,
-            "timeline": await models.timeline(ticket_id),
-            "escalations": await models.escalations(ticket_id),
-            "notifications": await models.notifications(ticket_id),
+            "timeline": json_ready(await models.timeline(ticket_id)),
+            "escalations": json_ready(await models.escalations(ticket_id)),
+            "notifications": json_ready(await models.notifications(ticket_id)),
         }
     else:
-        body = {"ticket": customer_ticket_json(row), "thread": thread}
-    return web.json_response(body, headers={"Projection-Version": str(row["version"])})
+        body = {"ticket": customer_ticket_json(view), "thread": thread}
+    return web.json_response(body, headers={"Projection-Version": str(view.version)})
 
 
 async def my_tickets(request: web.Request) -> web.Response:
@@ -151,19 +140,16 @@ async def my_tickets(request: web.Request) -> web.Response:
     principal = await authenticated(request)
     if principal.is_agent:
         raise Problem(403, "customers-only", "Agents read the queues")
-    rows = await request.app[keys.READ_MODELS].customer_tickets(principal)
-    return web.json_response({"items": [customer_ticket_json(r) for r in rows]})
+    views = await request.app[keys.READ_MODELS].customer_tickets(principal)
+    return web.json_response({"items": [customer_ticket_json(v) for v in views]})
 
 
 async def figures(request: web.Request) -> web.Response:
     """Desk figures: open tickets, breaches today (desk time zone), average first response in business minutes."""
     await agent(request)
     calendar = request.app[keys.CALENDAR]
-    now: datetime = request.app[keys.CLOCK]()
-    local_today = now.astimezone(calendar.tz).date()
-    day_start = datetime.combine(local_today, time(0), tzinfo=calendar.tz)
-    body = await request.app[keys.READ_MODELS].figures(day_start)
-    return web.json_response({**body, "day": local_today.isoformat(), "time_zone": calendar.timezone})
+    body = await request.app[keys.READ_MODELS].figures(request.app[keys.CLOCK](), calendar.tz)
+    return web.json_response({**json_ready(body), "time_zone": calendar.timezone})
 
 
 ROUTES = [
@@ -189,7 +175,7 @@ def openapi_document() -> dict[str, Any]:
             if "{" + p + "}" in path
         ]
         if path.endswith("{view}"):
-            params[0]["schema"]["enum"] = ["unassigned", "mine", "waiting", "at-risk", "all"]
+            params[0]["schema"]["enum"] = list(VIEWS)
             params += [
                 {"name": n, "in": "query", "schema": {"type": "string"}}
                 for n in ("limit", "cursor", "category", "status", "assignee", "sla_state")

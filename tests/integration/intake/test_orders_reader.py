@@ -1,4 +1,4 @@
-"""The shop-orders consumer on the real Kafka and PostgreSQL: stored once, bad records dead-lettered, never dropped."""
+"""The shop-orders reader on the real Kafka and PostgreSQL: stored once, bad records dead-lettered, never dropped."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import TopicPartition
 
-from soporte.events import DEAD_LETTERS, SHOP_ORDERS, Actor, ActorKind, encode
+from soporte.events import DEAD_LETTERS, SHOP_ORDERS, Actor, ActorKind, deterministic_id, encode
 from soporte.events import types as t
 from soporte.intake.bootstrap import create_app
 from soporte.platform.kafka import make_consumer, make_producer
@@ -67,7 +67,7 @@ async def test_orders_are_stored_once_and_a_bad_record_is_dead_lettered_not_drop
     producer = make_producer(intake_settings.kafka_bootstrap)
     await producer.start()
     try:
-        async with TestClient(TestServer(create_app(intake_settings, run_relay=False))):
+        async with TestClient(TestServer(create_app(intake_settings, run_relay=False))) as client:
             await producer.send_and_wait(shop_topic, b"{not json at all", key=SHOP_KEY)
             await producer.send_and_wait(shop_topic, order_placed("200001", "Dani@Example.com"), key=SHOP_KEY)
             await producer.send_and_wait(
@@ -82,6 +82,10 @@ async def test_orders_are_stored_once_and_a_bad_record_is_dead_lettered_not_drop
             assert letter.type == "DeadLettered" and letter.data.consumer == "intake-orders"
             assert letter.data.source_topic == shop_topic and letter.data.source_offset == 0
             assert letter.data.payload == "{not json at all" and letter.data.reason.startswith("undecodable")
+            # The reader derives the letter's id from the record's place, and counts what it gave up on.
+            place = (shop_topic, letter.data.source_partition, 0)
+            assert letter.event_id == deterministic_id("intake-orders-dead-letter", *place)
+            assert "soporte_intake_orders_dead_lettered_total 1.0" in await (await client.get("/metrics")).text()
 
         # A second start, with a consumer group Kafka has never seen: the position stored with the rows decides.
         restarted = intake_settings.model_copy(update={"group_id": f"intake-test-{uuid.uuid4().hex[:8]}"})

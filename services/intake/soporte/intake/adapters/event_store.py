@@ -1,0 +1,96 @@
+"""The event store and the idempotency records in PostgreSQL, on the connection of one transaction.
+
+``append`` writes a ticket's new events and their outbox rows together, or
+nothing: a stale expected version, or a concurrent writer that won the same
+version, is a ``ConcurrencyConflict`` (the primary key (ticket_id, version) is
+the guard, so two writers can never both get in). The outbox rows are what the
+relay publishes; the NOTIFY wakes it once the transaction commits (a rolled
+back transaction notifies nobody). An outcome stored under an idempotency key
+lives or dies with the same transaction as its events.
+"""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from soporte.events import Event, encode, from_dict, to_dict
+from soporte.intake.domain.commands import (
+    IdempotencyKey,
+    IdempotencyKeyTaken,
+    Outcome,
+    outcome_from_data,
+    outcome_to_data,
+)
+from soporte.intake.domain.tickets import ConcurrencyConflict
+
+NOTIFY_CHANNEL = "intake_outbox"  # the relay LISTENs here
+
+
+class PostgresEventStore:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def load(self, ticket_id: str) -> list[Event]:
+        rows = await self.conn.fetch(
+            "SELECT payload FROM intake.events WHERE ticket_id = $1 ORDER BY version", ticket_id
+        )
+        return [from_dict(json.loads(r["payload"])) for r in rows]
+
+    async def append(self, ticket_id: str, expected_version: int, events: list[Event]) -> None:
+        """Append ``events`` (versions expected_version+1…) with their outbox rows, atomically."""
+        try:
+            # A savepoint inside a unit of work, a transaction of its own on a bare connection.
+            async with self.conn.transaction():
+                current = await self.conn.fetchval(
+                    "SELECT coalesce(max(version), 0) FROM intake.events WHERE ticket_id = $1", ticket_id
+                )
+                if current != expected_version:
+                    raise ConcurrencyConflict(ticket_id, expected_version, current)
+                await self.conn.executemany(
+                    "INSERT INTO intake.events (ticket_id, version, event_id, type, payload, occurred_at)"
+                    " VALUES ($1, $2, $3, $4, $5, $6)",
+                    [(ticket_id, e.version, e.event_id, e.type, json.dumps(to_dict(e)), e.occurred_at) for e in events],
+                )
+                await self.conn.executemany(
+                    "INSERT INTO intake.outbox (ticket_id, version, payload) VALUES ($1, $2, $3)",
+                    [(ticket_id, e.version, encode(e)) for e in events],
+                )
+                await self.conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        except asyncpg.UniqueViolationError as exc:
+            # A concurrent writer won the same version between our read and insert.
+            raise ConcurrencyConflict(ticket_id, expected_version) from exc
+
+    async def references_file(self, sha256: str) -> bool:
+        """Whether any committed event refers to the file (then it must stay)."""
+        return bool(
+            await self.conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM intake.events WHERE payload->'data'->'attachments' @> $1::jsonb)",
+                json.dumps([{"sha256": sha256}]),
+            )
+        )
+
+
+class PostgresOutcomes:
+    """The outcome of each command sent with an idempotency key, per caller."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, key: IdempotencyKey) -> Outcome | None:
+        row = await self.conn.fetchrow(
+            "SELECT outcome FROM intake.idempotency WHERE principal = $1 AND key = $2", key.caller, key.key
+        )
+        return outcome_from_data(json.loads(row["outcome"])) if row else None
+
+    async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
+        try:
+            await self.conn.execute(
+                "INSERT INTO intake.idempotency (principal, key, outcome) VALUES ($1, $2, $3)",
+                key.caller,
+                key.key,
+                json.dumps(outcome_to_data(outcome)),
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise IdempotencyKeyTaken(key.key) from exc

@@ -1,0 +1,99 @@
+"""In-memory stand-ins for intake's PostgreSQL stores, for unit tests of the service layer.
+
+Each behaves like its PostgreSQL twin as far as a caller can tell (the event
+store passes the same contract suite); the unit of work rolls them back with
+``snapshot``/``restore``, which is why their state is kept in dicts of
+immutable values.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from soporte.events import Event
+from soporte.events import types as t
+from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
+from soporte.intake.domain.tickets import ConcurrencyConflict
+
+from .agents import Agent
+
+
+class _Snapshots:
+    def snapshot(self) -> dict[str, dict]:
+        return {name: dict(value) for name, value in vars(self).items()}
+
+    def restore(self, snapshot: dict[str, dict]) -> None:
+        for name, saved in snapshot.items():
+            current = getattr(self, name)
+            current.clear()
+            current.update(saved)
+
+
+class InMemoryEventStore(_Snapshots):
+    def __init__(self) -> None:
+        self.streams: dict[str, tuple[Event, ...]] = {}
+        self.outbox: dict[int, Event] = {}  # what the relay would publish, by outbox id
+
+    async def load(self, ticket_id: str) -> list[Event]:
+        return list(self.streams.get(ticket_id, ()))
+
+    async def append(self, ticket_id: str, expected_version: int, events: list[Event]) -> None:
+        current = len(self.streams.get(ticket_id, ()))
+        if current != expected_version:
+            raise ConcurrencyConflict(ticket_id, expected_version, current)
+        self.streams[ticket_id] = self.streams.get(ticket_id, ()) + tuple(events)
+        for event in events:
+            self.outbox[len(self.outbox) + 1] = event
+
+    async def references_file(self, sha256: str) -> bool:
+        return any(
+            a.sha256 == sha256
+            for stream in self.streams.values()
+            for event in stream
+            for a in getattr(event.data, "attachments", [])
+        )
+
+
+class InMemoryOutcomes(_Snapshots):
+    def __init__(self) -> None:
+        self.outcomes: dict[IdempotencyKey, Outcome] = {}
+
+    async def get(self, key: IdempotencyKey) -> Outcome | None:
+        return self.outcomes.get(key)
+
+    async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
+        if key in self.outcomes:
+            raise IdempotencyKeyTaken(key.key)
+        self.outcomes[key] = outcome
+
+
+class InMemoryOrders(_Snapshots):
+    def __init__(self) -> None:
+        self.orders: dict[str, t.OrderPlacedData] = {}
+
+    async def upsert(self, order: t.OrderPlacedData) -> None:
+        self.orders[order.order_number] = order.model_copy(update={"email": str(order.email).lower()})
+
+    async def matches(self, email: str, order_number: str) -> bool:
+        order = self.orders.get(order_number.strip())
+        return order is not None and str(order.email) == email.strip().lower()
+
+    async def customer_of(self, order_number: str, email: str) -> str | None:
+        return self.orders[order_number.strip()].customer_id if await self.matches(email, order_number) else None
+
+    async def belongs_to(self, order_number: str, customer_id: str) -> bool:
+        order = self.orders.get(order_number)
+        return order is not None and order.customer_id == customer_id
+
+
+class InMemoryAgents(_Snapshots):
+    def __init__(self) -> None:
+        self.agents: dict[str, Agent] = {}
+
+    async def create(self, name: str, email: str) -> tuple[Agent, str]:
+        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower())
+        self.agents[agent.agent_id] = agent
+        return agent, "sp_agent_" + secrets.token_urlsafe(32)  # a token nobody checks: no login in memory
+
+    async def get(self, agent_id: str) -> Agent | None:
+        return self.agents.get(agent_id)

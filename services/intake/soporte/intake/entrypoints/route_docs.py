@@ -1,0 +1,144 @@
+"""What intake's routes take and answer, for its OpenAPI document (``soporte.platform.openapi``).
+
+The document is built from the router, so a route missing here still appears;
+these entries add the request models, the answers and which routes are public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from soporte.platform.openapi import Doc, json_response
+
+from . import bodies
+from .api import TICKET
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+COMMAND_ANSWERS = {
+    "201": json_response("CommandAccepted", "events appended"),
+    "200": json_response("CommandAccepted", "nothing to change (the same assignee again)"),
+}
+HTML_PAGE = {
+    "200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+    "303": {"description": "on to the next step of the form"},
+}
+FILE = {
+    "200": {
+        "description": "the file, with the type judged from its content",
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        },
+    }
+}
+
+
+def _command(body: type[bodies.Body], *, files: bool = False) -> Doc:
+    return Doc(body=body, files=files, responses=COMMAND_ANSWERS, parameters=[IDEMPOTENCY_KEY])
+
+
+_PUBLIC_PAGE = Doc(responses=HTML_PAGE, public=True, problems=False)
+_PLAIN = Doc(public=True, problems=False)
+
+DOCS: dict[tuple[str, str], Doc] = {
+    ("POST", "/api/v1/guest-sessions"): Doc(
+        body=bodies.GuestSessionBody, responses={"201": json_response("GuestSession")}, public=True
+    ),
+    ("GET", "/api/v1/whoami"): Doc(responses={"200": json_response("WhoAmI")}),
+    ("GET", "/api/v1/me/orders"): Doc(responses={"200": json_response("MyOrders")}),
+    ("POST", "/api/v1/tickets"): Doc(
+        body=bodies.SubmitTicketBody,
+        files=True,
+        responses={"201": json_response("TicketCreated")},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    ("POST", f"{TICKET}/messages"): _command(bodies.MessageBody, files=True),
+    ("POST", f"{TICKET}/responses"): _command(bodies.MessageBody, files=True),
+    ("POST", f"{TICKET}/notes"): _command(bodies.MessageBody),
+    ("POST", f"{TICKET}/clarification-requests"): _command(bodies.ClarificationBody),
+    ("POST", f"{TICKET}/resolve"): _command(bodies.ResolveBody),
+    ("POST", f"{TICKET}/reopen"): _command(bodies.ReopenBody),
+    ("POST", f"{TICKET}/assignment"): _command(bodies.AssignBody),
+    ("POST", f"{TICKET}/return-labels"): _command(bodies.ReturnLabelBody),
+    ("POST", f"{TICKET}/courier-claims"): _command(bodies.CourierClaimBody),
+    ("GET", f"{TICKET}/attachments/{{sha256}}"): Doc(responses=FILE),
+    ("GET", "/"): _PUBLIC_PAGE,
+    ("POST", "/form/guest"): _PUBLIC_PAGE,
+    ("POST", "/form/tickets"): _PUBLIC_PAGE,
+    ("GET", "/api/openapi.json"): _PLAIN,
+    ("GET", "/healthz"): _PLAIN,
+    ("GET", "/readyz"): _PLAIN,
+    ("GET", "/metrics"): _PLAIN,
+}
+
+_ID = {"type": "string"}
+SCHEMAS: dict[str, Any] = {
+    "CommandAccepted": {
+        "type": "object",
+        "properties": {"ticket_id": _ID, "version": {"type": "integer", "minimum": 0}},
+        "required": ["ticket_id", "version"],
+    },
+    "TicketCreated": {
+        "type": "object",
+        "properties": {
+            "ticket_id": {"type": "string", "examples": ["T-7F3K2M9QXA"]},
+            "version": {"type": "integer"},
+            "access_token": {"type": "string", "description": "ticket-access token for the status page and replies"},
+            "status_url": {"type": "string", "format": "uri"},
+            "actionability": {
+                "type": "object",
+                "properties": {
+                    "actionable": {"type": "boolean"},
+                    "missing": {"type": "array", "items": {"type": "string"}},
+                    "priority": {"type": "string"},
+                },
+            },
+            "expected_answer_by": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "the earlier of the first-response and the 24-hour deadlines (null: attended live)",
+            },
+        },
+        "required": ["ticket_id", "version", "access_token", "status_url"],
+    },
+    "GuestSession": {
+        "type": "object",
+        "properties": {"guest_token": _ID, "order_number": _ID},
+        "required": ["guest_token", "order_number"],
+    },
+    "WhoAmI": {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["agent", "customer", "guest", "ticket"]},
+            "id": _ID,
+            "name": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]},
+            "customer_id": _ID,
+            "ticket_id": _ID,
+            "order_number": _ID,
+        },
+        "required": ["kind", "id", "name", "email"],
+    },
+    "MyOrders": {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "order_number": _ID,
+                        "placed_at": {"type": "string", "format": "date-time"},
+                        "items": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            }
+        },
+        "required": ["items"],
+    },
+}

@@ -1,0 +1,153 @@
+"""The unit of work: what one command reads and writes, committed together or not at all.
+
+Inside ``async with uow:`` the handlers see the event store, the idempotency
+records (``outcomes``), the orders and the agents, all on one transaction. New
+events, their outbox rows and the outcome stored under an idempotency key are
+committed by ``commit()`` as one; leaving the block without it (a refusal, a
+conflict, a crash) rolls everything back. A unit of work can be entered again
+for a new transaction (a handler reads the stored outcome after a conflict).
+
+Two implementations: PostgreSQL for the service, and an in-memory one over the
+stand-ins in ``adapters.memory`` for fast tests of the service layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import asyncpg
+
+from soporte.events import Event
+from soporte.intake.adapters.agents import Agent, PostgresAgents
+from soporte.intake.adapters.event_store import PostgresEventStore, PostgresOutcomes
+from soporte.intake.adapters.memory import InMemoryAgents, InMemoryEventStore, InMemoryOrders, InMemoryOutcomes
+from soporte.intake.adapters.orders import PostgresOrders
+from soporte.intake.domain.commands import IdempotencyKey, Outcome
+
+# --- the ports the handlers use ------------------------------------------------------------
+
+
+class EventStore(Protocol):
+    async def load(self, ticket_id: str) -> list[Event]:
+        """The ticket's events in version order (empty for an unknown ticket)."""
+        ...
+
+    async def append(self, ticket_id: str, expected_version: int, events: list[Event]) -> None:
+        """Append after ``expected_version`` and queue for publication; else ``ConcurrencyConflict``."""
+        ...
+
+    async def references_file(self, sha256: str) -> bool:
+        """Whether a stored event refers to the file."""
+        ...
+
+
+class Outcomes(Protocol):
+    async def get(self, key: IdempotencyKey) -> Outcome | None: ...
+
+    async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
+        """Store once; a key stored already is ``IdempotencyKeyTaken``."""
+        ...
+
+
+class Orders(Protocol):
+    async def customer_of(self, order_number: str, email: str) -> str | None: ...
+
+    async def belongs_to(self, order_number: str, customer_id: str) -> bool: ...
+
+
+class Agents(Protocol):
+    async def get(self, agent_id: str) -> Agent | None: ...
+
+
+class UnitOfWork(Protocol):
+    events: EventStore
+    outcomes: Outcomes
+    orders: Orders
+    agents: Agents
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+class PostgresUnitOfWork:
+    """One pooled connection and one transaction per ``async with``."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __aenter__(self) -> PostgresUnitOfWork:
+        self.conn = await self.pool.acquire()
+        try:
+            self.transaction = self.conn.transaction()
+            await self.transaction.start()
+        except BaseException:
+            await self.pool.release(self.conn)
+            raise
+        self.committed = False
+        self.events = PostgresEventStore(self.conn)
+        self.outcomes = PostgresOutcomes(self.conn)
+        self.orders = PostgresOrders(self.conn)
+        self.agents = PostgresAgents(self.conn)
+        return self
+
+    async def commit(self) -> None:
+        await self.transaction.commit()
+        self.committed = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if not self.committed:
+                await self.transaction.rollback()
+        finally:
+            await self.pool.release(self.conn)
+
+
+# --- in memory ---------------------------------------------------------------------------------
+
+
+@dataclass
+class InMemoryStorage:
+    """What an in-memory unit of work reads and writes; share one between units of work as a database."""
+
+    events: InMemoryEventStore = field(default_factory=InMemoryEventStore)
+    outcomes: InMemoryOutcomes = field(default_factory=InMemoryOutcomes)
+    orders: InMemoryOrders = field(default_factory=InMemoryOrders)
+    agents: InMemoryAgents = field(default_factory=InMemoryAgents)
+
+    def stores(self) -> tuple[Any, ...]:
+        return (self.events, self.outcomes, self.orders, self.agents)
+
+
+class InMemoryUnitOfWork:
+    """The stores of ``storage``, rolled back to how they were on entry unless committed.
+
+    Its stores never wait on anything, so on one event loop a command's reads and
+    writes run without another command's in between: no locks are needed.
+    """
+
+    def __init__(self, storage: InMemoryStorage | None = None) -> None:
+        self.storage = storage or InMemoryStorage()
+        self.events, self.outcomes = self.storage.events, self.storage.outcomes
+        self.orders, self.agents = self.storage.orders, self.storage.agents
+        self.commits = 0
+
+    async def __aenter__(self) -> InMemoryUnitOfWork:
+        self._before = [store.snapshot() for store in self.storage.stores()]
+        self._committed = False
+        return self
+
+    async def commit(self) -> None:
+        self._committed = True
+        self.commits += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        if not self._committed:
+            for store, snapshot in zip(self.storage.stores(), self._before, strict=True):
+                store.restore(snapshot)

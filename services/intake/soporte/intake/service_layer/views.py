@@ -1,0 +1,23 @@
+"""Reads the edge answers without a command: what a requester may see of a ticket."""
+
+from __future__ import annotations
+
+from soporte.events import AttachmentRef
+from soporte.intake.domain.tickets import TicketAccess, rebuild
+
+from .unit_of_work import UnitOfWork
+
+
+async def attachment(uow: UnitOfWork, ticket_id: str, sha256: str, access: TicketAccess) -> AttachmentRef | None:
+    """The reference of a file the ticket holds, if ``access`` reaches the ticket (None otherwise, alike)."""
+    async with uow:
+        events = await uow.events.load(ticket_id)
+    if not access.allows(rebuild(ticket_id, events)):
+        return None
+    return next((a for e in events for a in getattr(e.data, "attachments", []) if a.sha256 == sha256), None)
+
+
+async def file_is_referenced(uow: UnitOfWork, sha256: str) -> bool:
+    """Whether a committed event refers to the file (a failed request must not remove it then)."""
+    async with uow:
+        return await uow.events.references_file(sha256)
