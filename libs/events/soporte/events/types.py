@@ -22,6 +22,7 @@ from .envelope import (
     Frozen,
     Language,
     Priority,
+    RefusedFile,
 )
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -63,6 +64,7 @@ class TicketSubmittedData(Frozen):
     channel: Channel = Channel.WEB
     opened_by_agent_id: str | None = Field(default=None, description="set when an agent opened it for the customer")
     actionability: Actionability
+    refused_attachments: list[RefusedFile] = Field(default_factory=list, description="files sent but not kept")
 
 
 class TicketSubmitted(Event):
@@ -77,9 +79,14 @@ class MessageData(Frozen):
     attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
+class CustomerMessageData(MessageData):
+    channel: Channel = Channel.WEB
+    refused_attachments: list[RefusedFile] = Field(default_factory=list, description="files sent but not kept")
+
+
 class CustomerReplied(Event):
     type: Literal["CustomerReplied"] = "CustomerReplied"
-    data: MessageData
+    data: CustomerMessageData
 
 
 class AgentReplied(Event):
@@ -277,6 +284,20 @@ class NotificationFailed(Event):
     data: NotificationOutcomeData
 
 
+class NotificationBouncedData(Frozen):
+    recipient: str = Field(min_length=1, max_length=320)
+    status: str = Field(default="", max_length=32, description="the enhanced status code, e.g. 5.1.1")
+    diagnostic: str = Field(default="", max_length=2000, description="the remote server's words")
+    message_id: str = Field(min_length=1, max_length=998, description="the Message-ID of the mail that came back")
+
+
+class NotificationBounced(Event):
+    """A mail the desk sent about the ticket came back undelivered (a delivery status notification)."""
+
+    type: Literal["NotificationBounced"] = "NotificationBounced"
+    data: NotificationBouncedData
+
+
 # --- dead letters ------------------------------------------------------------
 
 
@@ -340,6 +361,7 @@ TICKET_STREAM_TYPES: tuple[type[Event], ...] = (
     ReturnLabelIssued,
     CourierClaimOpened,
     SlaDeadlineChanged,
+    NotificationBounced,
 )
 OTHER_TYPES: tuple[type[Event], ...] = (
     OrderPlaced,
