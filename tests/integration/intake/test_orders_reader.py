@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
-from aiokafka import TopicPartition
 
 from soporte.events import DEAD_LETTERS, SHOP_ORDERS, Actor, ActorKind, deterministic_id, encode
 from soporte.events import types as t
 from soporte.intake.bootstrap import create_app
-from soporte.platform.kafka import make_consumer, make_producer
-from tests.support.kafka import read_topic_until
+from soporte.platform.kafka import make_producer
+from tests.support.kafka import read_topic_until, records_on
 
 SHOP_KEY = b"shop-eu"  # one key: every record lands on one partition, so they are handled in this order
 
@@ -49,17 +48,6 @@ async def wait_for_order(dsn: str, order_number: str, timeout: float = 30.0) -> 
         raise AssertionError(f"order {order_number} never stored")
     finally:
         await conn.close()
-
-
-async def records_on(bootstrap: str, topic: str) -> int:
-    """How many records a topic holds (its end offsets added up)."""
-    consumer = make_consumer(bootstrap, topic, group_id=None)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum((await consumer.end_offsets(partitions)).values())
-    finally:
-        await consumer.stop()
 
 
 async def test_orders_are_stored_once_and_a_bad_record_is_dead_lettered_not_dropped(intake_settings):

@@ -179,7 +179,7 @@ def test_long_ranges_add_up_wherever_they_are_split(calendar, a, days, minutes, 
     middle = a + timedelta(minutes=round((b - a) / timedelta(minutes=1) * fraction))
     whole = calendar.business_time_between(a, b)
     assert whole == calendar.business_time_between(a, middle) + calendar.business_time_between(middle, b)
-    assert timedelta(0) < whole < b - a
+    assert timedelta(0) < whole <= b - a  # equal for a calendar open every minute
 
 
 @cases(40)

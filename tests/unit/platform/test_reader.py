@@ -3,6 +3,7 @@ skipped, retried and dead-lettered, and where the position ends."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 
@@ -228,3 +229,30 @@ async def test_records_fetched_before_the_assignments_seek_are_left_for_after_it
     assert (projection.handled, producer.sent) == ([], [])
     await tracked.seek_to_stored([TP])
     assert await tracked._round(fetch) == 1 and projection.handled == [1] and len(producer.sent) == 1
+
+
+class Unreachable(MemoryPositions):
+    """Positions behind a database that is away (or broken) for as long as the test wants."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error, self.loads = error, 0
+
+    async def load(self, conn, topics):
+        self.loads += 1
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [OSError("connection refused"), RuntimeError("relation does not exist")])
+async def test_waiting_for_the_stored_positions_ends_when_the_reader_is_stopped(error):
+    positions = Unreachable(error)
+    tracked = reader(Recording(), positions)
+    tracked.consumer, tracked.stop = FakeConsumer(), asyncio.Event()
+    tracked.settings.outage_pause_seconds = 0.01
+    waiting = asyncio.create_task(tracked.on_partitions_assigned([TP]))
+    while positions.loads < 3:  # any error keeps it waiting (reading on from elsewhere could skip records)
+        await asyncio.sleep(0.01)
+    assert not waiting.done() and tracked.failing
+    tracked.stop.set()
+    await asyncio.wait_for(waiting, timeout=5)
+    assert TP not in tracked.consumer.positions

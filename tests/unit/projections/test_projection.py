@@ -12,7 +12,8 @@ from aiokafka.structs import ConsumerRecord
 from soporte.businesstime import BusinessCalendar
 from soporte.events import encode
 from soporte.platform.positions import MemoryPositions
-from soporte.platform.reader import ReaderSettings, ReseekRequired, TrackedReader
+from soporte.platform.projection import ReaderSettings, ReseekRequired
+from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.tables import GenerationGuard, LivePositions
 from soporte.projections.adapters.writer import ReadModelProjection
 from soporte.projections.domain.projection import Changes

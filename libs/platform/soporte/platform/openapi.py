@@ -51,6 +51,11 @@ def json_response(schema: str, description: str | None = None) -> dict[str, Any]
     return {"description": description or schema, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+def problem_response(description: str) -> dict[str, Any]:
+    """A response object for one problem status a route names (``401``, ``404``...)."""
+    return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+
+
 @dataclass(frozen=True)
 class Doc:
     """What a route's handler cannot say about itself; every field has the common case as its default."""

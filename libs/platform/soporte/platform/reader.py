@@ -13,7 +13,8 @@ What can crash where, and why nothing is lost or doubled:
   the dead-letter topic (its id derived from its position, so a resend is the
   same letter) and only then does the position move past it: never dropped.
 - The database or the broker being away is no fault of the record: nothing is
-  dead-lettered, the round is retried from the stored positions until it works.
+  dead-lettered, the round is retried from the stored positions until it works
+  (or until the reader is stopped: no wait outlives ``stop``).
 
 A projection only says what a record does (``projection.Projection``); the loop,
 the positions, retries, dead letters and stop handling are written here once.
@@ -50,7 +51,7 @@ class _Item:
     reason: str = ""
 
 
-class TrackedReader:
+class TrackedReader(ConsumerRebalanceListener):
     """Reads ``settings.topics`` into ``projection``, each record once, with its position in ``positions``."""
 
     def __init__(
@@ -71,6 +72,7 @@ class TrackedReader:
         self.positioned: set[TopicPartitionKey] = set()  # sought to the stored positions since assigned
         self.ready = asyncio.Event()  # partitions assigned and positioned
         self.failing = False  # the last round failed (readiness says so until one succeeds)
+        self.stop = asyncio.Event()  # set by run()'s caller: no wait of the reader outlives it
         registry = registry or CollectorRegistry()
         prefix = f"soporte_{projection.name.replace('-', '_')}"
         self.applied = Counter(f"{prefix}_events_applied_total", "Records applied", ["topic"], registry=registry)
@@ -83,10 +85,11 @@ class TrackedReader:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the topics in the consumer group until ``stop``; outages are waited out, never fatal."""
+        self.stop = stop
         self.consumer = make_consumer(
             self.settings.bootstrap, group_id=self.settings.group_id, **self.settings.consumer_options
         )
-        self.consumer.subscribe(list(self.settings.topics), listener=_SeekOnAssignment(self))
+        self.consumer.subscribe(list(self.settings.topics), listener=self)
         await self._start_consumer(stop)
         try:
             while not stop.is_set():
@@ -144,7 +147,7 @@ class TrackedReader:
         except Exception as exc:  # noqa: BLE001 - the loop must go on; the stored positions keep the work
             what = "a dependency is away" if isinstance(exc, UNAVAILABLE) else "reading failed"
             self._failed(f"{what}; retrying from the stored positions", exc)
-            await asyncio.sleep(self.settings.outage_pause_seconds)
+            await sleep_unless(self.stop, self.settings.outage_pause_seconds)
             await self._back_to_stored_positions()
         return 0
 
@@ -188,15 +191,15 @@ class TrackedReader:
             self.ready.set()
 
     async def _back_to_stored_positions(self, partitions=None, *, forget_known: bool = False) -> None:
-        """Records fetched past the stored positions were not applied: read them again."""
-        while True:
+        """Records fetched past the stored positions were not applied: read them again (until stopped)."""
+        while not self.stop.is_set():
             try:
                 assigned = self.consumer.assignment() if partitions is None else partitions
                 await self.seek_to_stored(assigned, forget_known=forget_known)
                 return
-            except UNAVAILABLE as exc:
+            except Exception as exc:  # noqa: BLE001 - reading on from anywhere else could skip records
                 self._failed("cannot read the stored positions yet; retrying", exc)
-                await asyncio.sleep(self.settings.outage_pause_seconds)
+                await sleep_unless(self.stop, self.settings.outage_pause_seconds)
 
     # --- applying ---------------------------------------------------------------------------------
 
@@ -280,20 +283,17 @@ class TrackedReader:
             await self.positions.advance(conn, {(tp.topic, tp.partition): record.offset + 1})
         self._passed(tp, record.offset + 1)
 
+    # --- the consumer group's rebalances (the reader is its own listener) --------------------------
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        for key in ((tp.topic, tp.partition) for tp in revoked):
+            self.next_offsets.pop(key, None)
+            self.positioned.discard(key)
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        await self._back_to_stored_positions(assigned)
+
     async def _hook(self, name: str, *args: Any) -> None:
         hook = getattr(self.projection, name, None)
         if hook is not None:
             await hook(*args)
-
-
-class _SeekOnAssignment(ConsumerRebalanceListener):
-    def __init__(self, reader: TrackedReader) -> None:
-        self.reader = reader
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        for key in ((tp.topic, tp.partition) for tp in revoked):
-            self.reader.next_offsets.pop(key, None)
-            self.reader.positioned.discard(key)
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        await self.reader._back_to_stored_positions(assigned)  # noqa: SLF001 - the listener is part of the reader

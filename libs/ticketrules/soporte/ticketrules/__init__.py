@@ -13,7 +13,6 @@ from .clocks import (
     Clock,
     DueLevel,
     Level,
-    SlaRules,
     TicketClocks,
     Transition,
 )
@@ -21,6 +20,7 @@ from .escalations import SLA_ACTOR, escalation_event, escalation_id, first_respo
 from .explain import ClockExplanation, ClockState, Explanation, MovedBy, explain
 from .lifecycle import PUBLIC_AGENT_RESPONSES, Status, status_after
 from .policies import EscalationLevel, PolicyError, SlaPolicies, SlaPolicy, load_policies, policies_from_dict
+from .rules import SlaRules
 
 __all__ = [
     "ATTENDED_LIVE",

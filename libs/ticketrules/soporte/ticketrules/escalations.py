@@ -15,7 +15,8 @@ from soporte.businesstime import BusinessCalendar
 from soporte.events import Actor, ActorKind, Event, deterministic_id
 from soporte.events import types as t
 
-from .clocks import WARNING, Clock, DueLevel, SlaRules, TicketClocks
+from .clocks import WARNING, Clock, DueLevel, TicketClocks
+from .rules import SlaRules
 
 SLA_ACTOR = Actor(kind=ActorKind.SYSTEM, id="sla", name="SLA processor")
 

@@ -15,8 +15,9 @@ from soporte.events import Event
 from soporte.events import types as t
 from soporte.events.types import SlaClock
 
-from .clocks import WARNING, Clock, SlaRules, TicketClocks
+from .clocks import WARNING, Clock, TicketClocks
 from .lifecycle import PUBLIC_AGENT_RESPONSES
+from .rules import SlaRules
 
 
 class ClockState(StrEnum):

@@ -20,7 +20,8 @@ from soporte.platform.clock import Clock, utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
 from soporte.platform.lifecycle import serve_app
-from soporte.platform.reader import ReaderSettings, TrackedReader, transaction_on
+from soporte.platform.projection import ReaderSettings, transaction_on
+from soporte.platform.reader import TrackedReader
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
 from soporte.projections.adapters.queries import ReadModels

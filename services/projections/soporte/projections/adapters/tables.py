@@ -21,7 +21,7 @@ import asyncpg
 
 from soporte.platform.migrations import migrate as apply_service_migrations
 from soporte.platform.positions import PostgresPositions, TopicPartitionKey
-from soporte.platform.reader import ReseekRequired
+from soporte.platform.projection import ReseekRequired
 
 SCHEMA = "projections"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from soporte.platform.http import FieldError, Problem
+from soporte.platform.openapi import Doc, build_openapi, problem_response
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
@@ -160,61 +161,43 @@ ROUTES = [
 ]
 
 
+_OBJECT = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+_READ = {
+    "200": _OBJECT,
+    "401": problem_response("no valid token"),
+    "403": problem_response("not allowed to read this"),
+    "404": problem_response("no such ticket, or not yours"),
+    "422": problem_response("a query parameter is invalid (the fields are named)"),
+}
+_QUERY = ("limit", "cursor", "category", "status", "assignee", "sla_state")
+DOCS = {
+    ("GET", "/api/v1/queues/{view}"): Doc(
+        responses=_READ, parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in _QUERY]
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}"): Doc(
+        responses=_READ,
+        parameters=[
+            {
+                "name": "min_version",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1},
+                "description": "wait (bounded) until the projection holds this version",
+            }
+        ],
+    ),
+    ("GET", "/api/v1/me/tickets"): Doc(responses=_READ),
+    ("GET", "/api/v1/figures"): Doc(responses=_READ),
+}
+
+
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI description of the query API (built from the routes above)."""
-    problem = {
-        "description": "problem+json",
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
-    paths: dict[str, Any] = {}
-    for method, path, handler in ROUTES:
-        params = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in ("view", "ticket_id")
-            if "{" + p + "}" in path
-        ]
-        if path.endswith("{view}"):
-            params[0]["schema"]["enum"] = list(VIEWS)
-            params += [
-                {"name": n, "in": "query", "schema": {"type": "string"}}
-                for n in ("limit", "cursor", "category", "status", "assignee", "sla_state")
-            ]
-        if path.endswith("{ticket_id}"):
-            params.append(
-                {
-                    "name": "min_version",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1},
-                    "description": "wait (bounded) until the projection holds this version",
-                }
-            )
-        paths.setdefault(path, {})[method.lower()] = {
-            "summary": (handler.__doc__ or "").strip().splitlines()[0],
-            "security": [{"bearer": []}],
-            "parameters": params,
-            "responses": {"200": ok, "401": problem, "403": problem, "404": problem, "422": problem},
-        }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Soporte projections", "version": "1"},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "errors": {"type": "array"},
-                    },
-                }
-            },
-        },
-    }
+    """The OpenAPI description of the query API (the shared builder, over the routes above)."""
+    document = build_openapi(
+        ROUTES, title="Soporte projections", description="Read models: queues, tickets.", docs=DOCS
+    )
+    view = document["paths"]["/api/v1/queues/{view}"]["get"]["parameters"][0]
+    view["schema"]["enum"] = list(VIEWS)
+    return document
 
 
 async def openapi(_: web.Request) -> web.Response:

@@ -22,7 +22,8 @@ from soporte.businesstime import BusinessCalendar
 from soporte.platform.clock import Clock, utc_now
 from soporte.platform.kafka import make_consumer, make_producer
 from soporte.platform.positions import PostgresPositions, TopicPartitionKey
-from soporte.platform.reader import TrackedReader, transaction_on
+from soporte.platform.projection import transaction_on
+from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.tables import (
     REBUILD,
     create_pool,
