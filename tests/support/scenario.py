@@ -57,6 +57,7 @@ class Stream:
         description: str = "La pantalla llegó rota",
         attachments: tuple[ev.AttachmentRef, ...] = (),
         language: ev.Language = ev.Language.ES,
+        refused: tuple[ev.RefusedFile, ...] = (),
     ) -> ev.Event:
         by_agent = channel in (ev.Channel.PHONE, ev.Channel.CHAT)
         return self.place(
@@ -72,6 +73,7 @@ class Stream:
                 actionability=t.Actionability(
                     actionable=actionable and not missing, missing=list(missing), priority=self.priority
                 ),
+                refused_attachments=list(refused),
             ),
             self.agent if by_agent else self.customer_actor,
             at,

@@ -17,7 +17,7 @@ from .inbound_mail import InboundMail
 
 _DAEMONS = {"mailer-daemon", "postmaster"}
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-_TICKET_ID = re.compile(r"(?<![A-Z0-9])T-[0-9A-HJKMNP-TV-Z]{10}(?![A-Z0-9])", re.IGNORECASE)
+_TICKET_ID = re.compile(r"(?<![A-Z0-9])T-[0-9A-Z]{10}(?![A-Z0-9])", re.IGNORECASE)
 # "pedido 100234", "nº de pedido: 100234", "order #A-100234", "Order number 100234", "#100234"
 _ORDER_AFTER_WORD = re.compile(
     r"(?:pedido|order|orden|compra|n[º°o]\.?|n[úu]m(?:ero)?\.?|number|#)"
