@@ -1,12 +1,29 @@
-"""Helpers of the mail-in tests: a pipeline that records what it is given, and waiting for a condition."""
+"""Helpers of the mail-in tests: a pipeline that records what it is given, real clients' mails addressed to a
+real ticket, and waiting for a condition."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 
 from soporte.intake.domain.inbound_mail import Envelope, Outcome, Verdict
+from soporte.platform.reply_tokens import sign_reply_token
+
+MAILS = Path(__file__).resolve().parents[1] / "unit" / "intake" / "mail"
+# What the .eml fixtures answer: a ticket id and a reply token made up for them.
+FIXTURE_TICKET, FIXTURE_TOKEN = "T-7F3K2M9QXA", "7f3k2m9qxaabcdefghijklmnop"
+
+
+def fixture_mail(name: str, ticket_id: str | None = None, secret: str | None = None) -> bytes:
+    """The .eml fixture ``name``; with a ticket and the desk secret, answering that ticket's real mails (its
+    plus address, Message-IDs and subject carry the ticket's genuine token and id)."""
+    raw = (MAILS / name).read_bytes()
+    if ticket_id is not None and secret is not None:
+        raw = raw.replace(FIXTURE_TOKEN.encode(), sign_reply_token(ticket_id, secret).encode())
+        raw = raw.replace(FIXTURE_TICKET.encode(), ticket_id.encode())
+    return raw
 
 
 class RecordingPipeline:

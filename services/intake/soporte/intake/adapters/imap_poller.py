@@ -24,12 +24,12 @@ import re
 import ssl
 from dataclasses import dataclass
 
-import structlog
 from aioimaplib import IMAP4, IMAP4_SSL, AioImapException
 
 from soporte.intake.domain.inbound_mail import Accept, Envelope
+from soporte.platform.logging import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _LITERAL = re.compile(rb"\{(\d+)\}\s*$")
 MAX_BACKOFF_SECONDS = 60.0
@@ -59,6 +59,7 @@ class ImapPoller:
         self.mailbox, self.accept, self.ssl_context = mailbox, accept, ssl_context
         self.passes = 0  # completed passes over the folder
         self.failed_sessions = 0  # connections or logins that failed (each retried after a backoff)
+        self.watching = False  # logged in, the folder selected
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set, reconnecting with backoff after any connection or server failure."""
@@ -68,10 +69,18 @@ class ImapPoller:
                 await self._session(stop)
                 backoff = self.mailbox.first_retry_seconds
             except (OSError, TimeoutError, AioImapException, ImapCommandFailed) as exc:
+                self.watching = False
                 self.failed_sessions += 1
                 log.warning("imap_session_failed", host=self.mailbox.host, error=repr(exc), retry_in=backoff)
                 await _wait(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def check(self) -> None:
+        """Readiness: raises unless a session is logged in and watching the folder."""
+        if not self.watching:
+            raise RuntimeError(
+                f"not watching {self.mailbox.folder} on {self.mailbox.host} ({self.failed_sessions} failed)"
+            )
 
     async def _session(self, stop: asyncio.Event) -> None:
         box = self.mailbox
@@ -85,6 +94,7 @@ class ImapPoller:
             if box.done_folder:
                 await client.create(box.done_folder)  # NO [ALREADYEXISTS] is fine
             _ok(await client.select(box.folder), f"SELECT {box.folder}")
+            self.watching = True
             log.info("imap_watching", host=box.host, folder=box.folder, idle=client.has_capability("IDLE"))
             while not stop.is_set():
                 all_accepted = await self.drain(client, stop)

@@ -21,14 +21,14 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-import structlog
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from soporte.intake.domain.inbound_mail import Accept, Envelope
+from soporte.platform.logging import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 TRY_LATER = "451 4.3.0 Requested action aborted: local problem, try again later"
 
@@ -90,6 +90,11 @@ class SmtpListener:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._protocol, host=self.host, port=self.port)
         log.info("mailin_listening", protocol="lmtp" if self.lmtp else "smtp", host=self.host, port=self.bound_port)
+
+    async def check(self) -> None:
+        """Readiness: raises unless the listener is accepting connections."""
+        if self._server is None or not self._server.is_serving():
+            raise RuntimeError("not listening")
 
     @property
     def bound_port(self) -> int:

@@ -5,13 +5,17 @@ Pure, no I/O. ``noise_reason`` names why a mail must not become a ticket event
 any of them could start a mail loop, so they are dropped and logged, never answered.
 The matching helpers only read candidates out of the mail; whether a token is
 genuine, a Message-ID is ours or an order is the sender's is decided by the caller
-against the desk's secret and data.
+against the desk's secret and data. The guesses (category, language) of a new
+ticket by mail are only guesses: "other" and Spanish, the desk's language, when
+nothing stands out, and an agent corrects them like any ticket's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+
+from soporte.events import Category, Language
 
 from .inbound_mail import InboundMail
 
@@ -91,3 +95,46 @@ def order_number_candidates(*texts: str) -> list[str]:
     found = [m for text in texts for m in _ORDER_AFTER_WORD.findall(text) if any(c.isdigit() for c in m)]
     found += [m for text in texts for m in _BARE_ORDER.findall(text)]
     return list(dict.fromkeys(m.strip("-") for m in found))[:MAX_ORDER_CANDIDATES]
+
+
+# In order: a broken screen that does not turn on is a damaged item before it is a troubleshooting case.
+_CATEGORY_WORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
+    (Category.DAMAGED_ITEM, ("rot[oa]s?", "rajad", "partid", "golpead", "dañad", "aplastad", "cracked", "broken",
+                             "damaged", "shattered")),
+    (Category.WRONG_ITEM, ("equivocad", "no es (?:el|la) que ped", "otro modelo", "wrong (?:item|part|model|screen)",
+                           "not what i ordered")),
+    (Category.RETURN_REQUEST, ("devoluci[oó]n", "devolver", "reembolso", r"return(?:ing)?\b", "refund")),
+    (Category.ORDER_STATUS, ("d[oó]nde est[aá] mi pedido", "estado de(?:l| mi) pedido", "seguimiento",
+                             "no (?:me )?ha llegado", "where is my order", "order status", "tracking",
+                             "not (?:yet )?(?:arrived|delivered)")),
+    (Category.TROUBLESHOOTING, ("no enciende", "parpade", "l[ií]neas?", "no funciona", "no se ve", "flicker",
+                                "does(?:n't| not) (?:turn on|work)", "not working", "lines? on")),
+    (Category.LCD_DIAGNOSIS, ("diagn[oó]stic", "compatible", "qu[eé] pantalla", "which (?:screen|panel)", "diagnos")),
+    (Category.PRE_SALES, ("precio", "stock", "disponib", "presupuesto", "price", "in stock", "availab",
+                          "quote")),
+)  # fmt: skip
+_CATEGORY_PATTERNS = tuple(
+    (category, re.compile(rf"\b(?:{'|'.join(words)})", re.IGNORECASE)) for category, words in _CATEGORY_WORDS
+)
+_SPANISH = re.compile(
+    r"\b(?:el|la|los|las|de|del|que|y|en|por|para|con|una?|mi|pedido|pantalla|gracias|hola|buen[oa]s)\b|[ñáéíóú¿¡]",
+    re.IGNORECASE,
+)
+_ENGLISH = re.compile(
+    r"\b(?:the|and|of|to|is|my|it|for|with|screen|order|thanks|thank|hello|hi|please|arrived|broken)\b", re.IGNORECASE
+)
+
+
+def guess_category(subject: str, text: str) -> Category:
+    """The first category whose words appear in the subject, then in the text; "other" when none does."""
+    for where in (subject, text):
+        for category, pattern in _CATEGORY_PATTERNS:
+            if pattern.search(where):
+                return category
+    return Category.OTHER
+
+
+def guess_language(*texts: str) -> Language:
+    """English when the text reads more English than Spanish; Spanish, the desk's language, otherwise."""
+    text = " ".join(texts)
+    return Language.EN if len(_ENGLISH.findall(text)) > len(_SPANISH.findall(text)) else Language.ES

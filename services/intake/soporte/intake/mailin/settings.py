@@ -20,12 +20,15 @@ class MailinSettings(IntakeSettings):
     # Further addresses of the desk's own (comma-separated), e.g. the notifier's sender: mail from them is a loop.
     mailin_own_addresses: str = ""
 
+    mailin_http_port: int = 8085  # /healthz, /readyz, /metrics (on intake's host setting)
     mailin_smtp_enabled: bool = True
     mailin_host: str = "127.0.0.1"
     mailin_port: int = 2525
     mailin_protocol: Literal["smtp", "lmtp"] = "smtp"
     # 25 MB of files (intake's limit per request) base64-encoded, plus the text: larger mail is refused at SMTP time.
     mailin_max_bytes: int = 36 * 1024 * 1024
+    # More mails than this from one sender within an hour are dropped (a loop the headers did not give away).
+    mailin_max_mails_per_hour: int = 20
 
     mailin_imap_host: str = ""  # empty: no mailbox is polled
     mailin_imap_port: int = 993
