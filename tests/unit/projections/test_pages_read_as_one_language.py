@@ -127,8 +127,19 @@ def test_the_console_reads_as_one_language(lang):
     for clock in t.SlaClock:
         assert vocabulary.clocks[clock.value] in page
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
+    html = render_page(
+        TEMPLATES, "agent_ticket.html.j2", lang=lang, calendar=CALENDAR, area=CONSOLE, ticket=VIEW, thread=THREAD,
+        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, **context,
+    )  # fmt: skip
+    assert 'id="bounced"' in html  # the customer's address bounced: said above the thread, not only in the timeline
+    assert_lists_refused_files(page, lang, CONSOLE)
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, CONSOLE, message_key=message, hint_key="not_found_hint")
+
+
+def assert_lists_refused_files(page: str, lang: str, area: str) -> None:
+    assert words(lang)[area].files_refused in page
+    assert all(f"factura.exe: {reason}" in page for reason in words(lang).vocabulary.file_refusals.values())
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -136,6 +147,7 @@ def test_the_status_page_reads_as_one_language(lang):
     render("customer_access.html.j2", lang, STATUS_PAGE, ticket_id=VIEW.ticket_id, error=True)
     for page in ticket_pages("customer_ticket.html.j2", lang, STATUS_PAGE):
         assert "Europe/Madrid" in page  # the desk's times, zone named
+    assert_lists_refused_files(page, lang, STATUS_PAGE)
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, STATUS_PAGE, message_key=message, hint_key=None)
 
