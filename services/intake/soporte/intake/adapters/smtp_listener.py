@@ -19,6 +19,7 @@ What it guarantees:
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 
 from aiosmtpd.lmtp import LMTP
@@ -29,6 +30,8 @@ from soporte.intake.domain.inbound_mail import Accept, Envelope
 from soporte.platform.logging import get_logger
 
 log = get_logger(__name__)
+# aiosmtpd logs every command of every session at INFO: a line per SMTP verb would drown the service's own log.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 TRY_LATER = "451 4.3.0 Requested action aborted: local problem, try again later"
 
