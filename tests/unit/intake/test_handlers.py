@@ -11,7 +11,14 @@ from soporte.events import Actor, ActorKind, Category
 from soporte.events import types as t
 from soporte.intake.adapters.tokens import DeskTokens
 from soporte.intake.domain import commands as c
-from soporte.intake.domain.tickets import ConcurrencyConflict, TicketAccess, TicketNotFound, UnacceptableValue
+from soporte.intake.domain.tickets import (
+    ConcurrencyConflict,
+    InvalidTransition,
+    NotAllowed,
+    TicketAccess,
+    TicketNotFound,
+    UnacceptableValue,
+)
 from soporte.intake.service_layer.unit_of_work import InMemoryUnitOfWork
 from tests.support.intake import command_bus, note, phone_ticket
 from tests.support.scenario import AGENT, CUSTOMER, Stream
@@ -140,6 +147,30 @@ async def test_a_return_label_gets_the_desks_references_and_the_order(uow):
     issued = (await uow.events.load(stream.ticket_id))[-1].data
     assert issued.label_id.startswith("RL-") and issued.tracking_number.startswith("RT")
     assert issued.order_number == "100234"
+
+
+async def test_an_operator_records_a_moved_deadline_on_an_open_ticket_only(uow):
+    stream = await known_ticket(uow)
+    change = t.SlaDeadlineChangedData(
+        clock=t.SlaClock.FIRST_RESPONSE,
+        episode="e-1",
+        old_deadline=NOW,
+        new_deadline=NOW - timedelta(minutes=5),
+        target_seconds=600,
+        warning_fraction=0.8,
+        policy_id="soporte",
+        policy_version=2,
+        cause="policy soporte v2",
+    )
+    record = c.RecordDeadlineChange(actor=AGENT, access=ANYONE, ticket_id=stream.ticket_id, change=change)
+    bus = bootstrap_test_app(uow)
+    assert (await bus.handle(record)).version == 2
+    assert (await uow.events.load(stream.ticket_id))[-1].data == change
+    await uow.events.append(stream.ticket_id, 2, [stream.resolved(NOW).model_copy(update={"version": 3})])
+    with pytest.raises(InvalidTransition):
+        await bus.handle(record)
+    with pytest.raises(NotAllowed):
+        await bus.handle(replace(record, actor=CUSTOMER))
 
 
 async def test_the_events_of_one_command_share_its_correlation_id(uow):

@@ -147,6 +147,13 @@ class OpenCourierClaim(ParcelCommand):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordDeadlineChange(TicketCommand):
+    """Record that an operator moved a running SLA clock's deadline (``soporte sla recalculate``)."""
+
+    change: t.SlaDeadlineChangedData
+
+
 # --- outcomes ---------------------------------------------------------------------------
 
 

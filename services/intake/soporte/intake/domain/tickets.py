@@ -267,6 +267,14 @@ def decide_return_label(
     ]
 
 
+def decide_deadline_change(state: TicketState, change: t.SlaDeadlineChangedData, actor: Actor) -> Decision:
+    """An SLA deadline moved by an operator: only on an open ticket (a resolved one runs no clock)."""
+    _require_exists(state)
+    _require_agent(actor, "move SLA deadlines")
+    _require_open(state, "move an SLA deadline")
+    return [(t.SlaDeadlineChanged, change)]
+
+
 def decide_courier_claim(
     state: TicketState, claim_id: str, carrier: str, tracking_number: str | None, reason: str, actor: Actor
 ) -> Decision:

@@ -26,6 +26,7 @@ from .bodies import (
     AssignBody,
     ClarificationBody,
     CourierClaimBody,
+    DeadlineChangeBody,
     GuestSessionBody,
     MessageBody,
     ReopenBody,
@@ -139,7 +140,8 @@ def on_ticket(
         app = request.app
         principal = await app[keys.AUTH].require(request, *(senders or ("agent",)))
         body, upload = await parse_with_files(request, model) if files else (await parse(request, model), Upload())
-        data = body.model_dump(exclude={"expected_version"})  # named as the command's fields
+        # Named as the command's fields (attributes, not a dump: nested models stay models).
+        data = {name: getattr(body, name) for name in type(body).model_fields if name != "expected_version"}
         if files:
             data["attachments"] = tuple(upload.attachments)
         async with files_kept_on_success(upload, app[keys.FILES]):
@@ -198,5 +200,6 @@ ROUTES = [
     ("POST", f"{TICKET}/assignment", on_ticket(c.AssignTicket, AssignBody)),
     ("POST", f"{TICKET}/return-labels", on_ticket(c.IssueReturnLabel, ReturnLabelBody)),
     ("POST", f"{TICKET}/courier-claims", on_ticket(c.OpenCourierClaim, CourierClaimBody)),
+    ("POST", f"{TICKET}/sla-deadline-changes", on_ticket(c.RecordDeadlineChange, DeadlineChangeBody)),
     ("GET", f"{TICKET}/attachments/{{sha256}}", download_attachment),
 ]

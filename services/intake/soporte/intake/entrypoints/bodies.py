@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from soporte.events import Category, Channel, Language
+from soporte.events import types as t
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Short = Annotated[str, Field(min_length=1, max_length=200)]
@@ -60,6 +61,12 @@ class AssignBody(Versioned):
 class ReturnLabelBody(Versioned):
     carrier: Short
     tracking_number: Annotated[str | None, Field(max_length=200)] = None
+
+
+class DeadlineChangeBody(Versioned):
+    """An SLA deadline moved by ``soporte sla recalculate`` (what the ticket's history records)."""
+
+    change: t.SlaDeadlineChangedData
 
 
 class CourierClaimBody(Versioned):

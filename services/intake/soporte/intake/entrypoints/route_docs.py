@@ -66,6 +66,7 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", f"{TICKET}/assignment"): _command(bodies.AssignBody),
     ("POST", f"{TICKET}/return-labels"): _command(bodies.ReturnLabelBody),
     ("POST", f"{TICKET}/courier-claims"): _command(bodies.CourierClaimBody),
+    ("POST", f"{TICKET}/sla-deadline-changes"): _command(bodies.DeadlineChangeBody),
     ("GET", f"{TICKET}/attachments/{{sha256}}"): Doc(responses=FILE),
     ("GET", "/"): _PUBLIC_PAGE,
     ("POST", "/form/guest"): _PUBLIC_PAGE,

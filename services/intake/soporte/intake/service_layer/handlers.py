@@ -144,6 +144,8 @@ def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
         case c.IssueReturnLabel():
             label_id, tracking_number = _reference("RL-", 4), cmd.tracking_number or _reference("RT", 5)
             return tickets.decide_return_label(state, label_id, cmd.carrier, tracking_number, cmd.actor)
+        case c.RecordDeadlineChange():
+            return tickets.decide_deadline_change(state, cmd.change, cmd.actor)
         case c.OpenCourierClaim():
             claim_id = _reference("CC-", 4)
             return tickets.decide_courier_claim(
@@ -234,6 +236,7 @@ HANDLERS: dict[type[c.Command], Callable[..., Awaitable[c.Outcome]]] = {
             c.IssueReturnLabel,
             c.OpenCourierClaim,
             c.RecordBounce,
+            c.RecordDeadlineChange,
         )
     },
 }
