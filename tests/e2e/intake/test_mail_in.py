@@ -33,6 +33,16 @@ async def event_types(database_url: str, ticket_id: str) -> list[str]:
     return [r["type"] for r in rows]
 
 
+async def agent_page(browser, desk, locale: str):
+    """A browser page signed in to the console (the queue shows the agent's name once the cookie is set)."""
+    page = await (await browser.new_context(locale=locale)).new_page()
+    await page.goto(f"{desk.portal}/agent")
+    await page.fill("#token", desk.agent_token)
+    await page.click("#sign-in")
+    assert await page.locator("#agent-name").inner_text() == "Luis Agent"
+    return page
+
+
 def kinds(detail: dict) -> list[str]:
     return [m["kind"] for m in detail["thread"]]
 
@@ -67,10 +77,7 @@ async def test_a_reply_to_the_acknowledgement_lands_once_on_the_thread_and_noise
     assert [e["type"] for e in detail["timeline"]] == ["TicketSubmitted", "CustomerReplied"]
 
     # The agent reads it in the console, photo included; Ana on her status page.
-    page = await (await browser.new_context(locale="es-ES")).new_page()
-    await page.goto(f"{desk.portal}/agent")
-    await page.fill("#token", desk.agent_token)
-    await page.click("#sign-in")
+    page = await agent_page(browser, desk, "es-ES")
     await page.goto(f"{desk.portal}/agent/tickets/{ticket_id}")
     shown = page.locator("#thread article[data-kind=customer_reply]")
     assert await shown.count() == 1
@@ -118,10 +125,7 @@ async def test_new_mail_opens_tickets_that_get_their_acknowledgement_and_a_bounc
     assert (await asyncio.to_thread(desk.send, bounce, ""))[0] == 250
     detail = await desk.ticket(ticket_id, until=lambda d: d["timeline"][-1]["type"] == "NotificationBounced")
     assert detail["timeline"][-1]["data"]["recipient"] == "peter.wood@mail.example"
-    page = await (await browser.new_context(locale="en-GB")).new_page()
-    await page.goto(f"{desk.portal}/agent")
-    await page.fill("#token", desk.agent_token)
-    await page.click("#sign-in")
+    page = await agent_page(browser, desk, "en-GB")
     await page.goto(f"{desk.portal}/agent/tickets/{ticket_id}")
     banner = await page.locator("#bounced").inner_text()
     assert banner.startswith("The customer's address bounced") and "5.1.1" in banner
