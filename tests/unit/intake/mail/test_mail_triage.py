@@ -1,4 +1,5 @@
-"""Automatic mail is recognised as such; tokens, ticket ids and order numbers are read out of a mail."""
+"""Automatic mail is recognised as such; tokens, ticket ids and order numbers are read out of a mail; a new
+ticket's category and language are guessed from it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from soporte.events import Category, Language
 from soporte.intake.domain.inbound_mail import Envelope, parse_mail
 from soporte.intake.domain.mail_triage import (
+    guess_category,
+    guess_language,
     is_own_address,
     noise_reason,
     order_number_candidates,
@@ -141,3 +145,33 @@ def test_order_numbers_after_a_word_come_before_bare_numbers_and_ticket_ids_are_
 
 def test_words_without_digits_are_not_order_numbers():
     assert order_number_candidates("Order status please", "Sobre mi pedido anterior") == []
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "category"),
+    [
+        ("Pantalla rota – pedido 100555", "", Category.DAMAGED_ITEM),
+        ("Broken screen on arrival", "it does not turn on either", Category.DAMAGED_ITEM),  # the subject first
+        ("Consulta", "Me enviaron otro modelo", Category.WRONG_ITEM),
+        ("Quiero hacer una devolución", "", Category.RETURN_REQUEST),
+        ("Where is my order?", "", Category.ORDER_STATUS),
+        ("Ayuda", "La pantalla parpadea al abrir la tapa", Category.TROUBLESHOOTING),
+        ("Which screen fits my laptop?", "", Category.LCD_DIAGNOSIS),
+        ("Precio del N156HGA", "", Category.PRE_SALES),
+        ("Hola", "Una pregunta sobre la factura", Category.OTHER),
+    ],
+)
+def test_a_new_tickets_category_is_guessed_from_its_words_or_left_other(subject, text, category):
+    assert guess_category(subject, text) is category
+
+
+@pytest.mark.parametrize(
+    ("texts", "language"),
+    [
+        (("Broken screen on arrival", "The screen I ordered arrived with a cracked corner."), Language.EN),
+        (("Pantalla rota", "Compré una pantalla y llegó con la esquina rota."), Language.ES),
+        (("", ""), Language.ES),  # nothing to go by: the desk's language
+    ],
+)
+def test_a_new_tickets_language_is_the_one_its_mail_reads_as(texts, language):
+    assert guess_language(*texts) is language
