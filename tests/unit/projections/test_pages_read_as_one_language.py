@@ -136,6 +136,7 @@ def test_the_console_reads_as_one_language(lang):
     )  # fmt: skip
     assert 'id="bounced"' in html  # the customer's address bounced: said above the thread, not only in the timeline
     assert_lists_refused_files(page, lang, CONSOLE)
+    assert f"{vocabulary.clocks['first_response']}: " in page  # the recalculated deadline, in words
     assert (
         vocabulary.clock_states["met"] in page
         and words(lang).console.clocks_now.left_minutes.format(minutes=55) in page

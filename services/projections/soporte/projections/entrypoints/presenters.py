@@ -99,6 +99,9 @@ class Presenter:
         """What the event said; a reopening says why, in words."""
         if entry.type == "TicketReopened":
             return self.vocabulary.reopen_reasons[entry.data["reason"]]
+        if entry.type == "SlaDeadlineChanged":  # «primera respuesta: 2026-03-02 10:15 → 2026-03-02 10:10»
+            old, new = (datetime.fromisoformat(entry.data[k]) for k in ("old_deadline", "new_deadline"))
+            return f"{self.vocabulary.clocks[entry.data['clock']]}: {self.short(old)} → {self.short(new)}"
         return entry.summary
 
     def refused_file(self, refused: dict) -> str:

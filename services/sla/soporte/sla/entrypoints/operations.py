@@ -1,4 +1,5 @@
-"""What operators ask of the SLA from the command line: explain a ticket, preview and apply a new policy.
+"""What operators ask of the SLA from the command line: audit the clocks, watch escalations, explain a
+ticket, preview and apply a new policy.
 
 Each answer replays ticket events from the ticket topic through the same pure
 rules the worker escalates on, so the command line never holds a second opinion.
@@ -10,6 +11,11 @@ records nothing twice.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -17,10 +23,13 @@ from pathlib import Path
 import aiohttp
 
 from soporte.businesstime import load_calendar
-from soporte.events import deterministic_id
+from soporte.events import SLA_ESCALATIONS, TICKET_EVENTS, UndecodableEvent, decode, deterministic_id, to_dict
+from soporte.events import types as t
 from soporte.ticketrules import ClockState, SlaRules, explain, load_policies
 
+from ..adapters.audit import audit_clocks
 from ..adapters.ticket_history import ticket_stream_events
+from ..adapters.topics import assigned_consumer, internal_topics
 from ..domain.recalculation import DeadlineMove, deadline_moves, fold_tickets
 from ..settings import SlaSettings
 
@@ -131,3 +140,79 @@ async def recalculate(
             say(f"recorded {done}/{len(moves)}")
     say(f"{len(moves) - refused} deadline change(s) recorded, {refused} refused")
     return 1 if refused else 0
+
+
+async def audit(settings: SlaSettings, wait: float) -> int:
+    """Report tickets without a clock or whose clock missed events; 1 if there is any, 2 if it could not run."""
+    tickets_topic = TICKET_EVENTS.name(settings.topic_prefix)
+    changelog_topic = internal_topics(settings)[0].name(settings.topic_prefix)
+    try:
+        audit = await audit_clocks(
+            settings.kafka_bootstrap,
+            tickets_topic,
+            changelog_topic,
+            wait_seconds=wait,
+            progress=lambda line: print(f"[audit] {line}", file=sys.stderr, flush=True),
+        )
+    except Exception as exc:  # noqa: BLE001 - one readable line for the operator
+        print(f"soporte sla audit: {exc}", file=sys.stderr)
+        return 2
+    for ticket in audit.without_clock:
+        print(f"NO CLOCK ticket={ticket} last_version={audit.tickets[ticket]}")
+    for ticket, (seen, last) in audit.behind.items():
+        print(f"BEHIND   ticket={ticket} clock_version={seen} last_version={last}")
+    print(
+        f"{len(audit.tickets)} tickets, {len(audit.clocks)} clocks: {len(audit.without_clock)} without a clock, "
+        f"{len(audit.behind)} behind ({tickets_topic} vs {changelog_topic})"
+    )
+    return 0 if audit.ok else 1
+
+
+def format_escalation(event: t.SlaWarning | t.SlaBreached) -> str:
+    """One readable line per escalation."""
+    d = event.data
+    kind = "BREACH " if isinstance(event, t.SlaBreached) else "WARNING"
+    return (
+        f"{event.occurred_at:%Y-%m-%d %H:%M:%S}Z {kind} level={d.level} ticket={event.ticket_id} clock={d.clock} "
+        f"deadline={d.deadline:%Y-%m-%d %H:%M:%S}Z elapsed={d.elapsed_seconds}s/{d.target_seconds}s "
+        f"notify={','.join(d.notify) or '-'} id={event.event_id}"
+    )
+
+
+async def watch(args: argparse.Namespace, settings: SlaSettings) -> int:
+    """Print escalations as they come (from the beginning with ``--from-beginning``) until stopped or done."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    deadline = loop.time() + args.timeout if args.timeout else None
+    consumer = await assigned_consumer(
+        settings.kafka_bootstrap,
+        SLA_ESCALATIONS.name(settings.topic_prefix),
+        client_id="soporte-escalations-watch",
+        from_beginning=args.from_beginning,
+    )
+    shown = 0
+    try:
+        while not stop.is_set():
+            if deadline is not None and loop.time() >= deadline:
+                return 0 if args.max is None else 1  # --max not reached in time
+            batches = await consumer.getmany(timeout_ms=300)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = decode(record.value)
+                    except UndecodableEvent:
+                        continue
+                    if not isinstance(event, t.SlaWarning | t.SlaBreached):
+                        continue
+                    if args.level is not None and event.data.level != args.level:
+                        continue
+                    line = json.dumps(to_dict(event)) if args.json else format_escalation(event)
+                    print(line, flush=True)
+                    shown += 1
+                    if args.max is not None and shown >= args.max:
+                        return 0
+        return 0
+    finally:
+        await consumer.stop()
