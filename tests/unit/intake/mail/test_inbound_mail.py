@@ -45,6 +45,12 @@ def fixture(name: str, envelope: Envelope | None = None) -> InboundMail:
             "apple_mail_reply_en_inline_image.eml",
             "Here is where the pixels are dead (marked in red):\n\nThe rest of the panel looks fine.",
         ),
+        ("gmail_reply_en.eml", "The model number on the label is B156XTN07.1, and the connector has 30\npins."),
+        (
+            "thunderbird_reply_en.eml",
+            "Hi,\n\nYes, the backlight works: I can see a faint picture with a torch, so it must be the panel itself.",
+        ),
+        ("apple_mail_reply_es.eml", "Ya la he probado en otro portátil y tampoco funciona."),
     ],
 )
 def test_a_reply_keeps_only_its_new_words(name, new_words):
