@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -193,6 +195,18 @@ def test_a_hostile_customer_name_is_escaped_in_html_and_cannot_inject_headers():
     assert "\nBcc:" not in header_block and "\r\nBcc" not in raw
     for name in ("To", "From", "Subject"):
         assert "\n" not in message[name] and "\r" not in message[name]
+
+
+def test_a_long_name_holding_an_address_stays_one_recipient_when_the_to_header_is_folded():
+    name = "Ana Pérez de la Fuente y Gómez-Aranda, atención: eve@evil.example, departamento de compras internacionales"
+    (mail,) = planned(Stream("T-NOTIFY0001").submitted(NOW), Contact("T-NOTIFY0001", name, "ana@example.com"))
+    raw = render_email(make_environment(), mail, "soporte@shop.test").as_bytes()
+    assert b"\n " in raw.split(b"\n\n", 1)[0]  # the header was folded
+    received = email.message_from_bytes(raw, policy=email.policy.default)
+    [only] = received["To"].addresses  # one recipient, however the name folds
+    assert only.addr_spec == "ana@example.com"
+    # (Python's decoder leaves a space where two encoded words meet; mail clients join them, RFC 2047.)
+    assert only.display_name.replace(" ", "") == name.replace(" ", "")
 
 
 THREADING = MailThreading("soporte@tienda.example", "desk-secret-for-tests-0123456789abcdef")

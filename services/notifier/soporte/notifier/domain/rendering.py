@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -164,7 +164,9 @@ def render_email(
     message["From"] = header_safe(sender)
     name = header_safe(str(notification.context.get("customer_name") or ""))
     recipient = header_safe(notification.recipient)
-    message["To"] = formataddr((name, recipient)) if name else recipient
+    # An Address, not a formatted string: the policy keeps the display name quoted when it folds the header
+    # (a long name with a comma and an address in it must not become a second recipient).
+    message["To"] = Address(display_name=name, addr_spec=recipient) if name else recipient
     domain = threading.domain if threading else "soporte.local"
     if threading:
         message["Message-ID"] = threading.message_id(notification)
