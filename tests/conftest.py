@@ -12,7 +12,8 @@ from tests.support import infra as infra_support
 from tests.support import isolation
 from tests.support.smtp import start_smtp_sink
 
-pytest_plugins = ["tests.support.intake"]  # intake fixtures, shared by the intake, projections and e2e suites
+# intake fixtures (shared by the intake, projections and e2e suites) and the IMAP server of the mail-in tests
+pytest_plugins = ["tests.support.intake", "tests.support.imap"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

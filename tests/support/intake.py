@@ -81,10 +81,14 @@ def intake_env(settings: IntakeSettings) -> dict[str, str]:
 
 @pytest.fixture
 def agent_token(client, intake_settings) -> str:
-    """An agent created the way people do it: `soporte agents create`."""
+    return create_agent(intake_settings)
+
+
+def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
+    """An agent created the way people do it (`soporte agents create`); their token."""
     result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
-        env=intake_env(intake_settings),
+        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email],
+        env=intake_env(settings),
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,8 +9,6 @@ status page are left in the test artifacts.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import uuid
 
 import aiohttp
@@ -19,7 +17,7 @@ from aiohttp import web
 from soporte.intake.bootstrap import create_app as create_intake_app
 from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
-from tests.support.intake import intake_env
+from tests.support.intake import create_agent
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -78,15 +76,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
     )
     portal_runner = await serve(create_projections_app(projections_settings), portal_port)
     try:
-        created = subprocess.run(
-            [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
-            env=intake_env(intake_settings),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert created.returncode == 0, created.stderr
-        agent_token = next(line.split()[1] for line in created.stdout.splitlines() if line.startswith("token "))
+        agent_token = create_agent(intake_settings)
 
         await shop_orders("300100", "bea@example.com")
         await shop_orders("300200", "ana@example.com")

@@ -116,3 +116,18 @@ def test_every_escalation_mail_reads_as_the_staffs_language(lang):
     assert mails and all(m.kind == ESCALATION and m.language == lang for m in mails)
     for mail in mails:
         check(mail)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_acknowledgement_names_every_file_it_did_not_keep_and_why_in_the_customers_language(lang):
+    refused = tuple(ev.RefusedFile(filename=f"archivo-{r.value}.bin", reason=r) for r in ev.FileRefusal)
+    submitted = Stream().submitted(AT, language=ev.Language(lang), channel=ev.Channel.EMAIL, refused=refused)
+    (mail,) = plan(submitted, contact_from(submitted), desk(lang))
+    message = render_email(ENV, mail, "Soporte <soporte@shop.test>")
+    typed = (*TYPED, *(f.filename for f in refused))
+    text, html = message.get_body(("plain",)).get_content(), visible_text(message.get_body(("html",)).get_content())
+    for part in (text, html):
+        assert_reads_as(lang, part, typed, where="acknowledgement with refused files")
+        assert words(lang).mail.files_refused in part
+        for file in refused:
+            assert f"{file.filename}: {words(lang).vocabulary.file_refusals[file.reason]}" in part

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from soporte.platform.settings import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, CommonSettings
 
 
 class NotifierSettings(CommonSettings):
     SERVICE_ENV_PREFIX = "SOPORTE_NOTIFIER_"
+    SECRETS: ClassVar[tuple[str, ...]] = ("desk_secret",)
 
     host: str = "127.0.0.1"
     port: int = 8084
     group_id: str = "soporte-notifier"
     portal_url: str = "http://127.0.0.1:8082"
     mail_from: str = "Soporte <soporte@localhost>"
+    # Customers answer to <local>+<token>@<domain> of this address (SOPORTE_MAIL_REPLY_ADDRESS, read by mail-in
+    # too); the token and the Message-IDs are signed with the desk secret (SOPORTE_DESK_SECRET, as intake's).
+    mail_reply_address: str = "soporte@localhost"
+    desk_secret: str = "dev-desk-secret-change-me"
     smtp_host: str = DEFAULT_SMTP_HOST
     smtp_port: int = DEFAULT_SMTP_PORT
     smtp_starttls: bool = False

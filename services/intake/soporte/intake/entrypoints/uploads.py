@@ -27,6 +27,13 @@ class Upload:
     held: list[str] = field(default_factory=list)  # hashes this request holds in the store (stored or found)
     created: list[str] = field(default_factory=list)  # hashes this request added to the store
 
+    def hold(self, sha256: str, created: bool, ref: AttachmentRef) -> None:
+        """A file this request stored (or found stored): it now holds it, and the command will reference it."""
+        self.held.append(sha256)
+        if created:
+            self.created.append(sha256)
+        self.attachments.append(ref)
+
     def release(self, store: FileStore) -> None:
         """The request is over and its events are committed: the files now belong to the ticket."""
         for sha in self.held:
@@ -151,11 +158,8 @@ async def read_multipart(request: web.Request, store: FileStore, limits: UploadL
             except BaseException:
                 pending.discard()
                 raise
-            upload.held.append(sha)
-            if created:
-                upload.created.append(sha)
-            upload.attachments.append(
-                AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size)
+            upload.hold(
+                sha, created, AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size)
             )
     except BaseException:
         await upload.discard(store)

@@ -77,6 +77,7 @@ async def submit_ticket(
             attachments=list(cmd.attachments),
             channel=cmd.channel,
             actor=cmd.actor,
+            refused_attachments=list(cmd.refused_attachments),
         )
         events = _events(cmd, state, decision, now())
         submitted = events[0]
@@ -120,7 +121,16 @@ def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
     """The pure decider's answer to ``cmd`` (the desk's own references are made up here)."""
     match cmd:
         case c.ReplyAsCustomer():
-            return tickets.decide_customer_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
+            return tickets.decide_customer_reply(
+                state,
+                cmd.body,
+                list(cmd.attachments),
+                cmd.actor,
+                channel=cmd.channel,
+                refused_attachments=list(cmd.refused_attachments),
+            )
+        case c.RecordBounce():
+            return tickets.decide_bounce(state, cmd.bounce, cmd.actor)
         case c.RespondAsAgent():
             return tickets.decide_agent_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
         case c.AddInternalNote():
@@ -225,6 +235,7 @@ HANDLERS: dict[type[c.Command], Callable[..., Awaitable[c.Outcome]]] = {
             c.ReopenTicket,
             c.IssueReturnLabel,
             c.OpenCourierClaim,
+            c.RecordBounce,
             c.RecordDeadlineChange,
         )
     },

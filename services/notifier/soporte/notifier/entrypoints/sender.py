@@ -44,7 +44,7 @@ from soporte.notifier.adapters.ledger import ClaimedNotification, FinishedNotifi
 from soporte.notifier.adapters.mailer import SmtpMailer
 from soporte.notifier.domain.delivery import DeliveryError, next_attempt_at
 from soporte.notifier.domain.notifications import ESCALATION, Notification
-from soporte.notifier.domain.rendering import make_environment, render_email
+from soporte.notifier.domain.rendering import MailThreading, make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.logging import get_logger
 
@@ -68,6 +68,7 @@ class Sender:
     ) -> None:
         self.ledger, self.mailer, self.producer, self.settings, self.now = ledger, mailer, producer, settings, now
         self.templates = make_environment()
+        self.threading = MailThreading(settings.mail_reply_address, settings.desk_secret)
         self.woken = asyncio.Event()
         self.outcomes_topic = NOTIFICATION_OUTCOMES.name(settings.topic_prefix)
         self.dead_letter_topic = DEAD_LETTERS.name(settings.topic_prefix)
@@ -124,7 +125,7 @@ class Sender:
 
     def _render(self, n: Notification) -> EmailMessage:
         try:
-            return render_email(self.templates, n, self.settings.mail_from)
+            return render_email(self.templates, n, self.settings.mail_from, self.threading)
         except (jinja2.TemplateError, KeyError, ValueError) as exc:
             # Trying again renders the same thing: fail it now; `notifications retry` once fixed.
             raise DeliveryError(f"cannot render: {exc.__class__.__name__}: {exc}", permanent=True) from exc

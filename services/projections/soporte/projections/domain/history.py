@@ -40,6 +40,7 @@ class PublicMessage:
     body: str
     attachments: tuple[dict[str, Any], ...]
     occurred_at: datetime
+    refused_attachments: tuple[dict[str, Any], ...] = ()  # sent by mail, not kept: name and reason code
 
 
 def _public_content(event: Event) -> tuple[str, list]:
@@ -80,6 +81,7 @@ def public_message(event: Event) -> PublicMessage | None:
         body,
         tuple(a.model_dump(mode="json") for a in attachments),
         event.occurred_at,
+        tuple(r.model_dump(mode="json") for r in getattr(event.data, "refused_attachments", ())),
     )
 
 
@@ -117,6 +119,9 @@ def _summary(event: Event) -> str:
             return f"{event.data.carrier} {event.data.tracking_number}"
         case t.CourierClaimOpened():
             return f"{event.data.carrier}: {event.data.reason}"
+        case t.NotificationBounced():
+            d = event.data
+            return " ".join(filter(None, (f"{d.recipient}:", d.status, d.diagnostic)))
         case _:
             return ""
 
