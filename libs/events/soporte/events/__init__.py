@@ -27,6 +27,7 @@ from .topics import (
     SHOP_ORDERS,
     SLA_ESCALATIONS,
     SLA_KPIS,
+    SLA_REPORTS,
     TICKET_EVENTS,
     TopicSpec,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "SHOP_ORDERS",
     "SLA_ESCALATIONS",
     "SLA_KPIS",
+    "SLA_REPORTS",
     "TICKET_EVENTS",
     "TICKET_STREAM_TYPES",
     "TopicSpec",

@@ -15,12 +15,11 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
-from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
 from soporte.platform.clock import Clock, utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import make_producer
 from soporte.platform.lifecycle import serve_app
-from soporte.platform.projection import ReaderSettings, transaction_on
+from soporte.platform.projection import transaction_on
 from soporte.platform.reader import TrackedReader
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
@@ -32,23 +31,10 @@ from soporte.projections.entrypoints.console import add_console_routes
 from soporte.projections.entrypoints.dashboard import add_dashboard_routes
 from soporte.projections.entrypoints.pages import add_page_templates
 from soporte.projections.entrypoints.status_page import add_status_page_routes
+from soporte.projections.entrypoints.weekly_summary import WeeklySummaries
+from soporte.projections.reading import reader_settings
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
-
-
-def source_topics(prefix: str) -> list[str]:
-    """The topics the read models are built from."""
-    return [spec.name(prefix) for spec in (TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, NOTIFICATION_OUTCOMES)]
-
-
-def reader_settings(settings: ProjectionsSettings, *, group_id: str | None) -> ReaderSettings:
-    """Where the live reader (in the service's consumer group) and a rebuild (no group) read."""
-    return ReaderSettings(
-        bootstrap=settings.kafka_bootstrap,
-        topics=source_topics(settings.topic_prefix),
-        dead_letter_topic=DEAD_LETTERS.name(settings.topic_prefix),
-        group_id=group_id,
-    )
 
 
 def live_reader(
@@ -103,17 +89,19 @@ def create_app(
         )
         app[keys.COMMANDS] = IntakeCommands(session, settings.intake_url)
         stop = asyncio.Event()
-        task = None
+        tasks = []
         try:
             if run_reader:
                 await producer.start()
                 reader = app[keys.READER] = live_reader(settings, pool, producer, rules, now, registry)
-                task = app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
+                app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
+                tasks.append(app[keys.READER_TASK])
+                if settings.weekly_summary:
+                    tasks.append(asyncio.create_task(WeeklySummaries(app, producer).run(stop)))
             yield
         finally:
             stop.set()
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await producer.stop()
             await session.close()
             await pool.close()

@@ -17,3 +17,6 @@ class ProjectionsSettings(CommonSettings):
     read_your_writes_seconds: float = 5.0  # how long ?min_version (API) and ?v= (pages) wait at most
     console_refresh_seconds: float = 5.0
     cookie_secure: bool = False  # set when served over https
+    weekly_summary: bool = True  # publish each desk week's SLA summary once it is over (with the live reader)
+    weekly_summary_delay_minutes: float = 60.0  # how long after the week's end (late events come in meanwhile)
+    weekly_summary_check_seconds: float = 60.0

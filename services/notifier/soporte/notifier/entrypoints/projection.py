@@ -1,4 +1,5 @@
-"""The notifier's projection for the shared ``TrackedReader``: ticket events and escalations into the ledger.
+"""The notifier's projection for the shared ``TrackedReader``: ticket events, escalations and the desk's weekly
+summaries into the ledger.
 
 What can crash where, and why no mail is lost or doubled:
 
@@ -26,6 +27,7 @@ import asyncpg
 from soporte.events import Event
 from soporte.notifier.adapters.ledger import Ledger
 from soporte.notifier.domain.notifications import Desk, contact_from, plan
+from soporte.notifier.domain.weekly_summary import plan_weekly_summary
 
 
 class NotifierProjection:
@@ -41,6 +43,7 @@ class NotifierProjection:
         elif event.ticket_id:
             contact = await self.ledger.contact(conn, event.ticket_id)
         await self.ledger.add(conn, plan(event, contact, self.desk), self.now())
+        await self.ledger.add(conn, plan_weekly_summary(event, self.desk), self.now())
 
     async def after_commit(self, count: int) -> None:
         self.wake_sender()

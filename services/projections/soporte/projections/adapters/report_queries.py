@@ -15,6 +15,7 @@ from datetime import datetime
 import asyncpg
 
 from soporte.businesstime import BusinessCalendar
+from soporte.events import types as t
 from soporte.projections.adapters.rows import columns_of, from_record
 from soporte.projections.adapters.tables import LIVE
 from soporte.projections.domain.forecast import AgentActivity, ForecastRules, QueuedTicket, capacity, on_shift
@@ -132,6 +133,34 @@ class ReportQueries:
         async with self.pool.acquire() as conn, conn.transaction():
             async for row in conn.cursor(sql, start, end, q.category, prefetch=500):
                 yield TicketFacts(from_record(SlaFact, row), row["warnings"], row["breaches"])
+
+    async def worst_tickets(self, q: ReportQuery, limit: int) -> list[t.WorstTicket]:
+        """The range's tickets that missed a deadline or were answered late: most breaches, then longest first."""
+        start, end = q.bounds(self.tz)
+        rows = await self.pool.fetch(
+            f"""SELECT * FROM (
+                    SELECT f.ticket_id, f.category, f.created_at, f.first_response_seconds,
+                           f.first_response_target_seconds AS target,
+                           (SELECT count(*) FROM {LIVE.escalations} e
+                             WHERE e.ticket_id = f.ticket_id AND e.breached) AS breaches
+                      FROM {LIVE.sla_facts} f
+                     WHERE f.created_at >= $1 AND f.created_at < $2 AND NOT f.attended_live) w
+                 WHERE breaches > 0 OR first_response_seconds >= target
+                 ORDER BY breaches DESC, first_response_seconds DESC NULLS LAST, created_at, ticket_id LIMIT $3""",
+            start,
+            end,
+            limit,
+        )
+        return [
+            t.WorstTicket(
+                ticket_id=r["ticket_id"],
+                category=r["category"],
+                created_at=r["created_at"],
+                first_response_business_seconds=r["first_response_seconds"],
+                breaches=r["breaches"],
+            )
+            for r in rows
+        ]
 
     async def agent_activity(self, now: datetime, rules: ForecastRules) -> list[AgentActivity]:
         """Each agent who acted on a ticket lately: when they last did, and the tickets they answered or resolved
