@@ -33,6 +33,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 
 from soporte.events import SLA_REPORTS, Event, encode
+from soporte.platform.kafka import ensure_topics
 from soporte.platform.lifecycle import sleep_unless
 from soporte.platform.logging import get_logger
 from soporte.projections import keys
@@ -53,6 +54,7 @@ class WeeklySummaries:
         settings = app[keys.SETTINGS]
         self.settings, self.topic = settings, SLA_REPORTS.name(settings.topic_prefix)
         self.delay = timedelta(minutes=settings.weekly_summary_delay_minutes)
+        self.topic_ready = False
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -76,6 +78,9 @@ class WeeklySummaries:
             log.info("weekly summary waits for the reader to catch up", week=week.name)
             return None
         event = await self.summary(week)
+        if not self.topic_ready:  # a broker set up before the topic existed
+            await ensure_topics(self.settings.kafka_bootstrap, [SLA_REPORTS], self.settings.topic_prefix)
+            self.topic_ready = True
         await self.producer.send_and_wait(self.topic, encode(event), key=week.name.encode())
         await self.pool.execute(
             f"INSERT INTO {MARKS} VALUES ($1, $2, $3) ON CONFLICT (week) DO NOTHING", week.name, event.event_id, now
