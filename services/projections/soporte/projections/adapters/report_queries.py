@@ -111,12 +111,12 @@ class ReportQueries:
         return {row["key"]: Tally(warnings=row["warnings"], breaches=row["breaches"]) for row in rows}
 
     async def backlog_moves(self, q: ReportQuery) -> list[BacklogMove]:
-        """Every move up to the range's last day (the ones before it make the opening backlog)."""
-        sql = f"SELECT * FROM {LIVE.backlog_moves} WHERE day <= $1"
-        args: list = [q.last_day]
-        if q.category:
-            sql, args = sql + " AND category = $2", [*args, q.category]
-        return [from_record(BacklogMove, row) for row in await self.pool.fetch(sql, *args)]
+        """The moves of each day of the range, those before it added up on its first day (the opening backlog)."""
+        sql = f"""SELECT greatest(day, $1) AS day, category, status, sum(moved)::int AS moved
+                    FROM {LIVE.backlog_moves} WHERE day <= $2 AND ($3::text IS NULL OR category = $3)
+                   GROUP BY 1, 2, 3"""
+        rows = await self.pool.fetch(sql, q.first_day, q.last_day, q.category)
+        return [BacklogMove(r["day"], r["category"], r["status"], r["moved"]) for r in rows]
 
     async def ticket_facts(self, q: ReportQuery) -> AsyncIterator[TicketFacts]:
         """Each ticket created in the range (oldest first), with its escalations, read through a cursor."""
