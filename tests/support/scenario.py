@@ -107,6 +107,9 @@ class Stream:
         data = t.ReturnLabelIssuedData(label_id="RL-1", carrier=carrier, tracking_number=tracking_number)
         return self.place(t.ReturnLabelIssued, data, self.agent, at)
 
+    def links_revoked(self, at: datetime, reason: str = "") -> ev.Event:
+        return self.place(t.TicketLinksRevoked, t.TicketLinksRevokedData(reason=reason), self.agent, at)
+
     def courier_claim(self, at: datetime, reason: str = "Golpe en el envío") -> ev.Event:
         return self.place(
             t.CourierClaimOpened,

@@ -38,6 +38,7 @@ MISSING = ("order_number", "photo_of_item", "detailed_description")
 TYPED = ("Ana Pérez", "Luis", "La pantalla llegó rota", "Le ayudamos", "Gracias", "¿Puede enviar una foto?")
 TYPED += ("nota interna", "Hecho", "Golpe en el envío", "Correos", "PK123", "PK000", "ana@example.com")
 TYPED += ("pantalla-rota.jpg", "image/jpeg", "550 mailbox unavailable", "lead@shop.test", "100234", "agent-1")
+TYPED += ("buzón ajeno",)
 AGENT = Principal("agent", "agent-1", name="Luis")
 
 
@@ -49,7 +50,7 @@ def every_event() -> tuple:
     history += [s.agent_replied(T0 + 2 * HOUR), s.return_label(T0 + 3 * HOUR), s.courier_claim(T0 + 4 * HOUR)]
     history += [s.resolved(T0 + 5 * HOUR), s.reopened(T0 + 6 * HOUR), s.customer_replied(T0 + 6 * HOUR)]
     history += [s.resolved(T0 + 7 * HOUR), s.reopened(T0 + 8 * HOUR, by_customer=False)]
-    history += [s.deadline_changed(T0 + 9 * HOUR, episode=history[0])]
+    history += [s.deadline_changed(T0 + 9 * HOUR, episode=history[0]), s.links_revoked(T0 + 10 * HOUR, "buzón ajeno")]
     changes = fold(RULES, {}, {}, history)
     assert {e.type for e in changes.timeline} == {cls.model_fields["type"].default for cls in t.TICKET_STREAM_TYPES}
     return changes.tickets[0].view, changes.messages, changes.timeline

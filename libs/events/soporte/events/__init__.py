@@ -16,6 +16,7 @@ from .envelope import (
     Language,
     Priority,
     deterministic_id,
+    files_of,
     new_ticket_id,
 )
 from .topics import (
@@ -58,6 +59,7 @@ __all__ = [
     "deterministic_id",
     "encode",
     "event_key",
+    "files_of",
     "from_dict",
     "new_ticket_id",
     "to_dict",

@@ -11,6 +11,7 @@ from typing import Annotated, Union
 from pydantic import Field, TypeAdapter
 
 from ..envelope import Event
+from .access import AccessLinkRequested, AccessLinkRequestedData
 from .common import ShortText, Text
 from .dead_letters import DeadLettered, DeadLetteredData
 from .notifications import NotificationFailed, NotificationOutcomeData, NotificationSent
@@ -35,6 +36,8 @@ from .tickets import (
     SlaDeadlineChangedData,
     TicketAssigned,
     TicketAssignedData,
+    TicketLinksRevoked,
+    TicketLinksRevokedData,
     TicketReopened,
     TicketReopenedData,
     TicketResolved,
@@ -55,6 +58,7 @@ TICKET_STREAM_TYPES: tuple[type[Event], ...] = (
     ReturnLabelIssued,
     CourierClaimOpened,
     SlaDeadlineChanged,
+    TicketLinksRevoked,
 )
 OTHER_TYPES: tuple[type[Event], ...] = (
     OrderPlaced,
@@ -64,6 +68,7 @@ OTHER_TYPES: tuple[type[Event], ...] = (
     NotificationSent,
     NotificationFailed,
     DeadLettered,
+    AccessLinkRequested,
 )
 ALL_EVENT_TYPES: tuple[type[Event], ...] = TICKET_STREAM_TYPES + OTHER_TYPES
 EVENT_TYPES_BY_NAME: dict[str, type[Event]] = {t.model_fields["type"].default: t for t in ALL_EVENT_TYPES}
@@ -74,6 +79,8 @@ ANY_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(AnyEvent)
 __all__ = [
     "ALL_EVENT_TYPES",
     "ANY_EVENT_ADAPTER",
+    "AccessLinkRequested",
+    "AccessLinkRequestedData",
     "Actionability",
     "AgentReplied",
     "AnyEvent",
@@ -111,6 +118,8 @@ __all__ = [
     "Text",
     "TicketAssigned",
     "TicketAssignedData",
+    "TicketLinksRevoked",
+    "TicketLinksRevokedData",
     "TicketReopened",
     "TicketReopenedData",
     "TicketResolved",

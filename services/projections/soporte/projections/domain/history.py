@@ -116,6 +116,8 @@ def _summary(event: Event) -> str:
             return f"{event.data.carrier} {event.data.tracking_number}"
         case t.CourierClaimOpened():
             return f"{event.data.carrier}: {event.data.reason}"
+        case t.TicketLinksRevoked():
+            return event.data.reason
         case _:
             return ""
 
