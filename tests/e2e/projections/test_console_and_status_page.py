@@ -8,7 +8,6 @@ status page are left in the test artifacts.
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import uuid
@@ -19,7 +18,7 @@ from aiohttp import web
 from soporte.intake.bootstrap import create_app as create_intake_app
 from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
-from tests.support.intake import intake_env
+from tests.support.intake import intake_env, order_known
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -32,16 +31,16 @@ async def serve(app: web.Application, port: int) -> web.AppRunner:
     return runner
 
 
-async def guest_token(session: aiohttp.ClientSession, intake: str, email: str, order_number: str) -> str:
-    """A guest session, asked for until the order has come in from the shop topic."""
-    for _ in range(100):
-        async with session.post(
-            f"{intake}/api/v1/guest-sessions", json={"email": email, "order_number": order_number}
-        ) as r:
-            if r.status == 201:
-                return (await r.json())["guest_token"]
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"the order {order_number} never reached intake")
+async def guest_token(
+    session: aiohttp.ClientSession, intake: str, email: str, order_number: str, database_url: str
+) -> str:
+    """A guest session, asked for once the order has come in from the shop topic."""
+    await order_known(database_url, order_number)
+    async with session.post(
+        f"{intake}/api/v1/guest-sessions", json={"email": email, "order_number": order_number}
+    ) as r:
+        assert r.status == 201, await r.text()
+        return (await r.json())["guest_token"]
 
 
 async def submit(
@@ -95,7 +94,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
             bea = await submit(
                 session,
                 intake,
-                await guest_token(session, intake, "bea@example.com", "300100"),
+                await guest_token(session, intake, "bea@example.com", "300100", intake_settings.database_url),
                 "Bea Ruiz",
                 "La pantalla no enciende",
                 photo=False,
@@ -103,7 +102,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
             ana = await submit(
                 session,
                 intake,
-                await guest_token(session, intake, "ana@example.com", "300200"),
+                await guest_token(session, intake, "ana@example.com", "300200", intake_settings.database_url),
                 "Ana Pérez",
                 "La pantalla llegó con el cristal roto, adjunto foto",
                 photo=True,

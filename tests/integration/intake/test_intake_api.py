@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
 
+from soporte.intake.bootstrap import create_app
 from soporte.intake.entrypoints.api import ROUTES
 from soporte.platform.tokens import sign_token
 from tests.support.intake import SHOP_SECRET, bearer, customer_token, guest_session, ticket_events
@@ -93,11 +95,31 @@ async def test_a_wrong_email_or_order_gets_the_same_answer_and_attempts_are_limi
     first, second = await wrong_email.json(), await wrong_order.json()
     first.pop("instance", None), second.pop("instance", None)
     assert first == second
-    statuses = [
-        (await client.post("/api/v1/guest-sessions", json={"email": f"x{i}@example.com", "order_number": "555"})).status
-        for i in range(7)
-    ]
-    assert statuses[:5] == [401] * 5 and statuses[-1] == 429
+
+
+async def test_wrong_pairs_are_limited_per_client_and_per_order_in_one_budget_for_two_intake_processes(
+    client, intake_settings, shop_orders
+):
+    await shop_orders("100234", "ana@example.com")
+    assert (await guest_session(client, "ana@example.com", "100234")).status == 201
+    async with TestClient(TestServer(create_app(intake_settings, run_relay=False, run_orders_reader=False))) as other:
+
+        async def attempt(via, email: str, address: str, order_number: str = "100234"):
+            body = {"email": email, "order_number": order_number}
+            return await via.post("/api/v1/guest-sessions", json=body, headers={"X-Forwarded-For": address})
+
+        # A stranger guesses from one address, through both processes in turn: five wrong pairs, then the wait.
+        answers = [await attempt((client, other)[n % 2], f"x{n}@example.com", "203.0.113.7") for n in range(7)]
+        assert [a.status for a in answers] == [401] * 5 + [429] * 2
+        assert int(answers[-1].headers["Retry-After"]) == (await answers[-1].json())["retry_after_seconds"] > 800
+        # The order's owner, from her own address, still signs in; successes cost nothing.
+        for _ in range(3):
+            assert (await attempt(other, "ana@example.com", "198.51.100.4")).status == 201
+        # Wrong pairs from five more addresses spend the order's budget (ten): then it waits for everyone.
+        for n in range(5):
+            assert (await attempt(client, "eve@example.com", f"192.0.2.{n}")).status == 401
+        assert (await attempt(other, "ana@example.com", "198.51.100.4")).status == 429
+        assert (await attempt(other, "ana@example.com", "198.51.100.4", "100235")).status == 401  # another order
 
 
 async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, intake_settings, shop_orders):
@@ -229,7 +251,7 @@ async def test_rules_of_the_ticket_lifecycle(client, agent_token, intake_setting
     assert (await client.post(f"{path}/responses", headers=bearer(agent_token), json={"body": "más"})).status == 409
     reopened = await client.post(f"{path}/messages", headers=bearer(ana), json={"body": "Sigue fallando"})
     assert reopened.status == 201 and (await reopened.json())["version"] == 4
-    label = await client.post(f"{path}/return-labels", headers=bearer(agent_token), json={"carrier": "Correos"})
+    label = await client.post(f"{path}/return-labels", headers=bearer(agent_token), json={"carrier": "Correos Express"})
     claim = await client.post(
         f"{path}/courier-claims", headers=bearer(agent_token), json={"carrier": "SEUR", "reason": "Caja aplastada"}
     )
