@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from soporte.platform.settings import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, CommonSettings
 
 
 class NotifierSettings(CommonSettings):
     SERVICE_ENV_PREFIX = "SOPORTE_NOTIFIER_"
+    SECRETS: ClassVar[tuple[str, ...]] = ("desk_secret",)
 
     host: str = "127.0.0.1"
     port: int = 8084
     group_id: str = "soporte-notifier"
     portal_url: str = "http://127.0.0.1:8082"
+    # Signs the links in the mails (intake checks them): the same secret as intake's ("dev-...": development only).
+    desk_secret: str = "dev-desk-secret-change-me"
+    ticket_link_days: int = 30  # SOPORTE_TICKET_LINK_DAYS: how long a mailed link works
     mail_from: str = "Soporte <soporte@localhost>"
     smtp_host: str = DEFAULT_SMTP_HOST
     smtp_port: int = DEFAULT_SMTP_PORT
