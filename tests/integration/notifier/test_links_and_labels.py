@@ -3,15 +3,13 @@ the desk secret, and the return label's PDF attached to its mail."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import timedelta
 
 import pypdf
 
-from soporte.events import Actor, ActorKind, AttachmentRef, Language
+from soporte.events import Actor, ActorKind, Language
 from soporte.events import types as t
-from soporte.labels import ReturnLabel, return_label_pdf
 from soporte.platform.clock import utc_now
 from soporte.platform.tokens import verify_token
 from tests.support.scenario import Stream
@@ -58,24 +56,8 @@ async def test_an_address_gets_signed_links_to_its_tickets_and_a_stranger_gets_n
 async def test_the_return_label_mail_carries_the_pdf_that_intake_stored(notifier, shop, smtp_sink):
     notifier.start()
     stream = Stream("T-LABEL00002")
-    data = t.ReturnLabelIssuedData(
-        label_id="RL-1A2B3C4D",
-        carrier="SEUR",
-        tracking_number="SE987654",
-        order_number="100234",
-        return_address=["Pantallas LCD S.L.", "28001 Madrid"],
-        customer_name="Ana Pérez",
-        customer_address=["Avenida del Sol 3", "41001 Sevilla"],
-        language=Language.ES,
-    )
-    pdf = return_label_pdf(ReturnLabel.issued(stream.ticket_id, data))
-    stored = AttachmentRef(
-        sha256=hashlib.sha256(pdf).hexdigest(), filename="l.pdf", content_type="application/pdf", size=len(pdf)
-    )
-    label = data.model_copy(update={"label": stored})
-    await shop.publish(
-        stream.submitted(SUBMITTED_AT), stream.place(t.ReturnLabelIssued, label, stream.agent, utc_now())
-    )
+    label, pdf = stream.printed_label(utc_now(), tracking_number="SE987654")
+    await shop.publish(stream.submitted(SUBMITTED_AT), label)
     messages = await wait_for_mail(smtp_sink, 2)
     mail = next(m for m in messages if "etiqueta" in m["Subject"])
     (attachment,) = list(mail.iter_attachments())

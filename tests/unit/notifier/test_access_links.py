@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 
 import pypdf
 
 from soporte.businesstime import load_calendar
-from soporte.events import Actor, ActorKind, AttachmentRef, Language
+from soporte.events import Actor, ActorKind, Language
 from soporte.events import types as t
-from soporte.labels import ReturnLabel, return_label_pdf
 from soporte.notifier.domain.access_links import KnownTicket, plan_access_links
 from soporte.notifier.domain.links import printed_label, with_signed_links
 from soporte.notifier.domain.notifications import Desk, contact_from, plan
@@ -78,25 +76,8 @@ def test_links_are_signed_for_the_recipient_in_the_mails_language_when_the_mail_
 def test_the_label_mail_carries_the_pdf_intake_stored_printed_again_from_the_event():
     stream = Stream("T-LABEL00001")
     submitted = stream.submitted(NOW)
-    data = t.ReturnLabelIssuedData(
-        label_id="RL-1A2B3C4D",
-        carrier="SEUR",
-        tracking_number="SE123456",
-        order_number="100234",
-        return_address=["Pantallas LCD S.L.", "28001 Madrid"],
-        customer_name="Ana Pérez",
-        customer_address=["Avenida del Sol 3", "41001 Sevilla"],
-        language=Language.ES,
-    )
-    pdf = return_label_pdf(ReturnLabel.issued(stream.ticket_id, data))
-    data = data.model_copy(
-        update={
-            "label": AttachmentRef(
-                sha256=hashlib.sha256(pdf).hexdigest(), filename="x.pdf", content_type="application/pdf", size=len(pdf)
-            )
-        }
-    )
-    event = stream.place(t.ReturnLabelIssued, data, stream.agent, NOW)
+    event, pdf = stream.printed_label(NOW)
+    data = event.data
     (mail,) = plan(event, contact_from(submitted), DESK)
     label, printed, issued = printed_label(mail)
     assert printed == pdf and label.filename == "etiqueta-devolucion-T-LABEL00001.pdf" and issued == data
