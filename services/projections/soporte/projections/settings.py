@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from soporte.platform.http import Network, trusted_networks
 from soporte.platform.settings import CommonSettings
 
 
@@ -17,3 +18,10 @@ class ProjectionsSettings(CommonSettings):
     read_your_writes_seconds: float = 5.0  # how long ?min_version (API) and ?v= (pages) wait at most
     console_refresh_seconds: float = 5.0
     cookie_secure: bool = False  # set when served over https
+    # Who may say who the client is (X-Forwarded-For): a reverse proxy in front. Intake is told the client's
+    # address in turn, so its limits count people, not this service.
+    trusted_proxies: str = "127.0.0.1,::1"
+
+    @property
+    def proxy_networks(self) -> tuple[Network, ...]:
+        return trusted_networks(self.trusted_proxies)

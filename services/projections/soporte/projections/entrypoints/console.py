@@ -45,6 +45,7 @@ AGENT_ACTIONS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "assign-me": ("assignment", (), False),
     "return-label": ("return-labels", ("carrier", "tracking_number"), False),
     "courier-claim": ("courier-claims", ("carrier", "tracking_number", "reason"), False),
+    "revoke-links": ("link-revocations", ("reason",), False),
 }
 
 
@@ -146,6 +147,7 @@ async def ticket_page(
         timeline=await models.timeline(ticket_id),
         escalations=await models.escalations(ticket_id),
         notifications=await models.notifications(ticket_id),
+        carriers=await request.app[keys.COMMANDS].carriers(token),
         error=error,
         refresh_seconds=request.app[keys.SETTINGS].console_refresh_seconds,
     )
