@@ -30,7 +30,7 @@ format: python-deps ## apply ruff's fixes and format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test-scale: deps ## SLA worker takeovers (not in `make test`: faust's recovery can hang after a takeover)
+test-scale: deps ## 20 SLA worker takeovers under load (SOPORTE_TEST_TAKEOVERS=N): lost clocks, missed and duplicate escalations
 	$(PY) -m pytest -m scale tests/integration/sla
 
 test-unit: python-deps ## only the tests that need no infrastructure

@@ -64,6 +64,13 @@ def wait_healthy(port: int, timeout: float = 60) -> bool:
     return False
 
 
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def processes_with(marker: str) -> list[int]:
     """Pids whose environment carries ``marker`` (what a stack started with that env)."""
     found = []
@@ -138,11 +145,25 @@ def test_run_starts_everything_prints_where_and_ctrl_c_leaves_no_process(private
             assert f"{spec.name:<12} http://127.0.0.1:{port}" in text
             assert wait_healthy(port), f"{spec.name} never answered /healthz on {port}"
         assert run.poll() is None, "".join(output) + run.stdout.read()
+
+        # A crashed service is restarted; the others keep serving meanwhile.
+        [notifier] = [pid for pid in processes_with(marker) if b"soporte.notifier" in cmdline(pid)]
+        os.kill(notifier, signal.SIGKILL)
+        intake_port = int(env["SOPORTE_INTAKE_PORT"])
+        assert wait_healthy(intake_port, timeout=5)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not [
+            pid for pid in processes_with(marker) if b"soporte.notifier" in cmdline(pid) and pid != notifier
+        ]:
+            time.sleep(0.5)
+        assert wait_healthy(int(env["SOPORTE_NOTIFIER_PORT"])), "the notifier was not restarted"
+        assert run.poll() is None
     finally:
         if run.poll() is None:
             run.send_signal(signal.SIGINT)
         rest = run.communicate(timeout=180)[0]
     assert run.returncode == 0, rest[-3000:]
+    assert "notifier exited with code -9; restarting it" in rest
     for port_var in (
         "SOPORTE_DEV_KAFKA_PORT",
         "SOPORTE_DEV_POSTGRES_PORT",

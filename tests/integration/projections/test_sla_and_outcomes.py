@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from soporte import events as ev
-from soporte.events import NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, deterministic_id
+from soporte.events import NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, Channel, deterministic_id
 from soporte.events import types as t
 from tests.support.scenario import Stream
 
@@ -158,17 +158,21 @@ async def test_escalations_kpis_and_notification_outcomes_reach_queues_detail_an
         occurred_at=T0 + timedelta(minutes=18),
         ticket_id=answered.ticket_id,
     )
+    # A ticket an agent opened during a call: attended live, counted apart from the first-response average.
+    phone = Stream()
+    await produce(TICKET_EVENTS, phone.submitted(at(19), channel=Channel.PHONE))
     await produce(SLA_KPIS, *kpis)
     await produce(NOTIFICATION_OUTCOMES, sent, failed)
-    await wait_projected(db, 7 + len(ticket_events) + len(escalations))
+    await wait_projected(db, 8 + len(ticket_events) + len(escalations))
 
     response = await client.get("/api/v1/figures", headers=agent)
     assert response.status == 200
     assert await response.json() == {
-        "open_tickets": 5,  # six tickets, one resolved
+        "open_tickets": 6,  # seven tickets, one resolved
         "breaches_today": 2,  # the stale episode's breach counts as raised, whatever the ticket did next
         "average_first_response_business_minutes": 15.5,  # (10 + 21) / 2
         "first_responses_measured": 2,
+        "opened_by_agents": 1,
         "day": "2026-03-02",
         "time_zone": "UTC",
     }

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from soporte.businesstime import load_calendar
@@ -72,8 +71,8 @@ def log_records(process: SlaProcess) -> list[dict]:
 async def two_workers_settled(start, policy: Path) -> tuple[SlaProcess, SlaProcess]:
     """Start one worker, then a second, and wait until the first has recovered after the second joined.
 
-    Tickets are submitted only then: faust-streaming 0.15.3 can lose a record that arrives as a worker
-    finishes a rebalance, on a partition with no committed offset yet (a known, unfixed bug; see the README).
+    Tickets submitted after this are shared between the two for the whole test (no partition moves), so
+    each worker's own escalations can be checked; records arriving during a rebalance are the takeover tests' job.
     """
     first = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
     second = await start(SOPORTE_SLA_POLICY_FILE=str(policy)).ready()
@@ -114,7 +113,6 @@ async def test_two_workers_share_the_partitions_and_raise_each_escalation_once(
     assert first.stop() == 0 and second.stop() == 0
 
 
-@pytest.mark.scale
 async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process, publish, escalations, tmp_path):
     # Warning at 12 s, breach at 15 s: the kill lands between the two.
     policy = tmp_path / "policy-15s.yaml"
@@ -139,7 +137,6 @@ async def test_a_killed_workers_tickets_breach_once_on_the_survivor(sla_process,
     assert survivor.stop() == 0
 
 
-@pytest.mark.scale
 async def test_an_escalation_published_by_a_dead_worker_after_the_survivors_start_is_not_raised_again(
     sla_process, publish, escalations, sla_env, tmp_path, kafka_bootstrap, topic_prefix
 ):

@@ -86,3 +86,22 @@ async def test_health_is_up_while_readiness_reports_the_failing_dependency(clien
     assert "db down" in (await ready.json())["checks"]["database"]
     metrics = await client.get("/metrics")
     assert metrics.status == 200
+
+
+async def test_a_problem_raised_again_and_again_keeps_no_requests_frames_alive():
+    shared = Problem(401, "unauthorized", "A valid token is needed")  # the shape of a module-level constant
+
+    async def protected(_):
+        payload = bytearray(100_000)  # a frame local the traceback would keep alive
+        assert payload
+        raise shared
+
+    app = web.Application(middlewares=[problem_middleware()])
+    app.router.add_get("/protected", protected)
+    async with TestClient(TestServer(app)) as client:
+        for _ in range(50):
+            assert (await client.get("/protected")).status == 401
+    depth, tb = 0, shared.__traceback__
+    while tb is not None:
+        depth, tb = depth + 1, tb.tb_next
+    assert depth == 0 and shared.__context__ is None

@@ -16,13 +16,14 @@ from soporte.events import types as t
 from soporte.projections.adapters.intake import IntakeAnswer
 from soporte.projections.adapters.queries import Figures
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.history import event_of
 from soporte.projections.domain.projection import NotificationOutcome, fold
 from soporte.projections.domain.tickets import Escalation, SlaState
 from soporte.projections.entrypoints.console import AREA as CONSOLE
 from soporte.projections.entrypoints.pages import Sent, page_templates, render_page
 from soporte.projections.entrypoints.presenters import Presenter, Refusal
 from soporte.projections.entrypoints.status_page import AREA as STATUS_PAGE
-from soporte.ticketrules import SlaPolicies, SlaRules, Status
+from soporte.ticketrules import SlaPolicies, SlaRules, Status, explain
 from soporte.words import LANGUAGES, too_many_attempts, words
 from tests.support.language import assert_reads_as, visible_text
 from tests.support.samples import T0
@@ -118,7 +119,9 @@ def test_the_console_reads_as_one_language(lang):
         )
     for code in MISSING:
         assert vocabulary.missing_items[code] in queue
-    context = {"timeline": TIMELINE, "escalations": ESCALATIONS, "notifications": NOTIFICATIONS}
+    # An hour after the customer answered the clarification: two clocks met, next response running.
+    sla = explain([event_of(e) for e in TIMELINE], RULES, T0 + HOUR + 5 * MINUTE)
+    context = {"timeline": TIMELINE, "escalations": ESCALATIONS, "notifications": NOTIFICATIONS, "sla": sla}
     for carriers in ([], ["Correos Express", "SEUR"]):
         *_, page = ticket_pages(
             "agent_ticket.html.j2", lang, CONSOLE, agent=AGENT, refresh_seconds=5, carriers=carriers, **context
@@ -130,6 +133,11 @@ def test_the_console_reads_as_one_language(lang):
     for clock in t.SlaClock:
         assert vocabulary.clocks[clock.value] in page
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
+    assert f"{vocabulary.clocks['first_response']}: " in page  # the recalculated deadline, in words
+    assert (
+        vocabulary.clock_states["met"] in page
+        and words(lang).console.clocks_now.left_minutes.format(minutes=55) in page
+    )
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, CONSOLE, message_key=message, hint_key="not_found_hint")
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soporte.sla.entrypoints.cli import escalations, format_escalation
+from soporte.sla.cli import escalations
+from soporte.sla.entrypoints.operations import format_escalation
 from tests.support.scenario import Stream
 
 from .driver import Worker

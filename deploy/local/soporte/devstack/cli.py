@@ -78,8 +78,30 @@ def available_services() -> list[ServiceSpec]:
     return found
 
 
+def _start(spec: ServiceSpec, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", spec.module], env=env)
+
+
+class Supervisor:
+    """When a crashed service may start again: at once the first time, then after a growing pause (at most a
+    minute), so a service that cannot start does not spin."""
+
+    def __init__(self, first: float = 1.0, longest: float = 60.0) -> None:
+        self.first, self.longest = first, longest
+        self.pause: dict[str, float] = {}
+        self.next_start: dict[str, float] = {}
+
+    def may_restart(self, name: str, now: float) -> bool:
+        if now < self.next_start.get(name, 0.0):
+            return False
+        pause = self.pause.get(name, 0.0)
+        self.pause[name] = min(max(pause * 2, self.first), self.longest)
+        self.next_start[name] = now + self.pause[name]
+        return True
+
+
 def run(argv: list[str]) -> int:
-    """Infrastructure plus every service, in the foreground; Ctrl-C stops all of it."""
+    """Infrastructure plus every service, in the foreground (a crashed one is restarted); Ctrl-C stops all."""
     argparse.ArgumentParser(prog="soporte run", description=run.__doc__).parse_args(argv)
     config = StackConfig.from_env()
     was_up = stack.status(config)
@@ -100,6 +122,7 @@ def run(argv: list[str]) -> int:
         "SOPORTE_SMTP_PORT": str(config.smtp_port),
     }
     children: list[tuple[ServiceSpec, subprocess.Popen]] = []
+    supervisor = Supervisor()
     stopping = False
 
     def request_stop(*_: object) -> None:
@@ -116,8 +139,7 @@ def run(argv: list[str]) -> int:
                     f"port 127.0.0.1:{port} for {spec.name} is taken: stop that program or set {spec.port_env}"
                 )
             say(f"starting {spec.name}")
-            proc = subprocess.Popen([sys.executable, "-m", spec.module], env={**env, spec.port_env: str(port)})
-            children.append((spec, proc))
+            children.append((spec, _start(spec, {**env, spec.port_env: str(port)})))
         print("\nSoporte is running:")
         _print_addresses(addresses)
         print(f"{'mailbox':<12} {config.paths.mail}")
@@ -126,10 +148,11 @@ def run(argv: list[str]) -> int:
             print(f"{spec.name:<12} http://127.0.0.1:{port}  {spec.where}")
         print("\nCtrl-C stops everything.", flush=True)
         while not stopping:
-            for spec, proc in children:
-                if proc.poll() is not None:
-                    say(f"{spec.name} exited with code {proc.returncode}; stopping everything")
-                    stopping = True
+            for i, (spec, proc) in enumerate(children):
+                if proc.poll() is not None and supervisor.may_restart(spec.name, time.monotonic()):
+                    # One crashed service must not take the desk down: the others keep serving.
+                    say(f"{spec.name} exited with code {proc.returncode}; restarting it")
+                    children[i] = (spec, _start(spec, {**env, spec.port_env: str(ports[spec.name])}))
             time.sleep(0.5)
     except StackError as exc:
         _fail(exc)

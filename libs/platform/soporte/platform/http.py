@@ -132,6 +132,8 @@ def problem_middleware(*mappers: ExceptionMapper):
             response = await handler(request)
         except Problem as problem:
             response = problem_response(problem, request.path)
+            # A problem object may be raised again (a shared one): let it keep no request's frames alive.
+            problem.__traceback__ = problem.__context__ = problem.__cause__ = None
         except ValidationError as exc:
             response = problem_response(validation_problem(exc), request.path)
         except web.HTTPException as exc:

@@ -88,6 +88,7 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = now
     app[keys.CALENDAR] = calendar
+    app[keys.RULES] = rules
     registry = CollectorRegistry()
 
     async def resources(app: web.Application):

@@ -13,10 +13,12 @@ from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.intake import IntakeCommands, Principals
 from soporte.projections.adapters.queries import ReadModels
 from soporte.projections.settings import ProjectionsSettings
+from soporte.ticketrules import SlaRules
 
 SETTINGS = web.AppKey("settings", ProjectionsSettings)
 CLOCK = web.AppKey("clock", Clock)
 CALENDAR = web.AppKey("calendar", BusinessCalendar)
+RULES = web.AppKey("rules", SlaRules)  # the SLA clock rules the fold and the explanations use
 POOL = web.AppKey("pool", asyncpg.Pool)
 READ_MODELS = web.AppKey("read_models", ReadModels)
 PRINCIPALS = web.AppKey("principals", Principals)

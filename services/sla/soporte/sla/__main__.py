@@ -2,7 +2,7 @@
 
 import sys
 
-from .entrypoints.cli import sla
+from .cli import sla
 
 if __name__ == "__main__":
     sys.exit(sla(sys.argv[1:]))

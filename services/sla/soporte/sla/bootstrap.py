@@ -70,7 +70,8 @@ class SlaWorker:
         async def processor_caught_up() -> None:
             if not self.streams.ready:
                 raise RuntimeError("still recovering the clocks table")
-            # Not ready until faust has resumed the partitions after a rebalance (its flag drops last).
+            # Not ready until faust has resumed the partitions after a rebalance (its flag drops last):
+            # until then the partitions are moving and no event is processed.
             if self.app.rebalancing:
                 raise RuntimeError("rebalancing: partitions are moving between workers")
 

@@ -21,3 +21,6 @@ class SlaSettings(CommonSettings):
     # SOPORTE_SLA_ALLOWED_LATENESS_SECONDS: a timer raises a level this long after it is due (and only once every
     # event of the ticket's partition is read), so an answer given just in time but relayed late is never a breach.
     sla_allowed_lateness_seconds: float = 3.0
+    sla_stall_timeout_seconds: float = (
+        300.0  # SOPORTE_SLA_STALL_TIMEOUT_SECONDS: faust logs a partition not fetched/processed/committed for this long
+    )

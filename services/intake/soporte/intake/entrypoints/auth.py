@@ -71,7 +71,9 @@ class Principal:
         return IdempotencyKey(self.key, key)
 
 
-UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
+def unauthorized() -> Problem:
+    """Made afresh for each request (an exception raised again keeps every earlier traceback)."""
+    return Problem(401, "unauthorized", "A valid token is needed")
 
 
 class AgentsByToken(Protocol):
@@ -131,7 +133,7 @@ class Authenticator:
     async def require(self, request: web.Request, *kinds: str) -> Principal:
         principal = await self.principal(request)
         if principal is None:
-            raise UNAUTHORIZED
+            raise unauthorized()
         if kinds and principal.kind not in kinds:
             raise Problem(403, "forbidden", "Not allowed", detail=f"this needs a token of: {', '.join(kinds)}")
         return principal

@@ -13,9 +13,10 @@ import aiohttp
 from soporte.platform.http import FORWARDED_FOR, Problem
 from soporte.projections.domain.access import Principal
 
-INTAKE_UNAVAILABLE = Problem(
-    503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly"
-)
+
+def intake_unavailable() -> Problem:
+    """Made afresh for each request (an exception raised again keeps every earlier traceback)."""
+    return Problem(503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly")
 
 
 class Principals(Protocol):
@@ -76,10 +77,10 @@ class IntakePrincipals:
                 if response.status == 401:
                     return None
                 if response.status != 200:
-                    raise INTAKE_UNAVAILABLE
+                    raise intake_unavailable()
                 return Principal.from_whoami(await response.json())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise INTAKE_UNAVAILABLE from exc
+            raise intake_unavailable() from exc
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Figures:
     breaches_today: int
     average_first_response_business_minutes: float | None
     first_responses_measured: int
+    opened_by_agents: int = 0  # attended live (phone, chat): no first-response clock, not in the average
 
 
 def ownership(view: TicketView) -> Ownership:
@@ -142,7 +143,8 @@ class ReadModels:
                        (SELECT count(*) FROM {LIVE.escalations}
                          WHERE breached AND occurred_at >= $1 AND occurred_at < $2) AS breaches_today,
                        (SELECT avg(business_seconds) FROM {LIVE.first_responses}) AS avg_first_response_seconds,
-                       (SELECT count(*) FROM {LIVE.first_responses}) AS first_responses_measured""",
+                       (SELECT count(*) FROM {LIVE.first_responses}) AS first_responses_measured,
+                       (SELECT count(*) FROM {LIVE.tickets} WHERE channel IN ('phone', 'chat')) AS opened_by_agents""",
             day_start,
             day_start + timedelta(days=1),
         )
@@ -153,4 +155,5 @@ class ReadModels:
             row["breaches_today"],
             round(float(avg) / 60, 1) if avg is not None else None,
             row["first_responses_measured"],
+            row["opened_by_agents"],
         )

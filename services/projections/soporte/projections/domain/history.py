@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from soporte.events import Event
+from soporte.events import Event, from_dict
 from soporte.events import types as t
+from soporte.events.codec import CURRENT_VERSIONS
 
 # The public thread's entry kinds, by the event type each comes from (the rest is for agents only).
 MESSAGE_KINDS: dict[str, str] = {
@@ -139,4 +140,21 @@ def timeline_entry(event: Event) -> TimelineEntry:
         occurred_at=event.occurred_at,
         summary=_summary(event)[:500],
         data=event.model_dump(mode="json")["data"],
+    )
+
+
+def event_of(entry: TimelineEntry) -> Event:
+    """The ticket event an audit-trail entry was made from (what replaying rules need of it)."""
+    return from_dict(
+        {
+            "event_id": entry.event_id,
+            "type": entry.type,
+            "schema_version": CURRENT_VERSIONS[entry.type],  # the entry holds the event as this code read it
+            "ticket_id": entry.ticket_id,
+            "version": entry.version,
+            "occurred_at": entry.occurred_at.isoformat(),
+            "actor": {"kind": entry.actor_kind, "id": entry.actor_id, "name": entry.actor_name},
+            "correlation_id": entry.event_id,
+            "data": entry.data,
+        }
     )

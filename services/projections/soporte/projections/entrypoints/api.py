@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -17,12 +17,26 @@ from soporte.platform.http import FieldError, Problem
 from soporte.platform.openapi import Doc, build_openapi, problem_response
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.history import event_of
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
 from soporte.projections.domain.tickets import TicketView
+from soporte.ticketrules import explain
 
-UNAUTHORIZED = Problem(401, "unauthorized", "A valid token is needed")
-AGENTS_ONLY = Problem(403, "agents-only", "Only agents can read this")
-NOT_FOUND = Problem(404, "not-found", "No such ticket")
+# Problems are made afresh for every request: an exception raised again keeps every earlier traceback.
+
+
+def unauthorized() -> Problem:
+    return Problem(401, "unauthorized", "A valid token is needed")
+
+
+def agents_only() -> Problem:
+    return Problem(403, "agents-only", "Only agents can read this")
+
+
+def not_found() -> Problem:
+    return Problem(404, "not-found", "No such ticket")
+
+
 CUSTOMER_FIELDS = (
     "ticket_id",
     "version",
@@ -40,7 +54,10 @@ CUSTOMER_FIELDS = (
 
 
 def json_ready(value: Any) -> Any:
-    """A read model's dataclass (or anything in it) as JSON values: times in ISO 8601, tuples as lists."""
+    """A read model's dataclass (or anything in it) as JSON values: times in ISO 8601, durations in seconds,
+    tuples as lists."""
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
     if is_dataclass(value):
         return {f.name: json_ready(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, date):
@@ -67,14 +84,14 @@ async def authenticated(request: web.Request) -> Principal:
     """The caller, or 401."""
     principal = await request.app[keys.PRINCIPALS].resolve(request.headers.get("Authorization"))
     if principal is None:
-        raise UNAUTHORIZED
+        raise unauthorized()
     return principal
 
 
 async def agent(request: web.Request) -> Principal:
     principal = await authenticated(request)
     if not principal.is_agent:
-        raise AGENTS_ONLY
+        raise agents_only()
     return principal
 
 
@@ -121,7 +138,7 @@ async def ticket_detail(request: web.Request) -> web.Response:
         wait_seconds=request.app[keys.SETTINGS].read_your_writes_seconds,
     )
     if view is None:
-        raise NOT_FOUND
+        raise not_found()
     thread = json_ready(await models.public_thread(ticket_id))
     if principal.is_agent:
         body = {
@@ -134,6 +151,36 @@ async def ticket_detail(request: web.Request) -> web.Response:
     else:
         body = {"ticket": customer_ticket_json(view), "thread": thread}
     return web.json_response(body, headers={"Projection-Version": str(view.version)})
+
+
+async def ticket_sla(request: web.Request) -> web.Response:
+    """A ticket's SLA at an instant (``?at=``, default now): each clock, its deadline, time used and left (s)."""
+    await agent(request)
+    ticket_id, at = request.match_info["ticket_id"], parse_instant(request)
+    timeline = await request.app[keys.READ_MODELS].timeline(ticket_id)
+    if not timeline:
+        raise not_found()
+    explanation = explain([event_of(entry) for entry in timeline], request.app[keys.RULES], at)
+    return web.json_response(json_ready(explanation))
+
+
+def parse_instant(request: web.Request) -> datetime:
+    """``?at=`` as an aware instant (an ISO time with its offset), else now."""
+    raw = request.query.get("at")
+    if raw is None:
+        return request.app[keys.CLOCK]()
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise Problem(
+            422,
+            "validation-error",
+            "The request has invalid fields",
+            errors=[FieldError("at", "an ISO 8601 time with its offset, e.g. 2026-03-02T10:15:00+01:00")],
+        )
+    return at
 
 
 async def my_tickets(request: web.Request) -> web.Response:
@@ -156,6 +203,7 @@ async def figures(request: web.Request) -> web.Response:
 ROUTES = [
     ("GET", "/api/v1/queues/{view}", queue),
     ("GET", "/api/v1/tickets/{ticket_id}", ticket_detail),
+    ("GET", "/api/v1/tickets/{ticket_id}/sla", ticket_sla),
     ("GET", "/api/v1/me/tickets", my_tickets),
     ("GET", "/api/v1/figures", figures),
 ]
@@ -182,6 +230,17 @@ DOCS = {
                 "in": "query",
                 "schema": {"type": "integer", "minimum": 1},
                 "description": "wait (bounded) until the projection holds this version",
+            }
+        ],
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/sla"): Doc(
+        responses=_READ,
+        parameters=[
+            {
+                "name": "at",
+                "in": "query",
+                "schema": {"type": "string", "format": "date-time"},
+                "description": "the instant to explain (default now)",
             }
         ],
     ),

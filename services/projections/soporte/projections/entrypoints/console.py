@@ -16,6 +16,7 @@ from aiohttp import web
 
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.history import event_of
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
 from soporte.projections.entrypoints.pages import (
     PACKAGE,
@@ -31,6 +32,7 @@ from soporte.projections.entrypoints.pages import (
     set_token_cookie,
 )
 from soporte.projections.entrypoints.presenters import Refusal
+from soporte.ticketrules import Explanation, explain
 
 AREA = "console"
 AGENT_COOKIE = "soporte_agent"
@@ -147,10 +149,17 @@ async def ticket_page(
         timeline=await models.timeline(ticket_id),
         escalations=await models.escalations(ticket_id),
         notifications=await models.notifications(ticket_id),
+        sla=await sla_now(request, ticket_id),
         carriers=await request.app[keys.COMMANDS].carriers(token),
         error=error,
         refresh_seconds=request.app[keys.SETTINGS].console_refresh_seconds,
     )
+
+
+async def sla_now(request: web.Request, ticket_id: str) -> Explanation:
+    """Each clock of the ticket now, replayed from its history through the shared rules."""
+    timeline = await request.app[keys.READ_MODELS].timeline(ticket_id)
+    return explain([event_of(entry) for entry in timeline], request.app[keys.RULES], request.app[keys.CLOCK]())
 
 
 @html_errors(AREA)

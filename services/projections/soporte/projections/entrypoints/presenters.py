@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from soporte.businesstime import BusinessCalendar
 from soporte.projections.domain.history import MESSAGE_KINDS, PublicMessage, TimelineEntry
@@ -95,7 +95,10 @@ class Presenter:
         return self.vocabulary.events[EVENT_OF_MESSAGE_KIND[message.kind]]
 
     def event(self, entry: TimelineEntry) -> str:
-        return self.vocabulary.events[entry.type]
+        return self.event_type(entry.type)
+
+    def event_type(self, type_: str) -> str:
+        return self.vocabulary.events[type_]
 
     def actor(self, entry: TimelineEntry) -> str:
         """``agente Luis``: who did it, in words, and their name (or id)."""
@@ -105,12 +108,32 @@ class Presenter:
         """What the event said; a reopening says why, in words."""
         if entry.type == "TicketReopened":
             return self.vocabulary.reopen_reasons[entry.data["reason"]]
+        if entry.type == "SlaDeadlineChanged":  # «primera respuesta: 2026-03-02 10:15 → 2026-03-02 10:10»
+            old, new = (datetime.fromisoformat(entry.data[k]) for k in ("old_deadline", "new_deadline"))
+            return f"{self.vocabulary.clocks[entry.data['clock']]}: {self.short(old)} → {self.short(new)}"
         return entry.summary
 
     def escalation(self, escalation: Escalation) -> str:
         """``plazo incumplido: primera respuesta``."""
         kind = "SlaBreached" if escalation.breached else "SlaWarning"
         return f"{self.vocabulary.escalations[kind]}: {self.vocabulary.clocks[escalation.clock]}"
+
+    def clock(self, kind: str) -> str:
+        return self.vocabulary.clocks[kind]
+
+    def clock_state(self, state: str) -> str:
+        return self.vocabulary.clock_states[state]
+
+    def minutes(self, span: timedelta) -> str:
+        """``14 min`` of counted time (business time for business clocks)."""
+        return f"{int(span.total_seconds() // 60)} min"
+
+    def left(self, remaining: timedelta | None) -> str:
+        """``quedan 14 min`` / ``vencido hace 3 min`` (nothing once the clock ended)."""
+        if remaining is None:
+            return ""
+        words, minutes = self.page.clocks_now, int(abs(remaining.total_seconds()) // 60)
+        return (words.left_minutes if remaining >= timedelta(0) else words.overdue_minutes).format(minutes=minutes)
 
     def refusal(self, refusal: Refusal) -> str:
         """``Revise lo que escribió (mensaje)``: intake's problem in this page's words (its own are English)."""

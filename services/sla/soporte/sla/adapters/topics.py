@@ -1,4 +1,4 @@
-"""Reading whole topics with aiokafka and the shared codec (no consumer group: this process owns its state)."""
+"""The SLA processor's own topics, and reading whole topics with aiokafka (no consumer group: no position kept)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from soporte.events import TICKET_EVENTS, TopicSpec
 from soporte.platform.kafka import make_consumer
+
+from ..settings import SlaSettings
 
 
 async def assigned_consumer(
@@ -61,3 +64,17 @@ async def read_topic(
             yield record
     finally:
         await consumer.stop()
+
+
+def internal_topics(settings: SlaSettings) -> list[TopicSpec]:
+    """The app's own topics, named after the app id (another id starts from empty state).
+
+    Both have the ticket topic's partition count: faust writes a table change to
+    the changelog partition of the event being processed, and its assignor gives
+    the same partition number of equally sized topics to the same worker.
+    """
+    parts = TICKET_EVENTS.partitions
+    return [
+        TopicSpec(f"{settings.sla_app_id}-clocks-changelog", parts, {"cleanup.policy": "compact"}),
+        TopicSpec(f"{settings.sla_app_id}-due", parts, {"retention.ms": str(7 * 24 * 3600 * 1000)}),
+    ]

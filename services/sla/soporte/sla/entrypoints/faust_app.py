@@ -53,27 +53,14 @@ from soporte.platform.clock import utc_now
 from soporte.platform.logging import get_logger
 from soporte.ticketrules import SLA_ACTOR, SlaRules
 
-from ..adapters.topics import read_topic
+from ..adapters import faust_fixes
+from ..adapters.topics import internal_topics, read_topic
 from ..domain.engine import SlaEngine, TicketRecord
 from ..domain.kpis import FirstResponseKpis
 from ..settings import SlaSettings
 
 log = get_logger(__name__)
 CONSUMER_NAME = "sla"  # names this reader in DeadLettered events, whatever the app id
-
-
-def internal_topics(settings: SlaSettings) -> list[TopicSpec]:
-    """The app's own topics, named after the app id (another id starts from empty state).
-
-    Both have the ticket topic's partition count: faust writes a table change to
-    the changelog partition of the event being processed, and its assignor gives
-    the same partition number of equally sized topics to the same worker.
-    """
-    parts = TICKET_EVENTS.partitions
-    return [
-        TopicSpec(f"{settings.sla_app_id}-clocks-changelog", parts, {"cleanup.policy": "compact"}),
-        TopicSpec(f"{settings.sla_app_id}-due", parts, {"retention.ms": str(7 * 24 * 3600 * 1000)}),
-    ]
 
 
 class SlaStreams:
@@ -192,6 +179,7 @@ def create_app(
 ) -> SlaApp:
     """Build the faust app with its agents, table and timer; ``producer`` is started by the caller."""
     s = settings
+    faust_fixes.install()  # without them a record can be skipped at a rebalance (see the module)
     changelog_spec, due_spec = internal_topics(s)
     app = faust.App(
         s.sla_app_id,  # also the consumer group
@@ -208,6 +196,9 @@ def create_app(
         # A killed worker holds its partitions until the broker gives up on it: keep that short.
         broker_session_timeout=s.sla_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, s.sla_session_timeout_seconds / 3),
+        # How long faust's watchdog waits before it logs a partition as not fetched, processed or committed.
+        stream_processing_timeout=s.sla_stall_timeout_seconds,
+        broker_commit_livelock_soft_timeout=s.sla_stall_timeout_seconds,
         autodiscover=False,
     )
     sla = SlaStreams(s, rules, producer, clock, kpis or FirstResponseKpis(), on_escalation)
@@ -230,7 +221,14 @@ def create_app(
         "clocks",
         partitions=changelog_spec.partitions,
         changelog_topic=app.topic(
-            changelog_spec.name(s.topic_prefix), key_serializer="json", value_serializer="json", internal=False
+            changelog_spec.name(s.topic_prefix),
+            key_serializer="json",
+            value_serializer="json",
+            internal=False,
+            # As faust's own changelog topics: no stream acks these records, recovery reads them. With acks on,
+            # faust's watchdog expects a stream to process the table's changelog partitions and logs at ERROR,
+            # every few seconds, that it "has not started processing" them.
+            acks=False,
         ),
     )
 
@@ -301,17 +299,19 @@ def create_app(
             await sla.publish_raised(raised)
             keep(saved(due["ticket_id"]).with_raised(raised), record.message.partition)
 
-    async def caught_up(partitions: list[TopicPartition]) -> list[int]:
-        """The partitions whose events are all processed (a timer may raise their levels up to now)."""
-        if not partitions:
-            return []
-        ends = await app.consumer.highwaters(*partitions)
+    def caught_up(partitions: list[TopicPartition]) -> list[int]:
+        """The partitions whose events are all processed (a timer may raise their levels up to now).
+
+        The log end is the one the consumer's last fetch reported (it fetches all the time): asking the broker
+        goes through faust's consumer thread and takes about a second. Unknown yet means not caught up.
+        """
         committed = app.consumer._committed_offset  # noqa: SLF001 - faust keeps no public copy of it
-        return [
-            tp.partition
-            for tp in partitions
-            if max(sla.processed.get(tp.partition, 0), committed.get(tp) or 0) >= (ends.get(tp) or 0)
-        ]
+        caught = []
+        for tp in partitions:
+            end = app.consumer.highwater(tp)
+            if end is not None and max(sla.processed.get(tp.partition, 0), committed.get(tp) or 0) >= end:
+                caught.append(tp.partition)
+        return caught
 
     @app.task
     async def fire_due_timers() -> None:
@@ -322,7 +322,7 @@ def create_app(
                 if not app.rebalancing:
                     assigned = [tp for tp in app.consumer.assignment() if tp.topic == tickets_topic_name]
                     up_to = sla.clock() - sla.lateness
-                    for partition in await caught_up(assigned):
+                    for partition in caught_up(assigned):
                         for ticket_id in sla.engine.due_tickets(partition, up_to):
                             await send_due(ticket_id, partition, up_to)
             except Exception as exc:  # noqa: BLE001 - retried on a later tick
