@@ -12,7 +12,8 @@ from tests.support import infra as infra_support
 from tests.support import isolation
 from tests.support.smtp import start_smtp_sink
 
-pytest_plugins = ["tests.support.intake"]  # intake fixtures, shared by the intake, projections and e2e suites
+# Intake fixtures, shared by the intake, projections and e2e suites; the whole desk for the browser tests.
+pytest_plugins = ["tests.support.intake", "tests.support.desk"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

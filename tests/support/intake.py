@@ -83,18 +83,22 @@ def intake_env(settings: IntakeSettings) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def agent_token(client, intake_settings) -> str:
-    """An agent created the way people do it: `soporte agents create`."""
+def create_agent(settings: IntakeSettings) -> str:
+    """An agent created the way people do it (`soporte agents create`) in intake's migrated database: its token."""
     result = subprocess.run(
         [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
-        env=intake_env(intake_settings),
+        env=intake_env(settings),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
+
+
+@pytest.fixture
+def agent_token(client, intake_settings) -> str:
+    return create_agent(intake_settings)
 
 
 def customer_token(customer_id="cust-1", email="ana@example.com", name="Ana Pérez") -> str:
