@@ -128,6 +128,7 @@ async def desk(intake_settings, smtp_sink, artifacts_dir):
         intake_url=intake,
         group_id=f"projections-e2e-{tag}",
         console_refresh_seconds=1.0,
+        whoami_cache_seconds=0,  # a revoked link stops at once here (the service keeps answers 30 s)
     )
     runners.append(await serve(create_projections_app(projections), portal_port))
     notifier_settings = NotifierSettings(

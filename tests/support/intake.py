@@ -141,6 +141,15 @@ async def shop_orders(kafka_bootstrap, topic_prefix):
     await producer.stop()
 
 
+async def count_events(dsn: str) -> int:
+    """How many events intake's store holds."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM intake.events")
+    finally:
+        await conn.close()
+
+
 async def order_known(database_url: str, order_number: str, timeout: float = 30.0) -> None:
     """Wait until the shop's order has reached intake (asking for a guest session meanwhile would count every
     early try as a wrong pair, and the limits would soon make the test wait)."""

@@ -11,7 +11,7 @@ from datetime import timedelta
 from tests.support.desk import link_from, open_mail, read_as, reply_with_photo, text_of
 from tests.support.intake import customer_token
 
-from .steps import guest_ticket, ticket_for
+from .steps import agent_signs_in, guest_ticket, ticket_for
 
 TYPED = ("Ana Pérez", "La pantalla llegó rota", "Carla Gil", "¿Tienen pantallas de 17 pulgadas?")
 
@@ -51,6 +51,29 @@ async def test_an_expired_link_offers_a_fresh_one_which_arrives_and_works(desk, 
     await inbox.wait_for_selector("#ticket-id")
     assert await inbox.locator("#ticket-id").inner_text() == ticket["ticket_id"]
     await desk.screenshot(inbox, "customers-fresh-link-opens-the-ticket")
+
+
+async def test_links_an_agent_cancels_stop_opening_the_ticket_and_a_fresh_one_works(desk, browser, shop_orders):
+    ticket = await guest_ticket(desk, shop_orders, "ana@example.com", "700300")
+    mail = await desk.mail("ana@example.com", "Hemos recibido su ticket")
+    customer = await open_mail(await browser.new_context(locale="es-ES"), mail)
+    await customer.click(f"a[href*='/tickets/{ticket['ticket_id']}']")
+    await customer.wait_for_selector("#ticket-id")
+    agent = await agent_signs_in(desk, browser)
+    await agent.goto(f"{desk.portal}/agent/tickets/{ticket['ticket_id']}")
+    await agent.fill("#revoke-reason", "El cliente reenvió el correo por error")
+    await agent.click("#send-revoke")
+    assert "Enlaces de acceso revocados" in await agent.locator("#timeline").inner_text()
+    await customer.reload()
+    await customer.wait_for_selector("#link-expired")
+    await customer.click("#send-fresh-link")
+    fresh = await desk.mail("ana@example.com", f"[{ticket['ticket_id']}] Enlaces a sus tickets")
+    inbox = await open_mail(customer.context, fresh)
+    await inbox.click(f"a[href*='/tickets/{ticket['ticket_id']}']")
+    assert await inbox.locator("#ticket-id").inner_text() == ticket["ticket_id"]
+    old = await open_mail(await browser.new_context(locale="es-ES"), mail)  # the first mail's link stays dead
+    await old.click(f"a[href*='/tickets/{ticket['ticket_id']}']")
+    await old.wait_for_selector("#link-expired")
 
 
 async def test_a_customer_without_an_order_gets_a_link_by_mail_and_replies_with_a_photo(desk, browser):
