@@ -11,7 +11,7 @@ SOPORTE    := $(VENV)/bin/soporte
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint format test-scale deps python-deps chromium infra-up infra-down infra-status clean bench test-unit schemas
+.PHONY: help run test lint format test-scale deps python-deps system-deps infra-up infra-down infra-status clean bench test-unit schemas
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ test-scale: deps ## 20 SLA worker takeovers under load (SOPORTE_TEST_TAKEOVERS=N
 test-unit: python-deps ## only the tests that need no infrastructure
 	$(PY) -m pytest tests/unit
 
-deps: python-deps chromium ## everything the project needs on this machine
+deps: python-deps system-deps ## everything the project needs on this machine
 
 $(UV):
 	@echo "[soporte] installing uv $(UV_VERSION) into $(TOOLS)"
@@ -47,10 +47,20 @@ python-deps: $(UV) ## the Python packages pinned in uv.lock, into .venv
 	@echo "[soporte] syncing Python packages from uv.lock"
 	$(UV) sync --frozen
 
-chromium: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
-	@command -v chromium >/dev/null || { \
-	  echo "[soporte] installing Debian's chromium"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+# chromium: Playwright drives Debian's (no browser download). dovecot-imapd: the mail-in tests start their own
+# loopback-only Dovecot from a config of theirs; the system service the package enables (ports 143/993) is not
+# wanted, so where systemd runs it is disabled again right after this step installed it.
+system-deps: ## Debian packages the tests drive: chromium (browser tests) and dovecot-imapd (IMAP tests)
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	if [ -n "$$missing" ]; then \
+	  echo "[soporte] installing Debian's$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing || exit 1; \
+	  case "$$missing" in *dovecot*) if [ -d /run/systemd/system ]; then \
+	    echo "[soporte] disabling the system's dovecot service (the tests start their own)"; \
+	    $(SUDO) systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true; fi;; esac; \
+	fi
 
 infra-up: python-deps ## start the local Kafka, PostgreSQL and SMTP sink (idempotent) and print their addresses
 	$(SOPORTE) infra up

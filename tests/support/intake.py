@@ -83,10 +83,15 @@ def intake_env(settings: IntakeSettings) -> dict[str, str]:
     }
 
 
-def create_agent(settings: IntakeSettings) -> str:
-    """An agent created the way people do it (`soporte agents create`) in intake's migrated database: its token."""
+@pytest.fixture
+def agent_token(client, intake_settings) -> str:
+    return create_agent(intake_settings)
+
+
+def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
+    """An agent created the way people do it (`soporte agents create`); their token."""
     result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", "Luis Agent", "--email", "luis@shop.test"],
+        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email],
         env=intake_env(settings),
         capture_output=True,
         text=True,
@@ -94,11 +99,6 @@ def create_agent(settings: IntakeSettings) -> str:
     )
     assert result.returncode == 0, result.stderr
     return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
-
-
-@pytest.fixture
-def agent_token(client, intake_settings) -> str:
-    return create_agent(intake_settings)
 
 
 def customer_token(customer_id="cust-1", email="ana@example.com", name="Ana Pérez") -> str:

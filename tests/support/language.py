@@ -20,6 +20,7 @@ CODES = (
     | {"order_number", "photo_of_item", "detailed_description", "waiting_on_customer", "at_risk"}
     | {cls.model_fields["type"].default for cls in t.ALL_EVENT_TYPES}
     | {"customer_replied", "agent_reopened", "team-lead"}
+    | {r.value for r in ev.FileRefusal}
 )
 # Words that give a language away (short, common, and not words of the other language).
 ENGLISH = {

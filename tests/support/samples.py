@@ -36,7 +36,14 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
             data=t.ClarificationRequestedData(question="¿Puede enviar otra foto?"), actor=AGENT, occurred_at=T0
         ),
         t.CustomerReplied.create(
-            data=t.MessageData(body="Aquí está", attachments=[PHOTO]), actor=CUSTOMER, occurred_at=T0
+            data=t.CustomerMessageData(
+                body="Aquí está",
+                attachments=[PHOTO],
+                channel=ev.Channel.EMAIL,
+                refused_attachments=[ev.RefusedFile(filename="factura.exe", reason=ev.FileRefusal.FILE_TYPE)],
+            ),
+            actor=CUSTOMER,
+            occurred_at=T0,
         ),
         t.InternalNoteAdded.create(data=t.MessageData(body="Proveedor con defectos"), actor=AGENT, occurred_at=T0),
         t.AgentReplied.create(data=t.MessageData(body="Le enviamos una etiqueta"), actor=AGENT, occurred_at=T0),
@@ -84,6 +91,16 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
                 cause="policy soporte v2",
             ),
             actor=AGENT,
+            occurred_at=T0,
+        ),
+        t.NotificationBounced.create(
+            data=t.NotificationBouncedData(
+                recipient="ana@example.com",
+                status="5.1.1",
+                diagnostic="smtp; 550 5.1.1 user unknown",
+                message_id="n.0b5e1f52-8d0c-5a3e-9a1d-2f6c3b7e4d10.7f3k2m9qxaabcdefghijklmnop@tienda.example",
+            ),
+            actor=SYSTEM,
             occurred_at=T0,
         ),
     ]

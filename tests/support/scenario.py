@@ -19,6 +19,7 @@ from soporte.labels import ReturnLabel, return_label_pdf
 CUSTOMER = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana Pérez")
 GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana Pérez")
 AGENT = ev.Actor(kind=ev.ActorKind.AGENT, id="agent-1", name="Luis")
+MAILIN = ev.Actor(kind=ev.ActorKind.SYSTEM, id="mailin", name="mail-in")
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 PHOTO = ev.AttachmentRef(sha256="a" * 64, filename="pantalla-rota.jpg", content_type="image/jpeg", size=123_456)
 
@@ -58,6 +59,7 @@ class Stream:
         description: str = "La pantalla llegó rota",
         attachments: tuple[ev.AttachmentRef, ...] = (),
         language: ev.Language = ev.Language.ES,
+        refused: tuple[ev.RefusedFile, ...] = (),
     ) -> ev.Event:
         by_agent = channel in (ev.Channel.PHONE, ev.Channel.CHAT)
         return self.place(
@@ -73,6 +75,7 @@ class Stream:
                 actionability=t.Actionability(
                     actionable=actionable and not missing, missing=list(missing), priority=self.priority
                 ),
+                refused_attachments=list(refused),
             ),
             self.agent if by_agent else self.customer_actor,
             at,
@@ -81,10 +84,28 @@ class Stream:
     def agent_replied(self, at: datetime, body: str = "Le ayudamos", attachments=()) -> ev.Event:
         return self.place(t.AgentReplied, t.MessageData(body=body, attachments=list(attachments)), self.agent, at)
 
-    def customer_replied(self, at: datetime, body: str = "Gracias", attachments=()) -> ev.Event:
-        return self.place(
-            t.CustomerReplied, t.MessageData(body=body, attachments=list(attachments)), self.customer_actor, at
+    def customer_replied(
+        self,
+        at: datetime,
+        body: str = "Gracias",
+        attachments=(),
+        *,
+        channel: ev.Channel = ev.Channel.WEB,
+        refused: tuple[ev.RefusedFile, ...] = (),
+    ) -> ev.Event:
+        data = t.CustomerMessageData(
+            body=body, attachments=list(attachments), channel=channel, refused_attachments=list(refused)
         )
+        return self.place(t.CustomerReplied, data, self.customer_actor, at)
+
+    def bounced(
+        self, at: datetime, recipient: str = "ana@example.com", diagnostic: str = "550 mailbox unavailable"
+    ) -> ev.Event:
+        """A mail the desk sent about the ticket came back (``NotificationBounced``, recorded by mail-in)."""
+        data = t.NotificationBouncedData(
+            recipient=recipient, status="5.1.1", diagnostic=diagnostic, message_id=f"n.1.x@{self.ticket_id}.example"
+        )
+        return self.place(t.NotificationBounced, data, MAILIN, at)
 
     def clarification(self, at: datetime, question: str = "¿Puede enviar una foto?") -> ev.Event:
         return self.place(t.ClarificationRequested, t.ClarificationRequestedData(question=question), self.agent, at)

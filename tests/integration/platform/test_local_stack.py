@@ -40,6 +40,7 @@ def private_stack_env(tmp_path):
     }
     for spec in SERVICES:
         env[spec.port_env] = str(free_port())
+    env["SOPORTE_MAILIN_PORT"] = str(free_port())  # mail-in's SMTP, beside its health port
     yield env
     # The cluster may live outside tmp_path (see postgres.cluster_root): clean removes it too.
     subprocess.run([*SOPORTE, "infra", "clean"], env=env, capture_output=True, timeout=120)

@@ -27,7 +27,7 @@ async def test_agents_read_thread_and_timeline_customers_only_their_public_threa
         ana.submitted(at(1)),
         ana.note(at(2), NOTE),
         ana.agent_replied(at(3), "Le enviamos una pantalla nueva"),
-        ana.place(t.CustomerReplied, t.MessageData(body="¡Gracias!"), CUSTOMER, at(4)),
+        ana.place(t.CustomerReplied, t.CustomerMessageData(body="¡Gracias!"), CUSTOMER, at(4)),
         ana.assigned(at(5)),
         guest.submitted(at(6), description="¿Tienen la pantalla de 15 pulgadas?"),
         bob.submitted(at(7)),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from soporte.intake.domain.files import check_filename, sniff
+from soporte.events import FileRefusal
+from soporte.intake.domain.files import FileLimits, check_filename, judge_files, shown_name, sniff
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 QUICKTIME_HEAD = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  "
@@ -70,3 +71,42 @@ def test_plain_names_are_kept_for_display(name):
 )
 def test_names_that_could_act_as_paths_or_disguise_themselves_are_refused(name):
     assert check_filename(name) is None
+
+
+LIMITS = FileLimits(max_file_bytes=1000, max_total_bytes=1000, max_files=2)
+JPEG = b"\xff\xd8\xff\xe0" + b"j" * 600
+PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 600
+
+
+def test_files_that_came_by_mail_are_kept_or_refused_one_by_one_with_the_forms_reasons():
+    kept, refused = judge_files(
+        [
+            ("foto.jpg", JPEG),
+            ("foto-otra-vez.jpg", JPEG),  # the same bytes: kept once, not refused
+            ("factura.exe", b"MZ\x90\x00"),
+            ("enorme.png", b"\x89PNG\r\n\x1a\n" + b"x" * 2000),
+            ("photo\u202egpj.exe", PNG),
+            ("grafico.png", PNG),  # fits the count, not the total
+            ("tercera.png", b"\x89PNG\r\n\x1a\n" + b"q" * 10),  # over the count
+        ],
+        LIMITS,
+    )
+    assert [(k.filename, k.content_type) for k in kept] == [("foto.jpg", "image/jpeg"), ("tercera.png", "image/png")]
+    assert [(r.filename, r.reason) for r in refused] == [
+        ("factura.exe", FileRefusal.FILE_TYPE),
+        ("enorme.png", FileRefusal.FILE_TOO_LARGE),
+        ("photogpj.exe", FileRefusal.FILE_NAME),  # shown without the invisible override that reversed it
+        ("grafico.png", FileRefusal.TOTAL_TOO_LARGE),
+    ]
+
+
+def test_over_the_count_a_file_is_refused_as_one_too_many():
+    files = [(f"{n}.png", b"\x89PNG\r\n\x1a\n" + bytes([n])) for n in range(3)]
+    kept, refused = judge_files(files, LIMITS)
+    assert len(kept) == 2 and [(r.filename, r.reason) for r in refused] == [("2.png", FileRefusal.TOO_MANY_FILES)]
+
+
+def test_a_refused_name_is_made_safe_to_show():
+    assert shown_name("../../etc/passwd") == ".. .. etc passwd"
+    assert shown_name("\x00\x07") == "?"
+    assert len(shown_name("a" * 400)) == 255

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from soporte import events as ev
 from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Language, Priority
 from soporte.events import types as t
 from soporte.intake.domain import access
@@ -104,6 +105,33 @@ def test_a_customer_reply_on_a_resolved_ticket_reopens_it_first():
     decided = d.decide_customer_reply(state, "Sigue mal", [], GUEST)
     assert [event_type for event_type, _ in decided] == [t.TicketReopened, t.CustomerReplied]
     assert decided[0][1].reason is t.ReopenReason.CUSTOMER_REPLIED
+
+
+def test_a_mailed_reply_answers_a_clarification_and_lists_the_files_it_did_not_keep():
+    stream = Stream()
+    so_far = [stream.submitted(NOW), stream.clarification(NOW)]
+    refused = [ev.RefusedFile(filename="factura.exe", reason=ev.FileRefusal.FILE_TYPE)]
+    decided = d.decide_customer_reply(
+        fold(*so_far), "Aquí va la foto", [PHOTO], GUEST, channel=Channel.EMAIL, refused_attachments=refused
+    )
+    [(event_type, data)] = decided
+    assert event_type is t.CustomerReplied
+    assert (data.channel, data.attachments, data.refused_attachments) == (Channel.EMAIL, [PHOTO], refused)
+    assert fold(*so_far, *placed(stream, decided, GUEST)).status is d.Status.OPEN
+
+
+def test_a_bounce_is_recorded_by_the_system_only_and_changes_no_status():
+    stream = Stream()
+    so_far = [stream.submitted(NOW), stream.resolved(NOW)]
+    bounce = t.NotificationBouncedData(recipient="ana@example.com", status="5.1.1", message_id="n.1@tienda.example")
+    mailin = Actor(kind=ActorKind.SYSTEM, id="mailin")
+    decided = d.decide_bounce(fold(*so_far), bounce, mailin)
+    assert decided == [(t.NotificationBounced, bounce)]
+    assert fold(*so_far, *placed(stream, decided, mailin)).status is d.Status.RESOLVED
+    with pytest.raises(d.NotAllowed):
+        d.decide_bounce(fold(*so_far), bounce, GUEST)
+    with pytest.raises(d.TicketNotFound):
+        d.decide_bounce(d.TicketState("T-NONE"), bounce, mailin)
 
 
 def test_agents_only_commands_and_wrong_moments():

@@ -142,3 +142,18 @@ def test_the_mails_with_links_and_the_label_attached_read_as_the_customers_langu
     assert [m.kind for m in mails] == ["access_links", "access_links", "return_label_issued"]
     for mail in mails:
         check(mail)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_acknowledgement_names_every_file_it_did_not_keep_and_why_in_the_customers_language(lang):
+    refused = tuple(ev.RefusedFile(filename=f"archivo-{r.value}.bin", reason=r) for r in ev.FileRefusal)
+    submitted = Stream().submitted(AT, language=ev.Language(lang), channel=ev.Channel.EMAIL, refused=refused)
+    (mail,) = plan(submitted, contact_from(submitted), desk(lang))
+    message = render_email(ENV, mail, "Soporte <soporte@shop.test>")
+    typed = (*TYPED, *(f.filename for f in refused))
+    text, html = message.get_body(("plain",)).get_content(), visible_text(message.get_body(("html",)).get_content())
+    for part in (text, html):
+        assert_reads_as(lang, part, typed, where="acknowledgement with refused files")
+        assert words(lang).mail.files_refused in part
+        for file in refused:
+            assert f"{file.filename}: {words(lang).vocabulary.file_refusals[file.reason]}" in part

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,8 +15,9 @@ from soporte.businesstime import load_calendar
 from soporte.events import Channel, Language
 from soporte.notifier.domain.delivery import retry_delay
 from soporte.notifier.domain.notifications import Contact, Desk, contact_from, plan
-from soporte.notifier.domain.rendering import make_environment, render_email
+from soporte.notifier.domain.rendering import MailThreading, make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
+from soporte.platform.reply_tokens import ticket_of_message_id, verify_reply_token
 from soporte.ticketrules import SlaRules, load_policies, replay_escalations
 from soporte.words import words
 from tests.support.scenario import HOUR, MINUTE, PHOTO, Stream
@@ -192,6 +195,42 @@ def test_a_hostile_customer_name_is_escaped_in_html_and_cannot_inject_headers():
     assert "\nBcc:" not in header_block and "\r\nBcc" not in raw
     for name in ("To", "From", "Subject"):
         assert "\n" not in message[name] and "\r" not in message[name]
+
+
+def test_a_long_name_holding_an_address_stays_one_recipient_when_the_to_header_is_folded():
+    name = "Ana Pérez de la Fuente y Gómez-Aranda, atención: eve@evil.example, departamento de compras internacionales"
+    (mail,) = planned(Stream("T-NOTIFY0001").submitted(NOW), Contact("T-NOTIFY0001", name, "ana@example.com"))
+    raw = render_email(make_environment(), mail, "soporte@shop.test").as_bytes()
+    assert b"\n " in raw.split(b"\n\n", 1)[0]  # the header was folded
+    received = email.message_from_bytes(raw, policy=email.policy.default)
+    [only] = received["To"].addresses  # one recipient, however the name folds
+    assert only.addr_spec == "ana@example.com"
+    # (Python's decoder leaves a space where two encoded words meet; mail clients join them, RFC 2047.)
+    assert only.display_name.replace(" ", "") == name.replace(" ", "")
+
+
+THREADING = MailThreading("soporte@tienda.example", "desk-secret-for-tests-0123456789abcdef")
+
+
+def test_a_customer_mail_is_answered_to_a_signed_plus_address_and_its_message_id_names_the_ticket():
+    submitted = Stream("T-7F3K2M9QXA").submitted(NOW)
+    (mail,) = planned(submitted, contact_from(submitted))
+    message = render_email(make_environment(), mail, "Soporte <soporte@tienda.example>", THREADING)
+    local, _, domain = message["Reply-To"].partition("@")
+    assert domain == "tienda.example" and local.startswith("soporte+")
+    assert verify_reply_token(local.removeprefix("soporte+"), THREADING.secret) == "T-7F3K2M9QXA"
+    assert ticket_of_message_id(message["Message-ID"], THREADING.secret) == "T-7F3K2M9QXA"
+    again = render_email(make_environment(), mail, "Soporte <soporte@tienda.example>", THREADING)
+    assert again["Message-ID"] == message["Message-ID"]  # a resend after a crash is the same mail
+    assert message["References"] == "<T-7F3K2M9QXA@tienda.example>"
+
+
+def test_escalation_mails_to_the_staff_have_a_stable_message_id_but_no_reply_to():
+    warning, _ = escalations([Stream("T-ESCALATE01").submitted(TUESDAY_MORNING)], TUESDAY_MORNING + HOUR)
+    mails = planned(warning, None)
+    message = render_email(make_environment(), mails[0], "Soporte <soporte@tienda.example>", THREADING)
+    assert message["Reply-To"] is None
+    assert message["Message-ID"] == f"<n.{mails[0].notification_id}@tienda.example>"
 
 
 def test_backoff_grows_with_jitter_and_a_cap():

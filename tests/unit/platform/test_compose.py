@@ -42,6 +42,7 @@ def test_services_reach_the_infrastructure_by_service_name_and_publish_on_loopba
 
 
 def test_every_secret_a_service_names_is_required_by_compose_and_listed_in_the_readme():
+    from soporte.intake.mailin.settings import MailinSettings
     from soporte.intake.settings import IntakeSettings
     from soporte.notifier.settings import NotifierSettings
     from soporte.projections.settings import ProjectionsSettings
@@ -50,7 +51,9 @@ def test_every_secret_a_service_names_is_required_by_compose_and_listed_in_the_r
     env = load()["x-service-env"]
     readme = (COMPOSE.parents[1] / "README.md").read_text()
     secrets = {
-        name for cls in (IntakeSettings, NotifierSettings, ProjectionsSettings, SlaSettings) for name in cls.SECRETS
+        name
+        for cls in (IntakeSettings, MailinSettings, NotifierSettings, ProjectionsSettings, SlaSettings)
+        for name in cls.SECRETS
     }
     assert secrets == {"shop_secret", "desk_secret"}
     for name in secrets:

@@ -40,6 +40,7 @@ TYPED = ("Ana Pérez", "Luis", "La pantalla llegó rota", "Le ayudamos", "Gracia
 TYPED += ("nota interna", "Hecho", "Golpe en el envío", "Correos", "PK123", "PK000", "ana@example.com")
 TYPED += ("pantalla-rota.jpg", "image/jpeg", "550 mailbox unavailable", "lead@shop.test", "100234", "agent-1")
 TYPED += ("buzón ajeno", "SEUR", "SE123456", "RL-1A2B3C4D", "CC-1")
+TYPED += ("factura.exe", "5.1.1")
 AGENT = Principal("agent", "agent-1", name="Luis")
 
 
@@ -51,7 +52,10 @@ def every_event() -> tuple:
     history += [s.agent_replied(T0 + 2 * HOUR), s.printed_label(T0 + 3 * HOUR)[0], s.courier_claim(T0 + 4 * HOUR)]
     history += [s.resolved(T0 + 5 * HOUR), s.reopened(T0 + 6 * HOUR), s.customer_replied(T0 + 6 * HOUR)]
     history += [s.resolved(T0 + 7 * HOUR), s.reopened(T0 + 8 * HOUR, by_customer=False)]
-    history += [s.deadline_changed(T0 + 9 * HOUR, episode=history[0]), s.links_revoked(T0 + 10 * HOUR, "buzón ajeno")]
+    history += [s.deadline_changed(T0 + 9 * HOUR, episode=history[0]), s.bounced(T0 + 10 * HOUR)]
+    history += [s.links_revoked(T0 + 10 * HOUR, "buzón ajeno")]
+    refused = (ev.RefusedFile(filename="factura.exe", reason=reason) for reason in ev.FileRefusal)
+    history += [s.customer_replied(T0 + 11 * HOUR, channel=ev.Channel.EMAIL, refused=tuple(refused))]
     changes = fold(RULES, {}, {}, history)
     assert {e.type for e in changes.timeline} == {cls.model_fields["type"].default for cls in t.TICKET_STREAM_TYPES}
     return changes.tickets[0].view, changes.messages, changes.timeline
@@ -133,6 +137,12 @@ def test_the_console_reads_as_one_language(lang):
     for clock in t.SlaClock:
         assert vocabulary.clocks[clock.value] in page
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
+    html = render_page(
+        TEMPLATES, "agent_ticket.html.j2", lang=lang, calendar=CALENDAR, area=CONSOLE, ticket=VIEW, thread=THREAD,
+        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, carriers=[], **context,
+    )  # fmt: skip
+    assert 'id="bounced"' in html  # the customer's address bounced: said above the thread, not only in the timeline
+    assert_lists_refused_files(page, lang, CONSOLE)
     assert f"{vocabulary.clocks['first_response']}: " in page  # the recalculated deadline, in words
     assert (
         vocabulary.clock_states["met"] in page
@@ -140,6 +150,11 @@ def test_the_console_reads_as_one_language(lang):
     )
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, CONSOLE, message_key=message, hint_key="not_found_hint")
+
+
+def assert_lists_refused_files(page: str, lang: str, area: str) -> None:
+    assert words(lang)[area].files_refused in page
+    assert all(f"factura.exe: {reason}" in page for reason in words(lang).vocabulary.file_refusals.values())
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -157,6 +172,7 @@ def test_the_status_page_reads_as_one_language(lang):
     for page in ticket_pages("customer_ticket.html.j2", lang, STATUS_PAGE):
         assert "Europe/Madrid" in page  # the desk's times, zone named
     assert words(lang).vocabulary.parcel.download_label in page
+    assert_lists_refused_files(page, lang, STATUS_PAGE)
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, STATUS_PAGE, message_key=message, hint_key=None)
 

@@ -50,6 +50,7 @@ def test_both_languages_hold_the_same_keys():
         ("events", [cls.model_fields["type"].default for cls in t.TICKET_STREAM_TYPES]),
         ("escalations", ["SlaWarning", "SlaBreached"]),
         ("reopen_reasons", [r.value for r in t.ReopenReason]),
+        ("file_refusals", [r.value for r in ev.FileRefusal]),
         ("missing_items", ["order_number", "photo_of_item", "detailed_description"]),
     ],
 )

@@ -63,6 +63,8 @@ SERVICES = (
     ServiceSpec("projections", "soporte.projections", 8082, "SOPORTE_PROJECTIONS_PORT", "/agent  (agent console)"),
     ServiceSpec("sla", "soporte.sla", 8083, "SOPORTE_SLA_PORT", "/metrics"),
     ServiceSpec("notifier", "soporte.notifier", 8084, "SOPORTE_NOTIFIER_PORT", "/metrics"),
+    # Mail-in takes mail on SMTP 127.0.0.1:2525 (SOPORTE_MAILIN_PORT); this port is its health and metrics.
+    ServiceSpec("mailin", "soporte.intake.mailin", 8085, "SOPORTE_MAILIN_HTTP_PORT", "/metrics  (mail in: smtp 2525)"),
 )
 
 

@@ -91,6 +91,23 @@ class AttachmentRef(Frozen):
     size: int = Field(ge=0)
 
 
+class FileRefusal(StrEnum):
+    """Why a file that came with a ticket or message was not kept (the codes of the form's refusals)."""
+
+    FILE_TYPE = "file-type"  # not a photo, PDF, plain text or video, judged by its bytes
+    FILE_TOO_LARGE = "file-too-large"
+    TOTAL_TOO_LARGE = "total-too-large"
+    TOO_MANY_FILES = "too-many-files"
+    FILE_NAME = "file-name"  # a name with path tricks or invisible characters
+
+
+class RefusedFile(Frozen):
+    """A file sent (by mail) that the desk did not keep: its name, made safe to show, and why. No bytes."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    reason: FileRefusal
+
+
 class Event(Frozen):
     """The envelope. Subclasses pin ``type`` to a literal and ``data`` to their payload.
 

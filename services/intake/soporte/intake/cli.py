@@ -1,4 +1,5 @@
-"""Intake's processes and commands: ``soporte intake serve|relay|migrate``, ``agents create``, ``orders import``.
+"""Intake's processes and commands: ``soporte intake serve|relay|migrate``, ``mailin serve``, ``agents create``,
+``orders import``.
 
 Each one reads the settings from the environment, applies intake's migrations
 (idempotent) and wires what it needs through ``bootstrap``; ``python -m
@@ -84,6 +85,20 @@ def intake(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     return {"serve": serve, "relay": relay, "migrate": migrate_only}[args.action]()
+
+
+def mailin(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="soporte mailin", description="inbound mail: SMTP/LMTP and IMAP")
+    parser.add_argument("action", choices=["serve"], help="serve: the listener and the poller the settings ask for")
+    parser.parse_args(argv)
+    from .mailin.bootstrap import run_mailin  # its mail libraries load only for this command
+    from .mailin.settings import MailinSettings
+
+    settings = MailinSettings.from_env()
+    configure_logging("mailin", settings.log_level, json=settings.log_json)
+    refuse_unsafe_start(settings, settings.mailin_host)
+    lifecycle.run(lambda stop: run_mailin(settings, stop))
+    return 0
 
 
 async def _with_pool(settings: IntakeSettings, work):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field
 
-from ..envelope import AttachmentRef, Category, Channel, Event, Frozen, Language, Priority
+from ..envelope import AttachmentRef, Category, Channel, Event, Frozen, Language, Priority, RefusedFile
 from .common import ShortText, Text
 
 # --- ticket stream -----------------------------------------------------------
@@ -45,6 +45,7 @@ class TicketSubmittedData(Frozen):
     channel: Channel = Channel.WEB
     opened_by_agent_id: str | None = Field(default=None, description="set when an agent opened it for the customer")
     actionability: Actionability
+    refused_attachments: list[RefusedFile] = Field(default_factory=list, description="files sent but not kept")
 
 
 class TicketSubmitted(Event):
@@ -59,9 +60,14 @@ class MessageData(Frozen):
     attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
+class CustomerMessageData(MessageData):
+    channel: Channel = Channel.WEB
+    refused_attachments: list[RefusedFile] = Field(default_factory=list, description="files sent but not kept")
+
+
 class CustomerReplied(Event):
     type: Literal["CustomerReplied"] = "CustomerReplied"
-    data: MessageData
+    data: CustomerMessageData
 
 
 class AgentReplied(Event):
@@ -184,3 +190,17 @@ class SlaDeadlineChanged(Event):
 
     type: Literal["SlaDeadlineChanged"] = "SlaDeadlineChanged"
     data: SlaDeadlineChangedData
+
+
+class NotificationBouncedData(Frozen):
+    recipient: str = Field(min_length=1, max_length=320)
+    status: str = Field(default="", max_length=32, description="the enhanced status code, e.g. 5.1.1")
+    diagnostic: str = Field(default="", max_length=2000, description="the remote server's words")
+    message_id: str = Field(min_length=1, max_length=998, description="the Message-ID of the mail that came back")
+
+
+class NotificationBounced(Event):
+    """A mail the desk sent about the ticket came back undelivered (a delivery status notification)."""
+
+    type: Literal["NotificationBounced"] = "NotificationBounced"
+    data: NotificationBouncedData

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from soporte.events import Actor, AttachmentRef, Category, Channel, Language
+from soporte.events import Actor, AttachmentRef, Category, Channel, Language, RefusedFile
 from soporte.events import types as t
 
 from .tickets import TicketAccess
@@ -57,6 +57,7 @@ class SubmitTicket(Command):
     order_number: str | None = None
     channel: Channel = Channel.WEB
     attachments: tuple[AttachmentRef, ...] = ()
+    refused_attachments: tuple[RefusedFile, ...] = ()  # files that came by mail and were not kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +76,12 @@ class Message(TicketCommand):
     attachments: tuple[AttachmentRef, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class ReplyAsCustomer(Message):
-    """A customer's reply (it reopens a resolved ticket); JSON or multipart with files."""
+    """A customer's reply (it reopens a resolved ticket); JSON or multipart with files, or a mail."""
+
+    channel: Channel = Channel.WEB
+    refused_attachments: tuple[RefusedFile, ...] = ()  # files that came by mail and were not kept
 
 
 class RespondAsAgent(Message):
@@ -114,6 +119,13 @@ class AssignTicket(TicketCommand):
     """Assign the ticket to an agent (or nobody)."""
 
     assignee_id: str | None  # None: nobody
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordBounce(TicketCommand):
+    """Record that a mail about the ticket came back undelivered (mail-in, on a delivery status notification)."""
+
+    bounce: t.NotificationBouncedData
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,9 +1,19 @@
-"""What an uploaded file is, judged by its bytes (never its name), and which names are acceptable."""
+"""What an uploaded file is, judged by its bytes (never its name), and which names are acceptable.
+
+``judge_files`` applies the form's checks and limits to files that came all at
+once (a mail's attachments): since a mail cannot be sent back for correction,
+it keeps what passes and lists the rest with the reason, instead of refusing all.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from soporte.events import FileRefusal, RefusedFile
 
 SNIFF_BYTES = 512
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.|\.\.")
@@ -52,3 +62,60 @@ def check_filename(name: str | None) -> str | None:
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for c in name):
         return None
     return name
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    max_file_bytes: int
+    max_total_bytes: int
+    max_files: int
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    filename: str
+    content_type: str  # judged from the bytes
+    data: bytes
+    sha256: str
+
+
+def judge_files(files: Iterable[tuple[str, bytes]], limits: FileLimits) -> tuple[list[KeptFile], list[RefusedFile]]:
+    """The files to keep and the ones refused (name made safe to show, and why), in the order given.
+
+    The same bytes twice are kept once. Put the files that matter most first: when the count or the total
+    runs out, the later ones are the ones refused.
+    """
+    kept: list[KeptFile] = []
+    refused: list[RefusedFile] = []
+    total = 0
+    for given_name, data in files:
+        sha256 = hashlib.sha256(data).hexdigest()
+        if any(k.sha256 == sha256 for k in kept):
+            continue
+        name = check_filename(given_name)
+        content_type = sniff(data[:SNIFF_BYTES])
+        if name is None:
+            reason = FileRefusal.FILE_NAME
+        elif content_type is None:
+            reason = FileRefusal.FILE_TYPE
+        elif len(data) > limits.max_file_bytes:
+            reason = FileRefusal.FILE_TOO_LARGE
+        elif len(kept) >= limits.max_files:
+            reason = FileRefusal.TOO_MANY_FILES
+        elif total + len(data) > limits.max_total_bytes:
+            reason = FileRefusal.TOTAL_TOO_LARGE
+        else:
+            kept.append(KeptFile(name, content_type, data, sha256))
+            total += len(data)
+            continue
+        refused.append(RefusedFile(filename=shown_name(given_name), reason=reason))
+    return kept, refused
+
+
+def shown_name(name: str | None) -> str:
+    """A refused file's name, safe to show: control and invisible characters and path separators gone."""
+    name = unicodedata.normalize("NFC", name or "")
+    visible = "".join(
+        " " if c in "/\\" else c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+    )
+    return " ".join(visible.split())[:255] or "?"

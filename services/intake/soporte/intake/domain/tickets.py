@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, files_of
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, RefusedFile, files_of
 from soporte.events import types as t
 from soporte.ticketrules import Status, status_after
 
@@ -159,6 +159,7 @@ def decide_submit(
     attachments: list[AttachmentRef],
     channel: Channel,
     actor: Actor,
+    refused_attachments: list[RefusedFile] | None = None,
 ) -> Decision:
     if state.exists:
         raise InvalidTransition("a ticket with this id exists already")
@@ -176,21 +177,41 @@ def decide_submit(
                 channel=channel,
                 opened_by_agent_id=actor.id if actor.kind is ActorKind.AGENT else None,
                 actionability=assess(category, description, order_number, attachments),
+                refused_attachments=refused_attachments or [],
             ),
         )
     ]
 
 
-def decide_customer_reply(state: TicketState, body: str, attachments: list[AttachmentRef], actor: Actor) -> Decision:
-    """A customer message; on a resolved ticket it reopens it first."""
+def decide_customer_reply(
+    state: TicketState,
+    body: str,
+    attachments: list[AttachmentRef],
+    actor: Actor,
+    *,
+    channel: Channel = Channel.WEB,
+    refused_attachments: list[RefusedFile] | None = None,
+) -> Decision:
+    """A customer message (from the status page or by mail); on a resolved ticket it reopens it first."""
     _require_exists(state)
     if actor.kind is ActorKind.AGENT:
         raise NotAllowed("agents answer with a response or a note")
     payloads: Decision = []
     if state.status is Status.RESOLVED:
         payloads.append((t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED)))
-    payloads.append((t.CustomerReplied, t.MessageData(body=body, attachments=attachments)))
+    data = t.CustomerMessageData(
+        body=body, attachments=attachments, channel=channel, refused_attachments=refused_attachments or []
+    )
+    payloads.append((t.CustomerReplied, data))
     return payloads
+
+
+def decide_bounce(state: TicketState, bounce: t.NotificationBouncedData, actor: Actor) -> Decision:
+    """A mail about the ticket came back undelivered: recorded whatever the ticket's status, by the system."""
+    _require_exists(state)
+    if actor.kind is not ActorKind.SYSTEM:
+        raise NotAllowed("only the desk's mail-in records bounces")
+    return [(t.NotificationBounced, bounce)]
 
 
 def decide_agent_reply(state: TicketState, body: str, attachments: list[AttachmentRef], actor: Actor) -> Decision:

@@ -29,6 +29,13 @@ class Upload:
     created: list[str] = field(default_factory=list)  # hashes this request added to the store
     files_sent: int = 0  # file parts the request carried (kept or not): a refused form asks for them again
 
+    def hold(self, sha256: str, created: bool, ref: AttachmentRef) -> None:
+        """A file this request stored (or found stored): it now holds it, and the command will reference it."""
+        self.held.append(sha256)
+        if created:
+            self.created.append(sha256)
+        self.attachments.append(ref)
+
     def release(self, store: FileStore) -> None:
         """The request is over and its events are committed: the files now belong to the ticket."""
         for sha in self.held:
@@ -182,9 +189,6 @@ async def _read_parts(request: web.Request, store: FileStore, limits: UploadLimi
         except BaseException:
             pending.discard()
             raise
-        upload.held.append(sha)
-        if created:
-            upload.created.append(sha)
-        upload.attachments.append(
-            AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size)
+        upload.hold(
+            sha, created, AttachmentRef(sha256=sha, filename=name, content_type=content_type, size=pending.size)
         )

@@ -80,6 +80,7 @@ async def submit_ticket(
             attachments=list(cmd.attachments),
             channel=cmd.channel,
             actor=cmd.actor,
+            refused_attachments=list(cmd.refused_attachments),
         )
         events = _events(cmd, state, decision, now())
         submitted = events[0]
@@ -123,7 +124,16 @@ def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
     """The pure decider's answer to ``cmd`` (the desk's own references are made up here)."""
     match cmd:
         case c.ReplyAsCustomer():
-            return tickets.decide_customer_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
+            return tickets.decide_customer_reply(
+                state,
+                cmd.body,
+                list(cmd.attachments),
+                cmd.actor,
+                channel=cmd.channel,
+                refused_attachments=list(cmd.refused_attachments),
+            )
+        case c.RecordBounce():
+            return tickets.decide_bounce(state, cmd.bounce, cmd.actor)
         case c.RespondAsAgent():
             return tickets.decide_agent_reply(state, cmd.body, list(cmd.attachments), cmd.actor)
         case c.AddInternalNote():
@@ -259,6 +269,7 @@ HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {
             c.ReopenTicket,
             c.OpenCourierClaim,
             c.RevokeTicketLinks,
+            c.RecordBounce,
             c.RecordDeadlineChange,
         )
     },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from soporte.events import AttachmentRef, files_of
+from soporte.intake.domain.commands import IdempotencyKey, Outcome
 from soporte.intake.domain.tickets import TicketAccess, rebuild
 
 from .unit_of_work import UnitOfWork
@@ -29,3 +30,9 @@ async def file_is_referenced(uow: UnitOfWork, sha256: str) -> bool:
     """Whether a committed event refers to the file (a failed request must not remove it then)."""
     async with uow:
         return await uow.events.references_file(sha256)
+
+
+async def stored_outcome(uow: UnitOfWork, key: IdempotencyKey) -> Outcome | None:
+    """What a command sent with ``key`` got, if one was committed (mail-in: was this mail accepted before?)."""
+    async with uow:
+        return await uow.outcomes.get(key)

@@ -115,6 +115,8 @@ def _customer_context(event: Event, desk: Desk) -> tuple[str, dict[str, Any]] | 
                 "actionable": data.actionability.actionable,
                 "missing": list(data.actionability.missing),
                 "attachments": _attachments(data),
+                # Files that came (by mail) and were not kept: the customer is told which and why.
+                "refused_attachments": [r.model_dump(mode="json") for r in data.refused_attachments],
                 "promised_by": promise.isoformat() if promise else None,
                 # Opened by an agent during a call or chat: attended live, so the mail promises nothing.
                 "opened_during": data.channel.value if data.channel in ATTENDED_LIVE else None,

@@ -11,23 +11,29 @@ What it guarantees:
 - The subject starts with ``[T-…]`` and ``References`` names the ticket, so a
   ticket's mails thread; the Message-ID is derived from the notification, so a
   resend after a crash is recognisably the same mail.
+- With ``MailThreading`` (the sender always gives it), a customer's mail about a
+  ticket gets ``Reply-To: <local>+<token>@<domain>`` and a Message-ID carrying
+  the same signed token (``soporte.platform.reply_tokens``): mail-in finds the
+  ticket of a reply from either, and nobody without the desk secret can forge one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
 
+from soporte.platform.reply_tokens import notification_message_id, sign_reply_token
 from soporte.words import Words, format_datetime, words
 
-from .notifications import Notification
+from .notifications import ESCALATION, Notification
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -124,7 +130,30 @@ def render_subject(env: jinja2.Environment, notification: Notification) -> str:
     return f"[{header_safe(notification.ticket_id)}] {text}" if notification.ticket_id else text
 
 
-def render_email(env: jinja2.Environment, notification: Notification, sender: str) -> EmailMessage:
+@dataclass(frozen=True)
+class MailThreading:
+    """Where customers answer (``SOPORTE_MAIL_REPLY_ADDRESS``) and the desk secret that signs the tokens."""
+
+    reply_address: str
+    secret: str
+
+    @property
+    def domain(self) -> str:
+        return self.reply_address.rpartition("@")[2] or "localhost"
+
+    def message_id(self, notification: Notification) -> str:
+        # Only a customer's mail names its ticket: a member of staff answering an escalation is not the customer.
+        ticket_id = notification.ticket_id if notification.kind != ESCALATION else None
+        return notification_message_id(notification.notification_id, ticket_id, self.secret, self.domain)
+
+    def reply_to(self, ticket_id: str) -> str:
+        local, _, domain = self.reply_address.rpartition("@")
+        return f"{local}+{sign_reply_token(ticket_id, self.secret)}@{domain}"
+
+
+def render_email(
+    env: jinja2.Environment, notification: Notification, sender: str, threading: MailThreading | None = None
+) -> EmailMessage:
     """The message for ``notification``: multipart/alternative (text, then HTML)."""
     subject = render_subject(env, notification)
     context = {**_context(notification, words(notification.language)), "subject": subject}
@@ -135,10 +164,18 @@ def render_email(env: jinja2.Environment, notification: Notification, sender: st
     message["From"] = header_safe(sender)
     name = header_safe(str(notification.context.get("customer_name") or ""))
     recipient = header_safe(notification.recipient)
-    message["To"] = formataddr((name, recipient)) if name else recipient
-    message["Message-ID"] = make_msgid(idstring=notification.notification_id, domain="soporte.local")
+    # An Address, not a formatted string: the policy keeps the display name quoted when it folds the header
+    # (a long name with a comma and an address in it must not become a second recipient).
+    message["To"] = Address(display_name=name, addr_spec=recipient) if name else recipient
+    domain = threading.domain if threading else "soporte.local"
+    if threading:
+        message["Message-ID"] = threading.message_id(notification)
+    else:
+        message["Message-ID"] = f"<n.{header_safe(notification.notification_id)}@{domain}>"
     if notification.ticket_id:
-        message["References"] = f"<{header_safe(notification.ticket_id)}@soporte.local>"
+        message["References"] = f"<{header_safe(notification.ticket_id)}@{domain}>"
+        if threading and notification.kind != ESCALATION:
+            message["Reply-To"] = threading.reply_to(notification.ticket_id)
     message["X-Soporte-Notification"] = notification.notification_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")

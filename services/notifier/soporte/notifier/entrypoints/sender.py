@@ -49,7 +49,7 @@ from soporte.notifier.adapters.mailer import SmtpMailer
 from soporte.notifier.domain.delivery import DeliveryError, next_attempt_at
 from soporte.notifier.domain.links import printed_label, with_signed_links
 from soporte.notifier.domain.notifications import ESCALATION, Notification
-from soporte.notifier.domain.rendering import make_environment, render_email
+from soporte.notifier.domain.rendering import MailThreading, make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.logging import get_logger
 from soporte.platform.tokens import TicketLinks
@@ -75,6 +75,7 @@ class Sender:
         self.ledger, self.mailer, self.producer, self.settings, self.now = ledger, mailer, producer, settings, now
         self.templates = make_environment()
         self.links = TicketLinks(settings.desk_secret, timedelta(days=settings.ticket_link_days))
+        self.threading = MailThreading(settings.mail_reply_address, settings.desk_secret)
         self.woken = asyncio.Event()
         self.outcomes_topic = NOTIFICATION_OUTCOMES.name(settings.topic_prefix)
         self.dead_letter_topic = DEAD_LETTERS.name(settings.topic_prefix)
@@ -132,7 +133,7 @@ class Sender:
     def _render(self, n: Notification) -> EmailMessage:
         try:
             n = with_signed_links(n, self.links, self.now())
-            message = render_email(self.templates, n, self.settings.mail_from)
+            message = render_email(self.templates, n, self.settings.mail_from, self.threading)
             if attached := printed_label(n):
                 label, pdf, issued = attached
                 if issued.label and hashlib.sha256(pdf).hexdigest() != issued.label.sha256:

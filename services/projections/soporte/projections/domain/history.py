@@ -40,6 +40,7 @@ class PublicMessage:
     body: str
     attachments: tuple[dict[str, Any], ...]
     occurred_at: datetime
+    refused_attachments: tuple[dict[str, Any], ...] = ()  # sent by mail, not kept: name and reason code
     details: dict[str, str] = field(default_factory=dict)  # a parcel's: carrier, tracking number, reference...
 
 
@@ -83,6 +84,7 @@ def public_message(event: Event) -> PublicMessage | None:
         body,
         tuple(a.model_dump(mode="json") for a in attachments),
         event.occurred_at,
+        tuple(r.model_dump(mode="json") for r in getattr(event.data, "refused_attachments", ())),
         details,
     )
 
@@ -123,6 +125,9 @@ def _summary(event: Event) -> str:
             return f"{event.data.carrier}: {event.data.reason}"
         case t.TicketLinksRevoked():
             return event.data.reason
+        case t.NotificationBounced():
+            d = event.data
+            return " ".join(filter(None, (f"{d.recipient}:", d.status, d.diagnostic)))
         case _:
             return ""
 

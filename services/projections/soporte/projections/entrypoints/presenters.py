@@ -113,6 +113,10 @@ class Presenter:
             return f"{self.vocabulary.clocks[entry.data['clock']]}: {self.short(old)} → {self.short(new)}"
         return entry.summary
 
+    def refused_file(self, refused: dict) -> str:
+        """``factura.exe: no es una foto, un PDF, un texto ni un vídeo``: a file sent by mail and not kept."""
+        return f"{refused['filename']}: {self.vocabulary.file_refusals[refused['reason']]}"
+
     def escalation(self, escalation: Escalation) -> str:
         """``plazo incumplido: primera respuesta``."""
         kind = "SlaBreached" if escalation.breached else "SlaWarning"
