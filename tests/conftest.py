@@ -12,8 +12,9 @@ from tests.support import infra as infra_support
 from tests.support import isolation
 from tests.support.smtp import start_smtp_sink
 
-# intake fixtures (shared by the intake, projections and e2e suites) and the IMAP server of the mail-in tests
-pytest_plugins = ["tests.support.intake", "tests.support.imap"]
+# Intake fixtures (shared by the intake, projections and e2e suites), the IMAP server of the mail-in tests, and
+# the whole desk for the browser tests.
+pytest_plugins = ["tests.support.intake", "tests.support.imap", "tests.support.desk"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

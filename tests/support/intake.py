@@ -29,10 +29,14 @@ from soporte.events import (
     new_ticket_id,
 )
 from soporte.events import types as t
+from soporte.intake.adapters.memory import InMemoryFiles
 from soporte.intake.adapters.tokens import DeskTokens
 from soporte.intake.bootstrap import MIGRATIONS, bootstrap, create_app
+from soporte.intake.domain.access import AccessLimits
 from soporte.intake.domain.commands import AddInternalNote, IdempotencyKey, SubmitTicket
 from soporte.intake.domain.tickets import TicketAccess
+from soporte.intake.entrypoints import keys
+from soporte.intake.service_layer.handlers import ReturnLabelDesk
 from soporte.intake.service_layer.messagebus import MessageBus
 from soporte.intake.service_layer.unit_of_work import PostgresUnitOfWork
 from soporte.intake.settings import IntakeSettings
@@ -115,7 +119,9 @@ async def shop_orders(kafka_bootstrap, topic_prefix):
     producer = make_producer(kafka_bootstrap)
     await producer.start()
 
-    async def place(order_number: str, email: str, customer_id: str | None = None) -> None:
+    async def place(
+        order_number: str, email: str, customer_id: str | None = None, shipping_address: list[str] | None = None
+    ) -> None:
         event = t.OrderPlaced.create(
             data=t.OrderPlacedData(
                 order_number=order_number,
@@ -124,6 +130,7 @@ async def shop_orders(kafka_bootstrap, topic_prefix):
                 customer_name="Ana",
                 items=[t.OrderItem(sku="LCD-156", name='Pantalla 15.6"', quantity=1)],
                 placed_at=datetime.now(UTC),
+                shipping_address=shipping_address,
             ),
             actor=Actor(kind=ActorKind.SYSTEM, id="shop"),
             occurred_at=datetime.now(UTC),
@@ -134,15 +141,33 @@ async def shop_orders(kafka_bootstrap, topic_prefix):
     await producer.stop()
 
 
+async def count_events(dsn: str) -> int:
+    """How many events intake's store holds."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM intake.events")
+    finally:
+        await conn.close()
+
+
+async def order_known(database_url: str, order_number: str, timeout: float = 30.0) -> None:
+    """Wait until the shop's order has reached intake (asking for a guest session meanwhile would count every
+    early try as a wrong pair, and the limits would soon make the test wait)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not await conn.fetchval("SELECT 1 FROM intake.orders WHERE order_number = $1", order_number):
+            assert loop.time() < end, f"the order {order_number} never reached intake"
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def guest_session(client, email: str, order_number: str, timeout: float = 30.0):
-    """Ask for a guest session until the order has arrived from the shop topic."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while True:
-        response = await client.post("/api/v1/guest-sessions", json={"email": email, "order_number": order_number})
-        if response.status == 201 or loop.time() > end:
-            return response
-        await asyncio.sleep(0.3)
+    """A guest session, asked for once the order has arrived from the shop topic."""
+    await order_known(client.app[keys.SETTINGS].database_url, order_number, timeout)
+    return await client.post("/api/v1/guest-sessions", json={"email": email, "order_number": order_number})
 
 
 async def ticket_events(bootstrap: str, prefix: str, predicate, timeout: float = 30.0) -> list:
@@ -155,9 +180,15 @@ SLA_RULES = SlaRules(load_calendar(), load_policies())
 CALLER = t.CustomerRef(name="Ana", email="ana@example.com")
 
 
-def command_bus(uow_factory, now: Clock = utc_now) -> MessageBus:
-    """Intake's own wiring of the service layer, on ``uow_factory`` (a unit of work per command)."""
-    return bootstrap(uow_factory, now=now, sla_rules=SLA_RULES, tokens=DeskTokens("test-desk-secret", now))
+RETURN_ADDRESS = ("Pantallas LCD S.L.", "Calle de la Electrónica 12", "28001 Madrid")
+
+
+def command_bus(uow_factory, now: Clock = utc_now, *, files=None, limits: AccessLimits = AccessLimits()) -> MessageBus:
+    """Intake's own wiring of the service layer, on ``uow_factory`` (a unit of work per command); return labels
+    are kept in ``files`` (in memory unless given)."""
+    labels = ReturnLabelDesk(("Correos Express", "SEUR"), RETURN_ADDRESS, files or InMemoryFiles())
+    tokens = DeskTokens("test-desk-secret", now)
+    return bootstrap(uow_factory, now=now, sla_rules=SLA_RULES, tokens=tokens, labels=labels, limits=limits)
 
 
 @pytest.fixture

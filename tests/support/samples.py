@@ -49,7 +49,17 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
         t.AgentReplied.create(data=t.MessageData(body="Le enviamos una etiqueta"), actor=AGENT, occurred_at=T0),
         t.ReturnLabelIssued.create(
             data=t.ReturnLabelIssuedData(
-                label_id="RL-1", carrier="Correos", tracking_number="PK123", order_number="100234"
+                label_id="RL-1",
+                carrier="Correos",
+                tracking_number="PK123",
+                order_number="100234",
+                label=ev.AttachmentRef(
+                    sha256="b" * 64, filename="etiqueta.pdf", content_type="application/pdf", size=2048
+                ),
+                return_address=["Pantallas LCD S.L.", "28001 Madrid"],
+                customer_name="Ana Pérez",
+                customer_address=["Avenida del Sol 3", "41001 Sevilla"],
+                language=ev.Language.ES,
             ),
             actor=AGENT,
             occurred_at=T0,
@@ -64,6 +74,9 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
         t.TicketResolved.create(data=t.TicketResolvedData(resolution="Reemplazo enviado"), actor=AGENT, occurred_at=T0),
         t.TicketReopened.create(
             data=t.TicketReopenedData(reason=t.ReopenReason.CUSTOMER_REPLIED), actor=CUSTOMER, occurred_at=T0
+        ),
+        t.TicketLinksRevoked.create(
+            data=t.TicketLinksRevokedData(reason="Correo reenviado a otra persona"), actor=AGENT, occurred_at=T0
         ),
         t.SlaDeadlineChanged.create(
             data=t.SlaDeadlineChangedData(
@@ -111,6 +124,7 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
                 email="ana@example.com",
                 items=[t.OrderItem(sku="LCD-156", name='Pantalla 15.6"', quantity=1)],
                 placed_at=T0,
+                shipping_address=["Ana Pérez", "Avenida del Sol 3", "41001 Sevilla"],
             ),
             actor=ev.Actor(kind=ev.ActorKind.SYSTEM, id="shop"),
             occurred_at=T0,
@@ -132,6 +146,11 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
             data=outcome.model_copy(update={"reason": "550 no such user"}),
             actor=SYSTEM,
             ticket_id=ticket_id,
+            occurred_at=T0,
+        ),
+        t.AccessLinkRequested.create(
+            data=t.AccessLinkRequestedData(email="ana@example.com", language=ev.Language.ES),
+            actor=ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com"),
             occurred_at=T0,
         ),
         t.DeadLettered.create(

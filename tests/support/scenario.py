@@ -9,10 +9,12 @@ next event of the ticket's stream (version + 1) at the given instant.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from soporte import events as ev
 from soporte.events import types as t
+from soporte.labels import ReturnLabel, return_label_pdf
 
 CUSTOMER = ev.Actor(kind=ev.ActorKind.CUSTOMER, id="cust-1", name="Ana Pérez")
 GUEST = ev.Actor(kind=ev.ActorKind.GUEST, id="ana@example.com", name="Ana Pérez")
@@ -127,6 +129,27 @@ class Stream:
     def return_label(self, at: datetime, carrier: str = "Correos", tracking_number: str = "PK123") -> ev.Event:
         data = t.ReturnLabelIssuedData(label_id="RL-1", carrier=carrier, tracking_number=tracking_number)
         return self.place(t.ReturnLabelIssued, data, self.agent, at)
+
+    def printed_label(self, at: datetime, tracking_number: str = "SE123456") -> tuple[ev.Event, bytes]:
+        """A return label as intake issues it: the event saying all the label prints, and the PDF it refers to."""
+        data = t.ReturnLabelIssuedData(
+            label_id="RL-1A2B3C4D",
+            carrier="SEUR",
+            tracking_number=tracking_number,
+            order_number="100234",
+            return_address=["Pantallas LCD S.L.", "28001 Madrid"],
+            customer_name=self.customer.name,
+            customer_address=["Avenida del Sol 3", "41001 Sevilla"],
+            language=self.customer.language,
+        )
+        pdf = return_label_pdf(ReturnLabel.issued(self.ticket_id, data))
+        file = ev.AttachmentRef(
+            sha256=hashlib.sha256(pdf).hexdigest(), filename="l.pdf", content_type="application/pdf", size=len(pdf)
+        )
+        return self.place(t.ReturnLabelIssued, data.model_copy(update={"label": file}), self.agent, at), pdf
+
+    def links_revoked(self, at: datetime, reason: str = "") -> ev.Event:
+        return self.place(t.TicketLinksRevoked, t.TicketLinksRevokedData(reason=reason), self.agent, at)
 
     def courier_claim(self, at: datetime, reason: str = "Golpe en el envío") -> ev.Event:
         return self.place(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 
 import aiohttp
+import pytest
 
 from soporte.events import types as t
 from tests.support.intake import SHOP_SECRET, bearer, customer_token, intake_env, ticket_events
@@ -80,3 +82,25 @@ async def test_the_service_process_takes_a_ticket_publishes_it_and_stops_cleanly
         code = process.wait(timeout=30)
         log = process.stderr.read().decode(errors="replace")
     assert code == 0, log  # SIGTERM: the server, relay and orders reader stop in order
+
+
+@pytest.mark.parametrize(
+    ("module", "secrets", "refusal"),
+    [
+        ("soporte.intake", {}, "SOPORTE_SHOP_SECRET is the development default"),
+        (
+            "soporte.intake",
+            {"SOPORTE_SHOP_SECRET": "s" * 40, "SOPORTE_DESK_SECRET": "short"},
+            "SOPORTE_DESK_SECRET is shorter than 32 bytes",
+        ),
+        ("soporte.notifier", {}, "SOPORTE_DESK_SECRET is the development default"),
+    ],
+)
+def test_in_production_a_service_with_a_weak_secret_refuses_to_start_with_one_line(module, secrets, refusal):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")} | {"SOPORTE_ENV": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", module], env=env | secrets, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 78, result.stderr
+    (line,) = result.stderr.strip().splitlines()  # one line, no traceback
+    assert refusal in line and line.startswith("soporte: refusing to start in production")

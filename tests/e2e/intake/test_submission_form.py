@@ -6,6 +6,8 @@ import asyncpg
 from aiohttp import web
 
 from soporte.intake.bootstrap import create_app
+from tests.support.desk import read_as
+from tests.support.intake import order_known
 from tests.support.smtp import free_port
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
@@ -35,13 +37,10 @@ async def test_a_guest_submits_a_ticket_with_a_photo_and_sees_field_errors_first
         page = await context.new_page()
         await page.goto(f"{base}/")
         assert await page.locator("h1").inner_text() == "Crear un ticket de soporte"
-        for _ in range(60):  # the order arrives through the shop topic
-            await page.fill("#email", "ana@example.com")
-            await page.fill("#order_number", "100234")
-            await page.click("button[type=submit]")
-            if await page.locator("#description").count():
-                break
-            await page.wait_for_timeout(500)
+        await order_known(intake_settings.database_url, "100234")  # it arrives through the shop topic
+        await page.fill("#email", "ana@example.com")
+        await page.fill("#order_number", "100234")
+        await page.click("button[type=submit]")
         assert await page.locator("#order_number").input_value() == "100234"  # pre-selected for the guest
 
         await page.select_option("#category", "damaged_item")
@@ -70,3 +69,45 @@ async def test_a_guest_submits_a_ticket_with_a_photo_and_sees_field_errors_first
     finally:
         await conn.close()
     assert '"content_type": "image/jpeg"' in row["payload"] and '"filename": "pantalla.jpg"' in row["payload"]
+
+
+async def test_a_refused_11_mb_photo_leaves_description_order_and_category_filled(
+    browser, intake_settings, shop_orders, artifacts_dir, tmp_path
+):
+    await shop_orders("100345", "ana@example.com")
+    runner, base = await serve(intake_settings)
+    too_big = tmp_path / "pantalla-grande.jpg"
+    too_big.write_bytes(JPEG + b"\x00" * (11 * 2**20))
+    photo = tmp_path / "pantalla.jpg"
+    photo.write_bytes(JPEG)
+    described = "Rayas verticales en la mitad izquierda al encender"
+    try:
+        page = await (await browser.new_context(java_script_enabled=False, locale="es-ES")).new_page()
+        await page.goto(f"{base}/")
+        await order_known(intake_settings.database_url, "100345")
+        await page.fill("#email", "ana@example.com")
+        await page.fill("#order_number", "100345")
+        await page.click("button[type=submit]")
+        await page.select_option("#category", "lcd_diagnosis")
+        await page.fill("#customer_name", "Ana Pérez")
+        await page.fill("#description", described)
+        await page.set_input_files("#files", str(too_big))
+        await page.click("button[type=submit]")
+        assert await page.locator("#files-error").inner_text() == "Cada archivo puede ocupar como máximo 10 MB."
+        assert await page.locator("#description").input_value() == described
+        assert await page.locator("#category").input_value() == "lcd_diagnosis"
+        assert await page.locator("#order_number").input_value() == "100345"
+        assert await page.locator("#customer_name").input_value() == "Ana Pérez"
+        assert (await page.locator("#files-again").inner_text()).startswith("Los archivos que eligió no se guardaron")
+        read_as("es", await page.content(), ("Ana Pérez", described), where="the refused form")
+        await page.screenshot(path=str(artifacts_dir / "intake-form-refused-photo-keeps-the-rest.png"), full_page=True)
+
+        await page.set_input_files("#files", str(photo))  # chosen again, as the page asks
+        await page.click("button[type=submit]")
+        assert (await page.locator("#ticket-number").inner_text()).startswith("T-")
+        assert (await page.locator("#expected-answer").inner_text()).startswith("Le responderemos como muy tarde el ")
+        assert "ana@example.com" in await page.locator("#mail-sent").inner_text()
+        read_as("es", await page.content(), ("Ana Pérez",), where="the success page")
+        await page.screenshot(path=str(artifacts_dir / "intake-form-success-after-a-refusal.png"), full_page=True)
+    finally:
+        await runner.cleanup()

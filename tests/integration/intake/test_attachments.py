@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 
 from soporte.intake.adapters.files import LocalFileStore
 from soporte.intake.entrypoints import keys
-from tests.support.intake import bearer, customer_token, guest_session, ticket_events
+from tests.support.intake import bearer, count_events, customer_token, guest_session, ticket_events
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 2000
@@ -22,14 +21,6 @@ def form(fields: dict[str, str], files: list[tuple[str, bytes]]) -> aiohttp.Form
     for filename, content in files:
         data.add_field("files", content, filename=filename, content_type="application/octet-stream")
     return data
-
-
-async def events_stored(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval("SELECT count(*) FROM intake.events")
-    finally:
-        await conn.close()
 
 
 async def test_a_guest_photo_is_referenced_by_hash_and_only_the_ticket_owner_downloads_it(
@@ -114,7 +105,7 @@ async def test_refused_files_leave_no_event_and_no_file(client, intake_settings)
         "/api/v1/tickets", headers=token, data=form({**fields, "category": "teleport"}, [("ok.jpg", JPEG)])
     )
     assert bad_field.status == 422 and (await bad_field.json())["errors"][0]["field"] == "category"
-    assert await events_stored(intake_settings.database_url) == 0
+    assert await count_events(intake_settings.database_url) == 0
     store = LocalFileStore(Path(intake_settings.attachments_dir))
     assert store.stored_files() == []
     assert not any((Path(intake_settings.attachments_dir) / "tmp").glob("*"))

@@ -19,10 +19,7 @@ from tests.support.intake import note, phone_ticket, postgres_bus
 
 
 async def outbox(pool) -> list[tuple[str, int]]:
-    return [
-        (r["ticket_id"], r["version"])
-        for r in await pool.fetch("SELECT ticket_id, version FROM intake.outbox ORDER BY id")
-    ]
+    return [(r["key"], r["version"]) for r in await pool.fetch("SELECT key, version FROM intake.outbox ORDER BY id")]
 
 
 async def stored_outcome(pool, caller: str, key: str):

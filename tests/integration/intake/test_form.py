@@ -111,3 +111,27 @@ async def test_a_wrong_guest_pair_is_one_message_and_without_a_session_the_form_
     assert 'id="order_number-error">This field is required.<' in html
     expired = await client.post("/form/tickets", data=ticket_form({"category": "pre_sales"}))
     assert expired.status == 401 and "Su sesión ha caducado" in await expired.text()
+
+
+async def test_an_11_mb_photo_is_refused_and_the_form_comes_back_as_typed_asking_for_the_files_again(
+    client, intake_settings
+):
+    await client.get("/", params={"customer_token": customer_token()}, allow_redirects=False)
+    fields = {"category": "lcd_diagnosis", "customer_name": "Ana", "description": "Rayas verticales al encender"}
+    photo = JPEG + b"\x00" * (11 * 2**20)
+    refused = await client.post("/form/tickets", data=ticket_form(fields, [("pantalla.jpg", photo)]))
+    html = await refused.text()
+    assert refused.status == 413 and 'id="files-error">Cada archivo puede ocupar como máximo 10 MB.<' in html
+    assert "Rayas verticales al encender</textarea>" in html and '<option value="lcd_diagnosis" selected' in html
+    assert 'id="files-again">Los archivos que eligió no se guardaron' in html
+    assert LocalFileStore(Path(intake_settings.attachments_dir)).stored_files() == []
+
+
+async def test_a_throttled_guest_reads_how_long_to_wait_never_that_the_pair_was_wrong(client, shop_orders):
+    await shop_orders("300004", "ana@example.com")
+    for n in range(5):
+        await client.post("/form/guest", data={"email": f"x{n}@example.com", "order_number": "300004"})
+    throttled = await client.post("/form/guest", data={"email": "ana@example.com", "order_number": "300004"})
+    html = await throttled.text()
+    assert throttled.status == 429 and "Demasiados intentos; inténtelo de nuevo en 15 minutos." in html
+    assert "No encontramos" not in html and 'value="ana@example.com"' in html

@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
-
-import asyncpg
 
 from soporte.intake.entrypoints.api import ROUTES
-from soporte.platform.tokens import sign_token
-from tests.support.intake import SHOP_SECRET, bearer, customer_token, guest_session, ticket_events
-
-
-async def count_events(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval("SELECT count(*) FROM intake.events")
-    finally:
-        await conn.close()
+from tests.support.intake import bearer, count_events, customer_token, guest_session, ticket_events
 
 
 async def test_guest_and_customer_submit_and_the_events_reach_kafka_in_version_order(
@@ -78,26 +66,6 @@ async def test_guest_and_customer_submit_and_the_events_reach_kafka_in_version_o
     assert guest_stream[0].actor.kind == "guest"
     customer_stream = [e for e in seen if e.ticket_id == customer_ticket]
     assert customer_stream[0].data.customer.customer_id == "cust-7" and customer_stream[0].actor.kind == "customer"
-
-
-async def test_a_wrong_email_or_order_gets_the_same_answer_and_attempts_are_limited(client, shop_orders):
-    await shop_orders("100234", "ana@example.com")
-    assert (await guest_session(client, "ana@example.com", "100234")).status == 201
-    wrong_email = await client.post(
-        "/api/v1/guest-sessions", json={"email": "eve@example.com", "order_number": "100234"}
-    )
-    wrong_order = await client.post(
-        "/api/v1/guest-sessions", json={"email": "ana@example.com", "order_number": "999999"}
-    )
-    assert wrong_email.status == wrong_order.status == 401
-    first, second = await wrong_email.json(), await wrong_order.json()
-    first.pop("instance", None), second.pop("instance", None)
-    assert first == second
-    statuses = [
-        (await client.post("/api/v1/guest-sessions", json={"email": f"x{i}@example.com", "order_number": "555"})).status
-        for i in range(7)
-    ]
-    assert statuses[:5] == [401] * 5 and statuses[-1] == 429
 
 
 async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, intake_settings, shop_orders):
@@ -229,7 +197,7 @@ async def test_rules_of_the_ticket_lifecycle(client, agent_token, intake_setting
     assert (await client.post(f"{path}/responses", headers=bearer(agent_token), json={"body": "más"})).status == 409
     reopened = await client.post(f"{path}/messages", headers=bearer(ana), json={"body": "Sigue fallando"})
     assert reopened.status == 201 and (await reopened.json())["version"] == 4
-    label = await client.post(f"{path}/return-labels", headers=bearer(agent_token), json={"carrier": "Correos"})
+    label = await client.post(f"{path}/return-labels", headers=bearer(agent_token), json={"carrier": "Correos Express"})
     claim = await client.post(
         f"{path}/courier-claims", headers=bearer(agent_token), json={"carrier": "SEUR", "reason": "Caja aplastada"}
     )
@@ -285,37 +253,3 @@ async def test_openapi_lists_every_route_and_health_answers(client):
     ready = await client.get("/readyz")
     assert ready.status == 200, await ready.text()
     assert "soporte_outbox_published_total" in await (await client.get("/metrics")).text()
-
-
-async def test_streamed_oversized_bodies_and_unknown_tokens_are_refused_as_problems(client, intake_settings):
-    async def chunks():
-        for _ in range(40):  # 2 MB with no Content-Length: refused while streaming, not after
-            yield b" " * 50_000
-
-    streamed = await client.post(
-        "/api/v1/tickets", headers={**bearer(customer_token()), "Content-Type": "application/json"}, data=chunks()
-    )
-    assert streamed.status == 413 and streamed.content_type == "application/problem+json"
-
-    expired = sign_token(
-        {"kind": "customer", "sub": "cust-1", "email": "ana@example.com"},
-        SHOP_SECRET,
-        expires_at=datetime.now(UTC) - timedelta(minutes=1),
-    )
-    forged = sign_token(
-        {"kind": "customer", "sub": "cust-1", "email": "ana@example.com"},
-        "not-the-shop-secret",
-        expires_at=datetime.now(UTC) + timedelta(minutes=5),
-    )
-    guest_signed_by_the_shop = sign_token(
-        {"kind": "guest", "email": "ana@example.com", "order_number": "1"},
-        SHOP_SECRET,
-        expires_at=datetime.now(UTC) + timedelta(minutes=5),
-    )
-    for token in (expired, forged, guest_signed_by_the_shop, "sp_agent_unknown", "garbage"):
-        who = await client.get("/api/v1/whoami", headers=bearer(token))
-        assert who.status == 401 and who.content_type == "application/problem+json", token
-    assert (await client.get("/api/v1/nowhere")).content_type == "application/problem+json"
-    wrong_method = await client.delete("/api/v1/tickets")
-    assert wrong_method.status == 405 and wrong_method.content_type == "application/problem+json"
-    assert await count_events(intake_settings.database_url) == 0

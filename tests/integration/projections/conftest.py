@@ -60,9 +60,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+THROTTLED = {"type": "https://soporte.dev/problems/too-many-requests", "status": 429, "retry_after_seconds": 600}
+
+
 @pytest.fixture
 async def whoami_peer():
-    """A real HTTP server answering ``/api/v1/whoami`` as intake does."""
+    """A real HTTP server answering as intake does: ``whoami``, and (``posted`` keeps what came, with the
+    ``X-Forwarded-For`` it came with) guest sessions and requests for links; ``slow@…`` addresses are throttled."""
+    posted: list[tuple[str, str | None, dict]] = []
 
     async def whoami(request: web.Request) -> web.Response:
         token = request.headers.get("Authorization", "")[7:]
@@ -70,10 +75,26 @@ async def whoami_peer():
             return web.json_response({"title": "A valid token is needed", "status": 401}, status=401)
         return web.json_response(WHOAMI[token])
 
+    async def taken(request: web.Request) -> web.Response:
+        body = await request.json()
+        posted.append((request.path, request.headers.get("X-Forwarded-For"), body))
+        if str(body.get("email", "")).startswith("slow@"):
+            return web.json_response(THROTTLED, status=429, headers={"Retry-After": "600"})
+        if request.path.endswith("guest-sessions"):
+            if (body.get("email"), body.get("order_number")) == ("ana@example.com", "100234"):
+                return web.json_response({"guest_token": "ana-guest", "order_number": "100234"}, status=201)
+            return web.json_response({"status": 401}, status=401)
+        if "email" in body and "@" not in str(body["email"]):
+            return web.json_response({"status": 422, "errors": [{"field": "email"}]}, status=422)
+        return web.json_response({"status": "accepted"}, status=202)
+
     app = web.Application()
     app.router.add_get("/api/v1/whoami", whoami)
+    app.router.add_post("/api/v1/access-links", taken)
+    app.router.add_post("/api/v1/guest-sessions", taken)
     server = TestServer(app)
     await server.start_server()
+    server.posted = posted
     yield server
     await server.close()
 

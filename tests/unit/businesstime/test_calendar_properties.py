@@ -163,9 +163,12 @@ def test_fall_back_nights_match_the_oracle(night, offset, minutes):
     a = noon + timedelta(minutes=offset)
     b = a + timedelta(minutes=minutes)
     assert calendar.business_time_between(a, b) == oracle_between(calendar, a, b)
-    assert calendar.add_business_time(a, timedelta(minutes=minutes)) == oracle_add(
-        calendar, a, timedelta(minutes=minutes)
-    )
+    duration = timedelta(minutes=minutes)
+    added = calendar.add_business_time(a, duration)
+    if added - a <= timedelta(days=30):  # as far as the minute walk goes
+        assert added == oracle_add(calendar, a, duration)
+    else:  # a calendar open a few minutes a week: beyond the oracle, it must agree with itself
+        assert calendar.business_time_between(a, added) == duration
 
 
 # Long ranges have no oracle (a minute walk over years is too slow); they must agree with themselves.

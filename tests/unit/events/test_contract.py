@@ -77,6 +77,21 @@ def test_kafka_key_is_the_ticket_id_then_the_order_number():
     assert ev.event_key(order) == b"100234"
 
 
+def test_an_access_link_request_is_keyed_by_its_address_in_lower_case_and_stands_in_no_ticket_stream():
+    request = next(e for e in sample_events() if isinstance(e, t.AccessLinkRequested))
+    shouted = request.model_copy(update={"data": request.data.model_copy(update={"email": "Ana@Example.COM"})})
+    assert ev.event_key(shouted) == ev.event_key(request) == b"ana@example.com"
+    assert request.ticket_id is None and request.version is None
+    assert not isinstance(request, ev.TICKET_STREAM_TYPES)
+
+
+def test_the_files_of_an_event_are_its_attachments_and_a_return_labels_pdf():
+    events = {e.type: e for e in sample_events()}
+    assert [f.filename for f in ev.files_of(events["TicketSubmitted"])] == ["broken-lcd.jpg"]
+    assert [f.content_type for f in ev.files_of(events["ReturnLabelIssued"])] == ["application/pdf"]
+    assert ev.files_of(events["TicketResolved"]) == []
+
+
 def test_version_counts_from_one():
     raw = ev.to_dict(sample_events()[0]) | {"version": 0}
     with pytest.raises(ev.UndecodableEvent):

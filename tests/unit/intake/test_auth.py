@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from soporte.intake.domain.access import Budget, Throttled, check_budgets, wait_before_next
 from soporte.intake.domain.tickets import Status, TicketState
-from soporte.intake.entrypoints.auth import AttemptLimiter, Principal
+from soporte.intake.entrypoints.auth import Principal
+from tests.support.scenario import MINUTE
 
 TICKET = TicketState("T-AAAA", version=2, status=Status.NEW, customer_email="ana@example.com", customer_id="cust-1")
 
@@ -34,22 +40,20 @@ def test_whoami_always_names_kind_id_name_and_email():
     )
 
 
-def test_attempts_are_limited_per_key_within_a_sliding_window():
-    now = [0.0]
-    limiter = AttemptLimiter(limit=3, window_seconds=60, clock=lambda: now[0])
-    assert [limiter.hit("1.2.3.4") for _ in range(4)] == [True, True, True, False]
-    assert limiter.hit("5.6.7.8")  # another client is not affected
-    now[0] = 59.0
-    assert not limiter.hit("1.2.3.4")
-    now[0] = 60.5  # the first attempts have left the window
-    assert limiter.hit("1.2.3.4")
+def test_a_budget_lets_its_limit_through_in_a_sliding_window_and_says_how_long_to_wait_after():
+    budget = Budget("guest-client", 3, timedelta(minutes=15))
+    t0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    attempts = [t0, t0 + timedelta(minutes=1), t0 + timedelta(minutes=2)]
+    assert wait_before_next(attempts[:2], budget, t0 + timedelta(minutes=3)) is None
+    assert wait_before_next(attempts, budget, t0 + timedelta(minutes=3)) == timedelta(minutes=12)
+    assert wait_before_next(attempts, budget, t0 + timedelta(minutes=15, seconds=1)) is None  # the first has left
+    with pytest.raises(Throttled) as throttled:
+        check_budgets({budget: attempts, Budget("guest-order", 10, timedelta(hours=1)): attempts}, t0 + MINUTE * 5)
+    assert throttled.value.minutes == 10 and throttled.value.seconds == 600
 
 
-def test_keys_whose_attempts_have_left_the_window_are_forgotten():
-    now = [0.0]
-    limiter = AttemptLimiter(limit=3, window_seconds=60, clock=lambda: now[0])
-    for n in range(AttemptLimiter.SWEEP_EVERY - 1):
-        limiter.hit(f"client-{n}")
-    now[0] = 120.0
-    limiter.hit("recent")  # the thousandth hit sweeps first
-    assert list(limiter.attempts) == ["recent"]
+def test_a_budget_counts_hashed_keys_the_same_however_the_value_was_typed():
+    budget = Budget("guest-email", 3, timedelta(minutes=15))
+    assert budget.key(" Ana@Example.com ") == budget.key("ana@example.com")
+    assert "ana" not in budget.key("ana@example.com").digest
+    assert budget.key("ana@example.com") != Budget("links-email", 3, timedelta(hours=1)).key("ana@example.com")

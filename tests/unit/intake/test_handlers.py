@@ -9,6 +9,7 @@ import pytest
 
 from soporte.events import Actor, ActorKind, Category
 from soporte.events import types as t
+from soporte.intake.adapters.memory import InMemoryFiles
 from soporte.intake.adapters.tokens import DeskTokens
 from soporte.intake.domain import commands as c
 from soporte.intake.domain.tickets import (
@@ -20,7 +21,7 @@ from soporte.intake.domain.tickets import (
     UnacceptableValue,
 )
 from soporte.intake.service_layer.unit_of_work import InMemoryUnitOfWork
-from tests.support.intake import command_bus, note, phone_ticket
+from tests.support.intake import RETURN_ADDRESS, command_bus, note, phone_ticket
 from tests.support.scenario import AGENT, CUSTOMER, Stream
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 at the desk (Madrid): open
@@ -140,13 +141,18 @@ async def test_assigning_names_the_agent_refuses_strangers_and_changes_nothing_t
     assert refused.value.field == "assignee_id"
 
 
-async def test_a_return_label_gets_the_desks_references_and_the_order(uow):
+async def test_a_return_label_gets_the_desks_references_the_order_and_a_stored_pdf(uow):
     stream = await known_ticket(uow)
-    label = c.IssueReturnLabel(actor=AGENT, access=ANYONE, ticket_id=stream.ticket_id, carrier="Correos")
-    await bootstrap_test_app(uow).handle(label)
+    label = c.IssueReturnLabel(actor=AGENT, access=ANYONE, ticket_id=stream.ticket_id, carrier="SEUR")
+    files = InMemoryFiles()
+    await command_bus(lambda: uow, lambda: NOW, files=files).handle(label)
     issued = (await uow.events.load(stream.ticket_id))[-1].data
     assert issued.label_id.startswith("RL-") and issued.tracking_number.startswith("RT")
-    assert issued.order_number == "100234"
+    assert issued.order_number == "100234" and issued.return_address == list(RETURN_ADDRESS)
+    assert files.files[issued.label.sha256].startswith(b"%PDF-")
+    with pytest.raises(UnacceptableValue):  # a carrier the desk does not offer: nothing stored, nothing appended
+        await command_bus(lambda: uow, lambda: NOW, files=files).handle(replace(label, carrier="Paloma"))
+    assert len(files.files) == 1 and len(await uow.events.load(stream.ticket_id)) == 2
 
 
 async def test_an_operator_records_a_moved_deadline_on_an_open_ticket_only(uow):

@@ -54,3 +54,19 @@ def test_bad_rows_are_reported_by_their_own_line_even_after_a_multi_line_value(t
 def test_a_file_without_the_needed_columns_is_refused_as_a_whole(tmp_path):
     good, bad = read(tmp_path, "number,mail\n1,a@b.c\n")
     assert good == [] and bad == [(1, "missing columns: order_number, email, placed_at")]
+
+
+def test_a_shipping_address_column_gives_the_orders_address_a_line_each(tmp_path):
+    good, bad = read(
+        tmp_path,
+        "order_number,email,placed_at,shipping_address\n"
+        "100301,ana@example.com,2026-11-20,Ana Pérez | Avenida del Sol 3 | 41001 Sevilla\n"
+        '100302,bea@example.com,2026-11-20,"Bea Ruiz\nCalle Mayor 1\n28013 Madrid"\n'
+        "100303,carlos@example.com,2026-11-20,\n",
+    )
+    assert bad == []
+    assert [order.shipping_address for order in good] == [
+        ["Ana Pérez", "Avenida del Sol 3", "41001 Sevilla"],
+        ["Bea Ruiz", "Calle Mayor 1", "28013 Madrid"],
+        None,
+    ]

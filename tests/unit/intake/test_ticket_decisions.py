@@ -7,15 +7,29 @@ from datetime import UTC, datetime
 import pytest
 
 from soporte import events as ev
-from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Priority
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Language, Priority
 from soporte.events import types as t
+from soporte.intake.domain import access
 from soporte.intake.domain import tickets as d
+from soporte.intake.domain.return_labels import printed, return_label_data
 from tests.support.scenario import AGENT, GUEST, Stream
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PHOTO = AttachmentRef(sha256="b" * 64, filename="lcd.jpg", content_type="image/jpeg", size=10)
 PDF = AttachmentRef(sha256="c" * 64, filename="factura.pdf", content_type="application/pdf", size=10)
 CUSTOMER = t.CustomerRef(name="Ana", email="ana@example.com")
+CARRIERS = ("Correos", "SEUR")
+
+
+def label_of(state: d.TicketState, label_id: str = "RL-1", tracking_number: str = "PK123") -> t.ReturnLabelIssuedData:
+    return return_label_data(
+        state,
+        label_id=label_id,
+        carrier="Correos",
+        tracking_number=tracking_number,
+        return_address=("Pantallas LCD S.L.", "28001 Madrid"),
+        customer_address=("Avenida del Sol 3", "41001 Sevilla"),
+    )
 
 
 def fold(*events) -> d.TicketState:
@@ -135,7 +149,7 @@ def test_agents_only_commands_and_wrong_moments():
     for decide in (
         lambda s: d.decide_agent_reply(s, "x", [], AGENT),
         lambda s: d.decide_resolve(s, "", AGENT),
-        lambda s: d.decide_return_label(s, "RL-1", "Correos", "PK1", AGENT),
+        lambda s: d.decide_return_label(s, label_of(s), AGENT, carriers=CARRIERS),
     ):
         with pytest.raises(d.InvalidTransition):
             decide(resolved)
@@ -173,13 +187,14 @@ def test_the_fold_follows_the_ticket_through_its_statuses():
 
 
 def test_return_labels_and_courier_claims_carry_what_the_customer_mail_needs():
-    state = d.TicketState("T-1", version=1, status=d.Status.NEW, order_number="100234")
-    ((label_type, label),) = d.decide_return_label(state, "RL-1", "Correos", "PK123", AGENT)
+    state = d.TicketState("T-1", version=1, status=d.Status.NEW, order_number="100234", customer_name="Ana")
+    ((label_type, label),) = d.decide_return_label(state, label_of(state), AGENT, carriers=CARRIERS)
     assert label_type is t.ReturnLabelIssued and label.order_number == "100234" and label.tracking_number == "PK123"
+    assert label.customer_name == "Ana" and label.customer_address == ["Avenida del Sol 3", "41001 Sevilla"]
     ((claim_type, claim),) = d.decide_courier_claim(state, "CC-1", "SEUR", None, "Caja aplastada", AGENT)
     assert claim_type is t.CourierClaimOpened and claim.reason == "Caja aplastada"
     for decide in (
-        lambda s: d.decide_return_label(s, "RL-2", "Correos", "PK", GUEST),
+        lambda s: d.decide_return_label(s, label_of(s), GUEST, carriers=CARRIERS),
         lambda s: d.decide_courier_claim(s, "CC-2", "SEUR", None, "x", GUEST),
         lambda s: d.decide_assign(s, "agent-2", "Marta", GUEST),
         lambda s: d.decide_note(s, "x", GUEST),
@@ -191,3 +206,39 @@ def test_return_labels_and_courier_claims_carry_what_the_customer_mail_needs():
 def test_submitting_twice_under_one_id_is_refused():
     with pytest.raises(d.InvalidTransition):
         submit(fold(Stream().submitted(NOW)))
+
+
+def test_a_return_label_is_by_one_of_the_desks_carriers_and_its_file_is_the_pdf_of_what_it_says():
+    state = fold(Stream().submitted(NOW))
+    elsewhere = label_of(state).model_copy(update={"carrier": "Paloma mensajera"})
+    with pytest.raises(d.UnacceptableValue) as refused:
+        d.decide_return_label(state, elsewhere, AGENT, carriers=CARRIERS)
+    assert refused.value.field == "carrier"
+    assert d.decide_return_label(state, elsewhere, AGENT, carriers=()) != []  # a desk that names none takes any
+    pdf, label = printed(state.ticket_id, label_of(state))
+    assert pdf.startswith(b"%PDF-") and label.label.size == len(pdf) and label.label.content_type == "application/pdf"
+    assert label.language == "es" and label.customer_name == "Ana Pérez"
+    assert printed(state.ticket_id, label_of(state)) == (pdf, label)  # the same label, the same bytes
+
+
+def test_revoked_links_are_an_agents_call_and_the_state_remembers_when():
+    stream = Stream()
+    state = fold(stream.submitted(NOW))
+    with pytest.raises(d.NotAllowed):
+        access.decide_revoke_links(state, "", GUEST)
+    with pytest.raises(d.TicketNotFound):
+        access.decide_revoke_links(d.TicketState("T-NONE"), "", AGENT)
+    ((kind, data),) = access.decide_revoke_links(state, "reenviado por error", AGENT)
+    assert kind is t.TicketLinksRevoked and data.reason == "reenviado por error"
+    later = NOW.replace(hour=12)
+    revoked = fold(stream.submitted(NOW), stream.links_revoked(later))
+    assert revoked.links_revoked_at == later and state.links_revoked_at is None
+
+
+def test_links_go_to_an_address_or_to_an_existing_tickets_own_address_in_its_language():
+    asked = access.decide_access_link(None, email="ana@example.com", language="en")
+    assert (asked.email, asked.language, asked.ticket_id) == ("ana@example.com", "en", None)
+    stream = Stream(customer=t.CustomerRef(name="John", email="john@example.com", language="en"))
+    fresh = access.decide_access_link(fold(stream.submitted(NOW, language=Language.EN)), email=None, language="es")
+    assert (fresh.email, fresh.language, fresh.ticket_id) == ("john@example.com", "en", stream.ticket_id)
+    assert access.decide_access_link(d.TicketState("T-NONE"), email=None, language="es") is None

@@ -43,3 +43,20 @@ def test_the_page_is_a6_and_the_same_label_gives_the_same_bytes():
     assert (round(float(box.width)), round(float(box.height))) == (298, 420)  # 105 x 148 mm
     assert return_label_pdf(LABEL) == pdf
     assert LABEL.filename == "etiqueta-devolucion-T-7F3K2M9QXA.pdf"
+
+
+def test_the_label_an_event_describes_is_the_label_printed_before_it():
+    from soporte.events import types as t
+
+    data = t.ReturnLabelIssuedData(
+        label_id=LABEL.return_reference,
+        carrier=LABEL.carrier,
+        tracking_number=LABEL.tracking_number,
+        order_number=LABEL.order_number,
+        return_address=list(LABEL.shop_address),
+        customer_name=LABEL.customer_name,
+        customer_address=list(LABEL.customer_address),
+        language="es",
+    )
+    assert ReturnLabel.issued(LABEL.ticket_id, data) == LABEL
+    assert return_label_pdf(ReturnLabel.issued(LABEL.ticket_id, data)) == return_label_pdf(LABEL)

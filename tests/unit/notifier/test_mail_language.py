@@ -119,6 +119,32 @@ def test_every_escalation_mail_reads_as_the_staffs_language(lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_mails_with_links_and_the_label_attached_read_as_the_customers_language(lang):
+    from soporte.events import AttachmentRef
+    from soporte.notifier.domain.access_links import KnownTicket, plan_access_links
+
+    known = [
+        KnownTicket(f"T-LINKS0000{n}", "Ana Pérez", "ana@example.com", lang, "cust-1", category.value, status, AT)
+        for n, (category, status) in enumerate(
+            zip(ev.Category, ("new", "open", "waiting_on_customer", "resolved"), strict=False)
+        )
+    ]
+    mails = []
+    for ticket_id in (None, known[0].ticket_id):
+        data = t.AccessLinkRequestedData(email="ana@example.com", language=lang, ticket_id=ticket_id)
+        event = t.AccessLinkRequested.create(data=data, actor=ev.Actor(kind="guest", id="anyone"), occurred_at=AT)
+        mails += plan_access_links(event, known, desk(lang))
+    stream = Stream()
+    submitted = stream.submitted(AT, language=ev.Language(lang))
+    pdf = AttachmentRef(sha256="d" * 64, filename="etiqueta.pdf", content_type="application/pdf", size=1)
+    label = stream.return_label(AT).data.model_copy(update={"label": pdf, "return_address": ["Pantallas LCD S.L."]})
+    mails += plan(stream.place(t.ReturnLabelIssued, label, stream.agent, AT), contact_from(submitted), desk(lang))
+    assert [m.kind for m in mails] == ["access_links", "access_links", "return_label_issued"]
+    for mail in mails:
+        check(mail)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_acknowledgement_names_every_file_it_did_not_keep_and_why_in_the_customers_language(lang):
     refused = tuple(ev.RefusedFile(filename=f"archivo-{r.value}.bin", reason=r) for r in ev.FileRefusal)
     submitted = Stream().submitted(AT, language=ev.Language(lang), channel=ev.Channel.EMAIL, refused=refused)

@@ -39,3 +39,24 @@ def test_services_reach_the_infrastructure_by_service_name_and_publish_on_loopba
         assert set(service["depends_on"]) == {"kafka", "postgres"}
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:")
+
+
+def test_every_secret_a_service_names_is_required_by_compose_and_listed_in_the_readme():
+    from soporte.intake.mailin.settings import MailinSettings
+    from soporte.intake.settings import IntakeSettings
+    from soporte.notifier.settings import NotifierSettings
+    from soporte.projections.settings import ProjectionsSettings
+    from soporte.sla.settings import SlaSettings
+
+    env = load()["x-service-env"]
+    readme = (COMPOSE.parents[1] / "README.md").read_text()
+    secrets = {
+        name
+        for cls in (IntakeSettings, MailinSettings, NotifierSettings, ProjectionsSettings, SlaSettings)
+        for name in cls.SECRETS
+    }
+    assert secrets == {"shop_secret", "desk_secret"}
+    for name in secrets:
+        variable = f"SOPORTE_{name.upper()}"
+        assert env[variable].startswith(f"${{{variable}:?"), f"compose must refuse to start without {variable}"
+        assert f"| `{variable}` |" in readme, f"the README's configuration table must list {variable}"

@@ -40,3 +40,18 @@ def test_another_secret_expiry_and_kind_are_refused():
         verify_token(token, "s3cret", now=NOW + timedelta(minutes=5))
     with pytest.raises(InvalidToken):
         verify_token(token, "s3cret", now=NOW, kind="customer")
+
+
+def test_the_desks_links_say_when_they_were_issued_and_expire_after_their_lifetime():
+    from soporte.platform.tokens import TicketLinks, issued_at
+
+    links = TicketLinks("s3cret", timedelta(days=30))
+    issued = NOW + timedelta(milliseconds=250)
+    ticket = verify_token(links.for_ticket("T-1", "Ana@Example.com", issued), "s3cret", now=NOW, kind="ticket")
+    assert ticket["ticket_id"] == "T-1" and ticket["email"] == "ana@example.com"
+    assert issued_at(ticket) == issued  # to the millisecond: a link issued just after a revocation stays good
+    account = verify_token(links.for_account("cust-1", "ana@example.com", NOW), "s3cret", now=NOW, kind="account")
+    assert account["customer_id"] == "cust-1"
+    with pytest.raises(InvalidToken):
+        verify_token(links.for_ticket("T-1", "a@b.c", NOW), "s3cret", now=NOW + timedelta(days=30))
+    assert issued_at({"kind": "ticket"}) is None  # an older token that does not say

@@ -185,6 +185,6 @@ def test_every_event_has_a_timeline_entry_naming_who_and_when():
 def test_the_sample_history_folds_end_to_end_with_every_other_topic_beside_it():
     changes = fold(RULES, {}, {}, sample_events())
     [stored] = changes.tickets
-    assert stored.view.version == 12 and stored.view.status is Status.OPEN and stored.view.assignee_id == "agent-1"
-    assert len(changes.timeline) == 12 and len(changes.messages) == 8  # a bounce is for agents only
+    assert stored.view.version == 13 and stored.view.status is Status.OPEN and stored.view.assignee_id == "agent-1"
+    assert len(changes.timeline) == 13 and len(changes.messages) == 8  # a bounce and revoked links: agents only
     assert len(changes.escalations) == 2 and len(changes.first_responses) == 1 and len(changes.notifications) == 2

@@ -24,7 +24,7 @@ from soporte.projections.entrypoints.pages import Sent, page_templates, render_p
 from soporte.projections.entrypoints.presenters import Presenter, Refusal
 from soporte.projections.entrypoints.status_page import AREA as STATUS_PAGE
 from soporte.ticketrules import SlaPolicies, SlaRules, Status, explain
-from soporte.words import LANGUAGES, words
+from soporte.words import LANGUAGES, too_many_attempts, words
 from tests.support.language import assert_reads_as, visible_text
 from tests.support.samples import T0
 from tests.support.scenario import HOUR, MINUTE, PHOTO, Stream
@@ -39,6 +39,7 @@ MISSING = ("order_number", "photo_of_item", "detailed_description")
 TYPED = ("Ana Pérez", "Luis", "La pantalla llegó rota", "Le ayudamos", "Gracias", "¿Puede enviar una foto?")
 TYPED += ("nota interna", "Hecho", "Golpe en el envío", "Correos", "PK123", "PK000", "ana@example.com")
 TYPED += ("pantalla-rota.jpg", "image/jpeg", "550 mailbox unavailable", "lead@shop.test", "100234", "agent-1")
+TYPED += ("buzón ajeno", "SEUR", "SE123456", "RL-1A2B3C4D", "CC-1")
 TYPED += ("factura.exe", "5.1.1")
 AGENT = Principal("agent", "agent-1", name="Luis")
 
@@ -48,10 +49,11 @@ def every_event() -> tuple:
     s = Stream()
     history = [s.submitted(T0, missing=MISSING, attachments=(PHOTO,)), s.assigned(T0 + MINUTE)]
     history += [s.note(T0 + 2 * MINUTE), s.clarification(T0 + 3 * MINUTE), s.customer_replied(T0 + HOUR)]
-    history += [s.agent_replied(T0 + 2 * HOUR), s.return_label(T0 + 3 * HOUR), s.courier_claim(T0 + 4 * HOUR)]
+    history += [s.agent_replied(T0 + 2 * HOUR), s.printed_label(T0 + 3 * HOUR)[0], s.courier_claim(T0 + 4 * HOUR)]
     history += [s.resolved(T0 + 5 * HOUR), s.reopened(T0 + 6 * HOUR), s.customer_replied(T0 + 6 * HOUR)]
     history += [s.resolved(T0 + 7 * HOUR), s.reopened(T0 + 8 * HOUR, by_customer=False)]
     history += [s.deadline_changed(T0 + 9 * HOUR, episode=history[0]), s.bounced(T0 + 10 * HOUR)]
+    history += [s.links_revoked(T0 + 10 * HOUR, "buzón ajeno")]
     refused = (ev.RefusedFile(filename="factura.exe", reason=reason) for reason in ev.FileRefusal)
     history += [s.customer_replied(T0 + 11 * HOUR, channel=ev.Channel.EMAIL, refused=tuple(refused))]
     changes = fold(RULES, {}, {}, history)
@@ -124,7 +126,12 @@ def test_the_console_reads_as_one_language(lang):
     # An hour after the customer answered the clarification: two clocks met, next response running.
     sla = explain([event_of(e) for e in TIMELINE], RULES, T0 + HOUR + 5 * MINUTE)
     context = {"timeline": TIMELINE, "escalations": ESCALATIONS, "notifications": NOTIFICATIONS, "sla": sla}
-    *_, page = ticket_pages("agent_ticket.html.j2", lang, CONSOLE, agent=AGENT, refresh_seconds=5, **context)
+    for carriers in ([], ["Correos Express", "SEUR"]):
+        *_, page = ticket_pages(
+            "agent_ticket.html.j2", lang, CONSOLE, agent=AGENT, refresh_seconds=5, carriers=carriers, **context
+        )
+    for name in ("label_id", "claim_id", "carrier", "tracking_number"):
+        assert vocabulary.parcel[name] in page
     for event_type in {e.type for e in TIMELINE}:
         assert vocabulary.events[event_type] in page
     for clock in t.SlaClock:
@@ -132,7 +139,7 @@ def test_the_console_reads_as_one_language(lang):
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
     html = render_page(
         TEMPLATES, "agent_ticket.html.j2", lang=lang, calendar=CALENDAR, area=CONSOLE, ticket=VIEW, thread=THREAD,
-        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, **context,
+        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, carriers=[], **context,
     )  # fmt: skip
     assert 'id="bounced"' in html  # the customer's address bounced: said above the thread, not only in the timeline
     assert_lists_refused_files(page, lang, CONSOLE)
@@ -152,9 +159,19 @@ def assert_lists_refused_files(page: str, lang: str, area: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_status_page_reads_as_one_language(lang):
-    render("customer_access.html.j2", lang, STATUS_PAGE, ticket_id=VIEW.ticket_id, error=True)
+    wait = too_many_attempts(12, lang)
+    for expired, sent, wait_message in ((True, False, None), (False, True, None), (False, False, wait)):
+        context = {"expired": expired, "sent": sent, "wait": wait_message}
+        render("customer_access.html.j2", lang, STATUS_PAGE, ticket_id=VIEW.ticket_id, error=True, **context)
+    for sent, invalid, wait_message in ((False, True, None), (True, False, None), (False, False, wait)):
+        context = {"sent": sent, "invalid": invalid, "wait": wait_message}
+        render("access_request.html.j2", lang, STATUS_PAGE, email="ana@example.com", **context)
+    for tickets in (None, [], TICKETS):
+        mine = render("my_tickets.html.j2", lang, STATUS_PAGE, tickets=tickets, name="Ana Pérez")
+    assert all(words(lang).vocabulary.statuses[s] in mine for s in Status)
     for page in ticket_pages("customer_ticket.html.j2", lang, STATUS_PAGE):
         assert "Europe/Madrid" in page  # the desk's times, zone named
+    assert words(lang).vocabulary.parcel.download_label in page
     assert_lists_refused_files(page, lang, STATUS_PAGE)
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, STATUS_PAGE, message_key=message, hint_key=None)

@@ -18,6 +18,7 @@ from .envelope import (
     Priority,
     RefusedFile,
     deterministic_id,
+    files_of,
     new_ticket_id,
 )
 from .topics import (
@@ -64,6 +65,7 @@ __all__ = [
     "deterministic_id",
     "encode",
     "event_key",
+    "files_of",
     "from_dict",
     "new_ticket_id",
     "to_dict",

@@ -56,10 +56,14 @@ def decode(payload: bytes | str) -> Event:
 
 
 def event_key(event: Event) -> bytes:
-    """The Kafka key: the ticket id (so a ticket's events share a partition), else the order number, else the id."""
+    """The Kafka key: the ticket id (so a ticket's events share a partition), else the order number, else the
+    address a request is about (``AccessLinkRequested``), else the event id."""
     if event.ticket_id:
         return event.ticket_id.encode("utf-8")
     order_number = getattr(event.data, "order_number", None)
     if order_number:
         return str(order_number).encode("utf-8")
+    email = getattr(event.data, "email", None)
+    if email:
+        return str(email).lower().encode("utf-8")  # one address, one key, however it was typed
     return str(event.event_id).encode("utf-8")

@@ -161,3 +161,11 @@ class Event(Frozen):
             causation_id=causation_id,
             data=data,
         )
+
+
+def files_of(event: Event) -> list[AttachmentRef]:
+    """Every stored file an event refers to: its attachments, and a return label's printable label."""
+    data = event.data
+    files = list(getattr(data, "attachments", None) or [])
+    label = getattr(data, "label", None)
+    return [*files, label] if isinstance(label, AttachmentRef) else files

@@ -2,8 +2,9 @@
 
 Intake stores it with the ticket's attachments when an agent issues the label,
 and the notifier attaches it to the customer's mail; both build it from the
-ReturnLabelIssued data with ``return_label_pdf``, which is deterministic (no
-creation time, fixed ids), so the mail's PDF is the file the status page serves.
+ReturnLabelIssued data (``ReturnLabel.issued``) with ``return_label_pdf``, which
+is deterministic (no creation time, fixed ids), so the mail's PDF is the file
+the status page serves.
 
 On the label: the shop's return address (the parcel goes there), the
 customer's name and address when known, ticket, order, carrier, the tracking
@@ -23,6 +24,8 @@ from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from soporte.events import types as t
+
 LABEL_CONTENT_TYPE = "application/pdf"
 
 
@@ -39,6 +42,21 @@ class ReturnLabel:
     customer_address: tuple[str, ...] = ()
     order_number: str | None = None
     lang: str = "es"
+
+    @classmethod
+    def issued(cls, ticket_id: str, data: t.ReturnLabelIssuedData) -> ReturnLabel:
+        """The label a ``ReturnLabelIssued`` of ``ticket_id`` describes (everything it prints is in the event)."""
+        return cls(
+            ticket_id=ticket_id,
+            return_reference=data.label_id,
+            carrier=data.carrier,
+            tracking_number=data.tracking_number,
+            shop_address=tuple(data.return_address),
+            customer_name=data.customer_name or "",
+            customer_address=tuple(data.customer_address),
+            order_number=data.order_number,
+            lang=data.language.value if data.language else "es",
+        )
 
     @property
     def filename(self) -> str:

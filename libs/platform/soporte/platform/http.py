@@ -5,9 +5,10 @@ Domain errors are mapped to problems once, in the middleware; handlers stay thin
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ class Problem(Exception):
     detail: str | None = None
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the answer (e.g. Retry-After)
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"type": PROBLEM_BASE + self.kind, "title": self.title, "status": self.status}
@@ -58,7 +60,40 @@ def problem_response(problem: Problem, instance: str | None = None) -> web.Respo
         status=problem.status,
         text=json.dumps(problem.body(instance)),
         content_type=PROBLEM_CONTENT_TYPE,
+        headers=problem.headers,
     )
+
+
+# --- who is at the other end ---------------------------------------------------------------------
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+FORWARDED_FOR = "X-Forwarded-For"
+
+
+def trusted_networks(text: str) -> tuple[Network, ...]:
+    """``SOPORTE_TRUSTED_PROXIES``: addresses or networks, comma-separated (``127.0.0.1,10.0.0.0/8``)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(request: web.Request, trusted: Sequence[Network]) -> str:
+    """The address of the person asking: the peer's, unless the peer is a trusted proxy; then the last address in
+    ``X-Forwarded-For`` that is not a trusted proxy (what is left of it was written by the client: never trusted)."""
+    peer = request.remote or ""
+    if not _trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in request.headers.getall(FORWARDED_FOR, []) for hop in header.split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _trusted(hop, trusted):
+            return hop[:64]
+    return peer
 
 
 def validation_problem(exc: ValidationError, title: str = "The request has invalid fields") -> Problem:

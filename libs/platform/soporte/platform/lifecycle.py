@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from .settings import CommonSettings, InsecureSettings
+
+
+def refuse_unsafe_start(settings: CommonSettings, host: str | None) -> None:
+    """Stop here, with one line on stderr and exit status 78 (EX_CONFIG), when ``settings`` would serve on ``host``
+    with a secret that is unset, a development default or short (``CommonSettings.check_secrets``)."""
+    try:
+        settings.check_secrets(host)
+    except InsecureSettings as refused:
+        print(f"soporte: {refused}", file=sys.stderr, flush=True)
+        raise SystemExit(78) from None
 
 
 def stop_event_on_signals(loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Event:

@@ -105,4 +105,26 @@ def format_date(moment: datetime, tz: tzinfo, lang: str) -> str:
     return vocabulary.date_format.format(day=local.day, month=vocabulary.months[local.month - 1], year=local.year)
 
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Words", "format_date", "format_datetime", "pick_language", "words"]
+def format_minutes(minutes: int, lang: str) -> str:
+    """``1 minuto`` / ``12 minutos``."""
+    forms = words(lang).vocabulary.minutes
+    return (forms.one if minutes == 1 else forms.other).format(n=minutes)
+
+
+def too_many_attempts(minutes: int, lang: str) -> str:
+    """``Demasiados intentos; inténtelo de nuevo en 12 minutos.``: what a throttled person reads (never that
+    what they typed was wrong)."""
+    return words(lang).vocabulary.too_many_attempts.format(wait=format_minutes(minutes, lang))
+
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Words",
+    "format_date",
+    "format_datetime",
+    "format_minutes",
+    "pick_language",
+    "too_many_attempts",
+    "words",
+]

@@ -33,14 +33,16 @@ from .adapters.files import LocalFileStore
 from .adapters.orders import PostgresOrders
 from .adapters.relay import OutboxRelay
 from .adapters.tokens import DeskTokens
+from .domain.access import AccessLimits
 from .entrypoints import keys
 from .entrypoints.api import ROUTES, map_domain_error
-from .entrypoints.auth import AttemptLimiter, Authenticator, GuestSessions
+from .entrypoints.auth import Authenticator
 from .entrypoints.form import add_form_routes
 from .entrypoints.orders_projection import follow_shop_orders
 from .entrypoints.route_docs import DOCS, SCHEMAS
 from .entrypoints.uploads import UploadLimits
 from .service_layer import handlers, views
+from .service_layer.handlers import ReturnLabelDesk
 from .service_layer.messagebus import MessageBus
 from .service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from .settings import IntakeSettings
@@ -51,10 +53,16 @@ OPENAPI = web.AppKey("openapi", dict)
 
 
 def bootstrap(
-    uow_factory: Callable[[], UnitOfWork], *, now: Clock, sla_rules: SlaRules, tokens: DeskTokens
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    now: Clock,
+    sla_rules: SlaRules,
+    tokens: DeskTokens,
+    labels: ReturnLabelDesk,
+    limits: AccessLimits = AccessLimits(),
 ) -> MessageBus:
     """The message bus: each handler gets, by the names of its parameters, the collaborators it asks for."""
-    dependencies = {"now": now, "sla_rules": sla_rules, "tokens": tokens}
+    dependencies = {"now": now, "sla_rules": sla_rules, "tokens": tokens, "labels": labels, "limits": limits}
     return MessageBus(
         uow_factory, {command: _inject(handler, dependencies) for command, handler in handlers.HANDLERS.items()}
     )
@@ -86,7 +94,7 @@ def create_app(
     tokens = DeskTokens(
         settings.desk_secret,
         now,
-        ticket_days=settings.ticket_token_days,
+        ticket_days=settings.ticket_link_days,
         guest_minutes=settings.guest_session_minutes,
     )
     sla_rules = SlaRules(calendar or load_calendar(), policies or load_policies())
@@ -99,20 +107,16 @@ def create_app(
         pool = app[POOL] = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
         new_uow = functools.partial(uow_factory, pool)
         app[keys.UOW] = new_uow
-        app[keys.BUS] = bootstrap(new_uow, now=now, sla_rules=sla_rules, tokens=tokens)
         # A failed request never removes a file a committed ticket uses.
         referenced = functools.partial(_file_is_referenced, new_uow)
-        app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
-        app[keys.ORDERS] = orders = PostgresOrders(pool)
-        app[keys.AUTH] = Authenticator(PostgresAgents(pool), settings.shop_secret, tokens, now)
-        window = settings.guest_attempt_window_seconds
-        app[keys.GUESTS] = GuestSessions(
-            orders,
-            tokens,
-            per_client=AttemptLimiter(settings.guest_attempts_per_client, window),
-            per_order=AttemptLimiter(settings.guest_attempts_per_order, window),
-            retry_after_seconds=window,
+        files = app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
+        labels = ReturnLabelDesk(settings.carrier_names, settings.return_address_lines, files)
+        app[keys.BUS] = bootstrap(
+            new_uow, now=now, sla_rules=sla_rules, tokens=tokens, labels=labels, limits=settings.access_limits
         )
+        app[keys.ORDERS] = PostgresOrders(pool)
+        revoked = functools.partial(_links_revoked_at, new_uow)
+        app[keys.AUTH] = Authenticator(PostgresAgents(pool), settings.shop_secret, tokens, now, revoked)
         stop = asyncio.Event()
         background = []
         if run_relay:
@@ -162,3 +166,7 @@ def create_app(
 
 async def _file_is_referenced(new_uow: Callable[[], UnitOfWork], sha256: str) -> bool:
     return await views.file_is_referenced(new_uow(), sha256)
+
+
+async def _links_revoked_at(new_uow: Callable[[], UnitOfWork], ticket_id: str):
+    return await views.links_revoked_at(new_uow(), ticket_id)

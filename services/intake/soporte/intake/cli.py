@@ -19,6 +19,7 @@ import asyncpg
 from prometheus_client import CollectorRegistry
 
 from soporte.platform import lifecycle
+from soporte.platform.lifecycle import refuse_unsafe_start
 from soporte.platform.logging import configure_logging
 from soporte.platform.migrations import migrate
 
@@ -43,6 +44,7 @@ def _settings() -> IntakeSettings:
 def serve() -> int:
     """The API and the form, with the outbox relay and the orders reader beside them."""
     settings = _settings()
+    refuse_unsafe_start(settings, settings.host)
     lifecycle.run(lambda stop: lifecycle.serve_app(create_app(settings), settings.host, settings.port, stop))
     return 0
 
@@ -50,6 +52,7 @@ def serve() -> int:
 def relay() -> int:
     """The outbox relay alone (several may run: one drains at a time, the others stand by)."""
     settings = _settings()
+    refuse_unsafe_start(settings, None)
 
     async def main(stop: asyncio.Event) -> None:
         await migrate(settings.database_url, "intake", MIGRATIONS)
@@ -94,6 +97,7 @@ def mailin(argv: list[str]) -> int:
 
     settings = MailinSettings.from_env()
     configure_logging("mailin", settings.log_level, json=settings.log_json)
+    refuse_unsafe_start(settings, settings.mailin_host)
     lifecycle.run(lambda stop: run_mailin(settings, stop))
     return 0
 

@@ -82,7 +82,9 @@ async def run(
     """Run the notifier until ``stop`` is set."""
     await migrate(settings.database_url, SERVICE, MIGRATIONS)
     rules = SlaRules(calendar or load_calendar(), policies or load_policies())
-    desk = Desk(rules, settings.portal_url, settings.recipients_by_role(), settings.staff_language)
+    desk = Desk(
+        rules, settings.portal_url, settings.recipients_by_role(), settings.staff_language, settings.ticket_link_days
+    )
     registry = CollectorRegistry()
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
     producer = make_producer(settings.kafka_bootstrap, client_id="soporte-notifier")

@@ -10,6 +10,7 @@ import asyncpg
 
 from soporte.platform import lifecycle
 from soporte.platform.clock import utc_now
+from soporte.platform.lifecycle import refuse_unsafe_start
 from soporte.platform.logging import configure_logging
 from soporte.platform.migrations import migrate
 
@@ -22,6 +23,7 @@ def serve() -> int:
     """The notifier with settings from the environment, until SIGTERM or SIGINT."""
     settings = NotifierSettings.from_env()
     configure_logging(SERVICE, settings.log_level, json=settings.log_json)
+    refuse_unsafe_start(settings, settings.host)
     lifecycle.run(lambda stop: run(settings, stop))
     return 0
 

@@ -15,9 +15,11 @@ class NotifierSettings(CommonSettings):
     port: int = 8084
     group_id: str = "soporte-notifier"
     portal_url: str = "http://127.0.0.1:8082"
+    ticket_link_days: int = 30  # SOPORTE_TICKET_LINK_DAYS: how long a mailed link works
     mail_from: str = "Soporte <soporte@localhost>"
     # Customers answer to <local>+<token>@<domain> of this address (SOPORTE_MAIL_REPLY_ADDRESS, read by mail-in
-    # too); the token and the Message-IDs are signed with the desk secret (SOPORTE_DESK_SECRET, as intake's).
+    # too); the token, the Message-IDs and the links in the mails (intake checks them) are signed with the desk
+    # secret (SOPORTE_DESK_SECRET, as intake's; "dev-...": development only).
     mail_reply_address: str = "soporte@localhost"
     desk_secret: str = "dev-desk-secret-change-me"
     smtp_host: str = DEFAULT_SMTP_HOST

@@ -3,6 +3,7 @@
 import sys
 
 from soporte.platform import lifecycle
+from soporte.platform.lifecycle import refuse_unsafe_start
 from soporte.platform.logging import configure_logging
 from soporte.projections.bootstrap import serve
 from soporte.projections.settings import ProjectionsSettings
@@ -11,6 +12,7 @@ from soporte.projections.settings import ProjectionsSettings
 def main() -> int:
     settings = ProjectionsSettings.from_env()
     configure_logging("projections", settings.log_level, json=settings.log_json)
+    refuse_unsafe_start(settings, settings.host)
     lifecycle.run(lambda stop: serve(settings, stop))
     return 0
 

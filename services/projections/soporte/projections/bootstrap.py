@@ -26,6 +26,7 @@ from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals
 from soporte.projections.adapters.queries import ReadModels
 from soporte.projections.adapters.tables import LIVE, GenerationGuard, LivePositions, create_pool, migrate
 from soporte.projections.adapters.writer import ReadModelProjection, TableStore
+from soporte.projections.entrypoints.access_pages import add_access_routes
 from soporte.projections.entrypoints.api import add_api_routes
 from soporte.projections.entrypoints.console import add_console_routes
 from soporte.projections.entrypoints.dashboard import add_dashboard_routes
@@ -122,6 +123,7 @@ def create_app(
     add_console_routes(app)
     add_dashboard_routes(app)
     add_status_page_routes(app)
+    add_access_routes(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from soporte.platform.http import Network, trusted_networks
 from soporte.platform.settings import CommonSettings
 
 
@@ -17,6 +18,13 @@ class ProjectionsSettings(CommonSettings):
     read_your_writes_seconds: float = 5.0  # how long ?min_version (API) and ?v= (pages) wait at most
     console_refresh_seconds: float = 5.0
     cookie_secure: bool = False  # set when served over https
+    # Who may say who the client is (X-Forwarded-For): a reverse proxy in front. Intake is told the client's
+    # address in turn, so its limits count people, not this service.
+    trusted_proxies: str = "127.0.0.1,::1"
     weekly_summary: bool = True  # publish each desk week's SLA summary once it is over (with the live reader)
     weekly_summary_delay_minutes: float = 60.0  # how long after the week's end (late events come in meanwhile)
     weekly_summary_check_seconds: float = 60.0
+
+    @property
+    def proxy_networks(self) -> tuple[Network, ...]:
+        return trusted_networks(self.trusted_proxies)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from soporte.platform.clock import utc_now
-from soporte.platform.lifecycle import run
+from soporte.platform.lifecycle import refuse_unsafe_start, run
 from soporte.platform.logging import configure_logging
 
 from .settings import SlaSettings
@@ -48,7 +48,7 @@ def sla(argv: list[str]) -> int:
         from .bootstrap import create_worker  # imports faust: only when running the worker
 
         configure_logging("sla", settings.log_level, json=settings.log_json)
-        settings.check_secrets()
+        refuse_unsafe_start(settings, settings.sla_host)  # one line on stderr, exit status 78
         run(lambda stop: create_worker(settings).run(stop))
         return 0
     configure_logging("sla", "WARNING", json=False)

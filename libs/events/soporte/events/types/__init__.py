@@ -11,6 +11,7 @@ from typing import Annotated, Union
 from pydantic import Field, TypeAdapter
 
 from ..envelope import Event
+from .access import AccessLinkRequested, AccessLinkRequestedData
 from .common import ShortText, Text
 from .dead_letters import DeadLettered, DeadLetteredData
 from .notifications import NotificationFailed, NotificationOutcomeData, NotificationSent
@@ -39,6 +40,8 @@ from .tickets import (
     SlaDeadlineChangedData,
     TicketAssigned,
     TicketAssignedData,
+    TicketLinksRevoked,
+    TicketLinksRevokedData,
     TicketReopened,
     TicketReopenedData,
     TicketResolved,
@@ -59,6 +62,7 @@ TICKET_STREAM_TYPES: tuple[type[Event], ...] = (
     ReturnLabelIssued,
     CourierClaimOpened,
     SlaDeadlineChanged,
+    TicketLinksRevoked,
     NotificationBounced,
 )
 OTHER_TYPES: tuple[type[Event], ...] = (
@@ -69,6 +73,7 @@ OTHER_TYPES: tuple[type[Event], ...] = (
     NotificationSent,
     NotificationFailed,
     DeadLettered,
+    AccessLinkRequested,
     SlaWeekSummarized,
 )
 ALL_EVENT_TYPES: tuple[type[Event], ...] = TICKET_STREAM_TYPES + OTHER_TYPES
@@ -80,6 +85,8 @@ ANY_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(AnyEvent)
 __all__ = [
     "ALL_EVENT_TYPES",
     "ANY_EVENT_ADAPTER",
+    "AccessLinkRequested",
+    "AccessLinkRequestedData",
     "Actionability",
     "AgentReplied",
     "AnyEvent",
@@ -122,6 +129,8 @@ __all__ = [
     "Text",
     "TicketAssigned",
     "TicketAssignedData",
+    "TicketLinksRevoked",
+    "TicketLinksRevokedData",
     "TicketReopened",
     "TicketReopenedData",
     "TicketResolved",

@@ -25,6 +25,9 @@ class OrderPlacedData(Frozen):
     customer_name: str | None = None
     items: list[OrderItem] = Field(default_factory=list)
     placed_at: AwareDatetime
+    shipping_address: list[ShortText] | None = Field(
+        default=None, max_length=8, description="where the order went, a line each (printed on return labels)"
+    )
 
 
 class OrderPlaced(Event):

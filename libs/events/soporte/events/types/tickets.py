@@ -134,6 +134,11 @@ class ReturnLabelIssuedData(Frozen):
     tracking_number: ShortText
     order_number: str | None = None
     label: AttachmentRef | None = Field(default=None, description="the printable label, when stored")
+    # What else the printed label shows, so that anyone can print the very same file again from the event.
+    return_address: list[ShortText] = Field(default_factory=list, max_length=8, description="the shop's, a line each")
+    customer_name: str | None = Field(default=None, max_length=200)
+    customer_address: list[ShortText] = Field(default_factory=list, max_length=8, description="a line each")
+    language: Language | None = Field(default=None, description="the language of the label's headings")
 
 
 class ReturnLabelIssued(Event):
@@ -153,6 +158,17 @@ class CourierClaimOpenedData(Frozen):
 class CourierClaimOpened(Event):
     type: Literal["CourierClaimOpened"] = "CourierClaimOpened"
     data: CourierClaimOpenedData
+
+
+class TicketLinksRevokedData(Frozen):
+    reason: str = Field(default="", max_length=2000)
+
+
+class TicketLinksRevoked(Event):
+    """Every link to the ticket issued before this event stops working (an agent revoked them)."""
+
+    type: Literal["TicketLinksRevoked"] = "TicketLinksRevoked"
+    data: TicketLinksRevokedData
 
 
 class SlaDeadlineChangedData(Frozen):

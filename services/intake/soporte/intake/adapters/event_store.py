@@ -4,7 +4,8 @@
 nothing: a stale expected version, or a concurrent writer that won the same
 version, is a ``ConcurrencyConflict`` (the primary key (ticket_id, version) is
 the guard, so two writers can never both get in). The outbox rows are what the
-relay publishes; the NOTIFY wakes it once the transaction commits (a rolled
+relay publishes (``publish`` queues an event that belongs to no ticket's stream,
+an access-link request, with its own key); the NOTIFY wakes it once the transaction commits (a rolled
 back transaction notifies nobody). An outcome stored under an idempotency key
 lives or dies with the same transaction as its events.
 """
@@ -54,7 +55,7 @@ class PostgresEventStore:
                     [(ticket_id, e.version, e.event_id, e.type, json.dumps(to_dict(e)), e.occurred_at) for e in events],
                 )
                 await self.conn.executemany(
-                    "INSERT INTO intake.outbox (ticket_id, version, payload) VALUES ($1, $2, $3)",
+                    "INSERT INTO intake.outbox (key, version, payload) VALUES ($1, $2, $3)",
                     [(ticket_id, e.version, encode(e)) for e in events],
                 )
                 await self.conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
@@ -62,12 +63,20 @@ class PostgresEventStore:
             # A concurrent writer won the same version between our read and insert.
             raise ConcurrencyConflict(ticket_id, expected_version) from exc
 
+    async def publish(self, key: str, event: Event) -> None:
+        """Queue ``event`` (in no ticket's stream) for the relay, keyed by ``key``, with this transaction."""
+        await self.conn.execute("INSERT INTO intake.outbox (key, payload) VALUES ($1, $2)", key, encode(event))
+        await self.conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
     async def references_file(self, sha256: str) -> bool:
-        """Whether any committed event refers to the file (then it must stay)."""
+        """Whether any committed event refers to the file, as an attachment or a return label (then it must stay)."""
         return bool(
             await self.conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM intake.events WHERE payload->'data'->'attachments' @> $1::jsonb)",
+                """SELECT EXISTS (SELECT 1 FROM intake.events
+                                  WHERE payload->'data'->'attachments' @> $1::jsonb
+                                     OR payload->'data'->'label' @> $2::jsonb)""",
                 json.dumps([{"sha256": sha256}]),
+                json.dumps({"sha256": sha256}),
             )
         )
 

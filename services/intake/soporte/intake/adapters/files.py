@@ -12,13 +12,15 @@ import hashlib
 import os
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
 
 class FileStore(Protocol):
     def begin(self) -> PendingFile: ...
+    def put(self, data: bytes) -> tuple[str, bool]: ...
     def path_of(self, sha256: str) -> Path | None: ...
     def let_go(self, sha256: str) -> None: ...
     async def drop(self, sha256: str) -> None: ...
@@ -69,6 +71,16 @@ class LocalFileStore:
     def begin(self) -> PendingFile:
         return PendingFile(self)
 
+    def put(self, data: bytes) -> tuple[str, bool]:
+        """Store ``data`` whole (a file the desk made, a return label) and hold it, as ``PendingFile.commit``."""
+        pending = self.begin()
+        try:
+            pending.write(data)
+            return pending.commit()
+        except BaseException:
+            pending.discard()
+            raise
+
     def location(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -96,3 +108,18 @@ class LocalFileStore:
 
     def stored_files(self) -> list[Path]:
         return [p for p in self.root.rglob("*") if p.is_file() and p.parent.name != "tmp"]
+
+
+@asynccontextmanager
+async def kept_if_committed(store: FileStore, data: bytes) -> AsyncIterator[str]:
+    """``data`` stored (and held) while what runs inside commits what refers to it; removed again if that fails,
+    unless it was there before or something else holds it or refers to it."""
+    sha, created = store.put(data)
+    try:
+        yield sha
+    except BaseException:
+        store.let_go(sha)
+        if created:
+            await store.drop(sha)
+        raise
+    store.let_go(sha)

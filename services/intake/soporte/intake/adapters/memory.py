@@ -8,10 +8,15 @@ immutable values.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
 
-from soporte.events import Event
+from soporte.events import Event, files_of
 from soporte.events import types as t
+from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
 from soporte.intake.domain.roles import Role
 from soporte.intake.domain.tickets import ConcurrencyConflict
@@ -46,13 +51,11 @@ class InMemoryEventStore(_Snapshots):
         for event in events:
             self.outbox[len(self.outbox) + 1] = event
 
+    async def publish(self, key: str, event: Event) -> None:
+        self.outbox[len(self.outbox) + 1] = event
+
     async def references_file(self, sha256: str) -> bool:
-        return any(
-            a.sha256 == sha256
-            for stream in self.streams.values()
-            for event in stream
-            for a in getattr(event.data, "attachments", [])
-        )
+        return any(a.sha256 == sha256 for stream in self.streams.values() for event in stream for a in files_of(event))
 
 
 class InMemoryOutcomes(_Snapshots):
@@ -86,6 +89,22 @@ class InMemoryOrders(_Snapshots):
         order = self.orders.get(order_number)
         return order is not None and order.customer_id == customer_id
 
+    async def shipping_address(self, order_number: str) -> tuple[str, ...]:
+        order = self.orders.get(order_number)
+        return tuple(order.shipping_address or ()) if order else ()
+
+
+class InMemoryAttempts(_Snapshots):
+    def __init__(self) -> None:
+        self.attempts: dict[AttemptKey, tuple[datetime, ...]] = {}
+
+    async def since(self, keys: Iterable[AttemptKey], since: datetime) -> dict[AttemptKey, list[datetime]]:
+        return {key: [at for at in self.attempts.get(key, ()) if at > since] for key in keys}
+
+    async def add(self, keys: Iterable[AttemptKey], at: datetime) -> None:
+        for key in keys:
+            self.attempts[key] = (*self.attempts.get(key, ()), at)
+
 
 class InMemoryAgents(_Snapshots):
     def __init__(self) -> None:
@@ -98,3 +117,25 @@ class InMemoryAgents(_Snapshots):
 
     async def get(self, agent_id: str) -> Agent | None:
         return self.agents.get(agent_id)
+
+
+class InMemoryFiles:
+    """The file store's part the service layer uses (files the desk makes: return labels), in a dict."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.holds: Counter[str] = Counter()
+
+    def put(self, data: bytes) -> tuple[str, bool]:
+        sha = hashlib.sha256(data).hexdigest()
+        created = sha not in self.files
+        self.files[sha] = data
+        self.holds[sha] += 1
+        return sha, created
+
+    def let_go(self, sha256: str) -> None:
+        self.holds[sha256] -= 1
+
+    async def drop(self, sha256: str) -> None:
+        if self.holds[sha256] <= 0:
+            self.files.pop(sha256, None)

@@ -23,16 +23,19 @@ class PostgresOrders:
 
     async def upsert(self, order: t.OrderPlacedData) -> None:
         await self.conn.execute(
-            """INSERT INTO intake.orders (order_number, customer_id, email, customer_name, items, placed_at)
-               VALUES ($1, $2, $3, $4, $5, $6)
+            """INSERT INTO intake.orders
+                   (order_number, customer_id, email, customer_name, items, placed_at, shipping_address)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
                ON CONFLICT (order_number) DO UPDATE SET customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
-                   customer_name = EXCLUDED.customer_name, items = EXCLUDED.items, placed_at = EXCLUDED.placed_at""",
+                   customer_name = EXCLUDED.customer_name, items = EXCLUDED.items, placed_at = EXCLUDED.placed_at,
+                   shipping_address = EXCLUDED.shipping_address""",
             order.order_number,
             order.customer_id,
             str(order.email).lower(),
             order.customer_name,
             json.dumps([i.model_dump() for i in order.items]),
             order.placed_at,
+            json.dumps(order.shipping_address) if order.shipping_address else None,
         )
 
     async def matches(self, email: str, order_number: str) -> bool:
@@ -73,3 +76,10 @@ class PostgresOrders:
                 "SELECT 1 FROM intake.orders WHERE order_number = $1 AND customer_id = $2", order_number, customer_id
             )
         )
+
+    async def shipping_address(self, order_number: str) -> tuple[str, ...]:
+        """Where the order was shipped, a line each (empty when the shop did not say)."""
+        raw = await self.conn.fetchval(
+            "SELECT shipping_address FROM intake.orders WHERE order_number = $1", order_number
+        )
+        return tuple(json.loads(raw)) if raw else ()

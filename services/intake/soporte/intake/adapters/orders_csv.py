@@ -1,8 +1,10 @@
 """Reading a shop's order export (CSV): good rows become orders, every bad row is named by its line.
 
-Columns ``order_number,email,customer_id,customer_name,placed_at,items``; items
-as JSON or ``sku:name:qty;...``; a date without a zone is taken as UTC. Line
-numbers are the file's own, also after a quoted value that spans lines.
+Columns ``order_number,email,customer_id,customer_name,placed_at,items`` and,
+optionally, ``shipping_address`` (its lines separated by ``|`` or written on
+lines of their own in a quoted value); items as JSON or ``sku:name:qty;...``; a
+date without a zone is taken as UTC. Line numbers are the file's own, also after
+a quoted value that spans lines.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ class BadRow(ValueError):
 
 
 def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
-    """One CSV row: order_number,email,customer_id,customer_name,placed_at,items (JSON or 'sku:name:qty;...')."""
+    """One CSV row: order_number,email,customer_id,customer_name,placed_at,items (JSON or 'sku:name:qty;...')
+    and an optional shipping_address ('line | line')."""
     value = {k: (v or "").strip() for k, v in row.items() if k is not None}
     for column in REQUIRED_COLUMNS:
         if not value.get(column):
@@ -49,6 +52,7 @@ def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
         raise BadRow(f"placed_at: {value['placed_at']!r} is not an ISO date or date-time") from exc
     if placed_at.tzinfo is None:
         placed_at = placed_at.replace(tzinfo=UTC)
+    address = [line.strip() for line in value.get("shipping_address", "").replace("\n", "|").split("|")]
     try:
         return t.OrderPlacedData(
             order_number=value["order_number"],
@@ -57,6 +61,7 @@ def parse_order_row(row: dict[str, str | None]) -> t.OrderPlacedData:
             customer_name=value.get("customer_name") or None,
             items=items,
             placed_at=placed_at,
+            shipping_address=[line for line in address if line] or None,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -1,4 +1,4 @@
-"""The outbox relay: publishes committed events to Kafka, keyed by ticket, then flags them published.
+"""The outbox relay: publishes committed events to Kafka with their key (the ticket's id), then flags them published.
 
 A crash between commit and publish loses nothing (the rows stay unpublished); a
 crash between publish and flag publishes again (readers dedupe by ticket+version).
@@ -77,7 +77,7 @@ class OutboxRelay:
                 await self.measure_lag(conn)  # standing by: the figure still tells how far behind publication is
                 return 0
             rows = await conn.fetch(
-                """SELECT id, ticket_id, payload, extract(epoch FROM now() - created_at) AS age
+                """SELECT id, key, payload, extract(epoch FROM now() - created_at) AS age
                    FROM intake.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
                 self.batch,
             )
@@ -85,9 +85,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
-            futures = [
-                await self.producer.send(self.topic, bytes(r["payload"]), key=r["ticket_id"].encode()) for r in rows
-            ]
+            futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["key"].encode()) for r in rows]
             await asyncio.gather(*futures)  # every send acknowledged by all in-sync replicas
             await conn.execute(
                 "UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows]

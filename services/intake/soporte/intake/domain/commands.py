@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from soporte.events import Actor, AttachmentRef, Category, Channel, RefusedFile
+from soporte.events import Actor, AttachmentRef, Category, Channel, Language, RefusedFile
 from soporte.events import types as t
 
 from .tickets import TicketAccess
@@ -152,6 +152,46 @@ class RecordDeadlineChange(TicketCommand):
     """Record that an operator moved a running SLA clock's deadline (``soporte sla recalculate``)."""
 
     change: t.SlaDeadlineChangedData
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeTicketLinks(TicketCommand):
+    """Stop every link to the ticket issued until now (a mail reached the wrong person, say)."""
+
+    reason: str = ""
+
+
+# --- reaching a ticket without an account (not about one ticket's stream) --------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenGuestSession:
+    """A guest proves who they are with the email and number of one of their orders."""
+
+    email: str
+    order_number: str
+    client: str  # the asker's address (limits are counted per client too)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestAccessLink:
+    """Mail links: to the open and recent tickets of ``email``, or a fresh one to ``ticket_id``'s own address."""
+
+    client: str
+    language: Language = Language.ES
+    email: str | None = None
+    ticket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GuestSessionOpened:
+    token: str
+    order_number: str
+
+
+@dataclass(frozen=True)
+class AccessLinkRequestTaken:
+    """The same answer whether or not there was anything to mail."""
 
 
 # --- outcomes ---------------------------------------------------------------------------

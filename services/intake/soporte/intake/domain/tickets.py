@@ -8,9 +8,11 @@ state, with the status from the one lifecycle every service shares
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, RefusedFile
+from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, RefusedFile, files_of
 from soporte.events import types as t
 from soporte.ticketrules import Status, status_after
 
@@ -63,9 +65,12 @@ class TicketState:
     status: Status | None = None
     customer_email: str | None = None
     customer_id: str | None = None
+    customer_name: str | None = None
+    language: str = "es"
     order_number: str | None = None
     assignee_id: str | None = None
     attachments: frozenset[str] = frozenset()  # sha256 of every file the ticket references
+    links_revoked_at: datetime | None = None  # links issued before this no longer open the ticket
 
     @property
     def exists(self) -> bool:
@@ -76,7 +81,7 @@ def apply(state: TicketState, event: Event) -> TicketState:
     """Fold one event of the ticket's own stream."""
     state = replace(state, version=event.version or state.version, status=status_after(state.status, event))
     data = event.data
-    files = [a.sha256 for a in getattr(data, "attachments", [])]
+    files = [a.sha256 for a in files_of(event)]
     if files:
         state = replace(state, attachments=state.attachments | frozenset(files))
     if isinstance(event, t.TicketSubmitted):
@@ -84,10 +89,14 @@ def apply(state: TicketState, event: Event) -> TicketState:
             state,
             customer_email=str(data.customer.email).lower(),
             customer_id=data.customer.customer_id,
+            customer_name=data.customer.name,
+            language=data.customer.language.value,
             order_number=data.order_number,
         )
     if isinstance(event, t.TicketAssigned):
         return replace(state, assignee_id=data.assignee_id)
+    if isinstance(event, t.TicketLinksRevoked):
+        return replace(state, links_revoked_at=event.occurred_at)
     return state
 
 
@@ -252,19 +261,15 @@ def decide_assign(state: TicketState, assignee_id: str | None, assignee_name: st
 
 
 def decide_return_label(
-    state: TicketState, label_id: str, carrier: str, tracking_number: str, actor: Actor
+    state: TicketState, label: t.ReturnLabelIssuedData, actor: Actor, *, carriers: Collection[str]
 ) -> Decision:
+    """A free return label by one of the desk's ``carriers`` (any carrier when it names none)."""
     _require_exists(state)
     _require_agent(actor, "issue return labels")
     _require_open(state, "issue a return label")
-    return [
-        (
-            t.ReturnLabelIssued,
-            t.ReturnLabelIssuedData(
-                label_id=label_id, carrier=carrier, tracking_number=tracking_number, order_number=state.order_number
-            ),
-        )
-    ]
+    if carriers and label.carrier not in carriers:
+        raise UnacceptableValue("carrier", "not one of the desk's carriers")
+    return [(t.ReturnLabelIssued, label)]
 
 
 def decide_deadline_change(state: TicketState, change: t.SlaDeadlineChangedData, actor: Actor) -> Decision:

@@ -15,14 +15,16 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel
 
+from soporte.intake.domain import access
 from soporte.intake.domain import commands as c
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service_layer import views
-from soporte.platform.http import FieldError, Problem, problem_response
+from soporte.platform.http import FieldError, Problem, client_address
 
 from . import keys
 from .auth import Principal
 from .bodies import (
+    AccessLinkBody,
     AssignBody,
     ClarificationBody,
     CourierClaimBody,
@@ -32,6 +34,7 @@ from .bodies import (
     ReopenBody,
     ResolveBody,
     ReturnLabelBody,
+    RevokeLinksBody,
     SubmitTicketBody,
 )
 from .requests import correlation_id, parse, parse_with_files, submission
@@ -40,6 +43,17 @@ from .uploads import Upload, files_kept_on_success
 
 def map_domain_error(exc: Exception) -> Problem | None:
     """Domain errors to HTTP, once, at the edge."""
+    if isinstance(exc, access.Throttled):
+        return Problem(
+            429,
+            "too-many-requests",
+            "Too many attempts, try again later",
+            extra={"retry_after_seconds": exc.seconds},
+            headers={"Retry-After": str(exc.seconds)},
+        )
+    if isinstance(exc, access.GuestNotVerified):
+        # Same answer whether the email or the order is wrong: no probing of either.
+        return Problem(401, "guest-verification-failed", "We could not find an order with that email and order number")
     if isinstance(exc, domain.TicketNotFound):
         return Problem(404, "not-found", "No such ticket")
     if isinstance(exc, domain.NotAllowed):
@@ -86,18 +100,38 @@ def status_url(request: web.Request, ticket: c.TicketCreated) -> str:
 # --- who asks ------------------------------------------------------------------------------
 
 
+def client_of(request: web.Request) -> str:
+    """The asker's address (through the proxies intake trusts, ``SOPORTE_TRUSTED_PROXIES``)."""
+    return client_address(request, request.app[keys.SETTINGS].proxy_networks)
+
+
 async def create_guest_session(request: web.Request) -> web.Response:
-    """A guest session for a known email + order number pair (one 401 for any mismatch; 429 when over the limits)."""
+    """A guest session for a known email + order number pair (one 401 for any mismatch; 429 + Retry-After when
+    too many wrong pairs came for the email, the order or the client)."""
     body = await parse(request, GuestSessionBody)
-    try:
-        token = await request.app[keys.GUESTS].open(request.remote or "?", str(body.email), body.order_number)
-    except Problem as problem:
-        if problem.status != 429:
-            raise
-        response = problem_response(problem, request.path)
-        response.headers["Retry-After"] = str(problem.extra["retry_after_seconds"])
-        return response
-    return web.json_response({"guest_token": token, "order_number": body.order_number}, status=201)
+    command = c.OpenGuestSession(email=str(body.email), order_number=body.order_number, client=client_of(request))
+    opened: c.GuestSessionOpened = await request.app[keys.BUS].handle(command)
+    return web.json_response({"guest_token": opened.token, "order_number": opened.order_number}, status=201)
+
+
+async def request_access_links(request: web.Request) -> web.Response:
+    """Mail links to the open and recent tickets of an address, or a fresh link to a ticket's own address: 202
+    whether or not there is anything to mail (429 + Retry-After over the limits)."""
+    body = await parse(request, AccessLinkBody)
+    command = c.RequestAccessLink(
+        client=client_of(request),
+        language=body.language,
+        email=str(body.email) if body.email else None,
+        ticket_id=body.ticket_id,
+    )
+    await request.app[keys.BUS].handle(command)
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+async def carriers(request: web.Request) -> web.Response:
+    """The carriers an agent may issue a return label with (``SOPORTE_INTAKE_CARRIERS``)."""
+    await request.app[keys.AUTH].require(request, "agent")
+    return web.json_response({"items": list(request.app[keys.SETTINGS].carrier_names)})
 
 
 async def whoami(request: web.Request) -> web.Response:
@@ -184,6 +218,8 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
 TICKET = "/api/v1/tickets/{ticket_id}"
 ROUTES = [
     ("POST", "/api/v1/guest-sessions", create_guest_session),
+    ("POST", "/api/v1/access-links", request_access_links),
+    ("GET", "/api/v1/carriers", carriers),
     ("GET", "/api/v1/whoami", whoami),
     ("GET", "/api/v1/me/orders", my_orders),
     ("POST", "/api/v1/tickets", submit_ticket),
@@ -201,5 +237,6 @@ ROUTES = [
     ("POST", f"{TICKET}/return-labels", on_ticket(c.IssueReturnLabel, ReturnLabelBody)),
     ("POST", f"{TICKET}/courier-claims", on_ticket(c.OpenCourierClaim, CourierClaimBody)),
     ("POST", f"{TICKET}/sla-deadline-changes", on_ticket(c.RecordDeadlineChange, DeadlineChangeBody)),
+    ("POST", f"{TICKET}/link-revocations", on_ticket(c.RevokeTicketLinks, RevokeLinksBody)),
     ("GET", f"{TICKET}/attachments/{{sha256}}", download_attachment),
 ]

@@ -1,15 +1,15 @@
-"""Who is asking: agents (opaque tokens, hashed in the store), customers (tokens the shop signs),
-guests (a session after email + order were checked) and ticket-access tokens (for status pages).
+"""Who is asking: agents (opaque tokens, hashed in the store), customers (tokens the shop signs, or an account
+link the desk mailed them), guests (a session after email + order were checked) and ticket links (status pages).
 
-Guest sessions are given here too, rate-limited per client and per order, with
-one answer whatever part of the email + order pair is wrong: nothing to probe.
+A ticket link issued before an agent revoked the ticket's links stands for nobody.
+Guest sessions are opened by the service layer (``service_layer.access``).
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from aiohttp import web
@@ -21,7 +21,7 @@ from soporte.intake.domain.commands import IdempotencyKey
 from soporte.intake.domain.tickets import TicketAccess, TicketState
 from soporte.platform.clock import Clock
 from soporte.platform.http import Problem
-from soporte.platform.tokens import InvalidToken, verify_token
+from soporte.platform.tokens import ACCOUNT_LINK, TICKET_LINK, InvalidToken, issued_at, verify_token
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,16 @@ class AgentsByToken(Protocol):
 
 
 class Authenticator:
-    def __init__(self, agents: AgentsByToken, shop_secret: str, desk_tokens: DeskTokens, now: Clock) -> None:
+    def __init__(
+        self,
+        agents: AgentsByToken,
+        shop_secret: str,
+        desk_tokens: DeskTokens,
+        now: Clock,
+        links_revoked_at: Callable[[str], Awaitable[datetime | None]],
+    ) -> None:
         self.agents, self.shop_secret, self.desk_tokens, self.now = agents, shop_secret, desk_tokens, now
+        self.links_revoked_at = links_revoked_at
 
     async def principal(self, request: web.Request) -> Principal | None:
         header = request.headers.get("Authorization", "")
@@ -114,9 +122,19 @@ class Authenticator:
         claims = self.desk_tokens.claims(token) or {}
         if claims.get("kind") == "guest":
             return Principal("guest", claims["email"], None, claims["email"], order_number=claims.get("order_number"))
-        if claims.get("kind") == "ticket":
+        if claims.get("kind") == TICKET_LINK and not await self._revoked(claims):
             return Principal("ticket", claims["ticket_id"], None, claims.get("email"), ticket_id=claims["ticket_id"])
+        if claims.get("kind") == ACCOUNT_LINK:
+            # A link to a shop customer's tickets, mailed to the account's address: as good as the shop's token.
+            account = str(claims["customer_id"])
+            return Principal("customer", account, None, claims.get("email"), customer_id=account)
         return None
+
+    async def _revoked(self, claims: dict) -> bool:
+        """Whether an agent revoked the ticket's links after this one was issued (one that does not say: yes)."""
+        revoked = await self.links_revoked_at(str(claims["ticket_id"]))
+        issued = issued_at(claims)
+        return revoked is not None and (issued is None or issued < revoked)
 
     async def require(self, request: web.Request, *kinds: str) -> Principal:
         principal = await self.principal(request)
@@ -125,68 +143,3 @@ class Authenticator:
         if kinds and principal.kind not in kinds:
             raise Problem(403, "forbidden", "Not allowed", detail=f"this needs a token of: {', '.join(kinds)}")
         return principal
-
-
-class AttemptLimiter:
-    """Sliding-window counts per key (client address, order number), in memory."""
-
-    SWEEP_EVERY = 1000  # hits between sweeps of keys whose attempts have all left the window
-
-    def __init__(self, limit: int, window_seconds: float, clock=time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window_seconds, clock
-        self.attempts: dict[str, deque[float]] = defaultdict(deque)
-        self.hits = 0
-
-    def hit(self, key: str) -> bool:
-        """Record an attempt; False when the key is over its limit."""
-        self.hits += 1
-        if self.hits % self.SWEEP_EVERY == 0:
-            self._sweep()
-        now, attempts = self.clock(), self.attempts[key]
-        while attempts and attempts[0] <= now - self.window:
-            attempts.popleft()
-        if len(attempts) >= self.limit:
-            return False
-        attempts.append(now)
-        return True
-
-    def _sweep(self) -> None:
-        """Forget keys with no attempt left in the window (memory stays bounded by recent keys)."""
-        horizon = self.clock() - self.window
-        for key in [k for k, attempts in self.attempts.items() if not attempts or attempts[-1] <= horizon]:
-            del self.attempts[key]
-
-
-class GuestSessions:
-    """A guest token for an email + order pair of a known order (one 401 for any mismatch; 429 over the limits)."""
-
-    def __init__(
-        self,
-        orders: GuestOrders,
-        tokens: DeskTokens,
-        *,
-        per_client: AttemptLimiter,
-        per_order: AttemptLimiter,
-        retry_after_seconds: int,
-    ) -> None:
-        self.orders, self.tokens, self.per_client, self.per_order = orders, tokens, per_client, per_order
-        self.retry_after_seconds = retry_after_seconds
-
-    async def open(self, client: str, email: str, order_number: str) -> str:
-        if not self.per_client.hit(client) or not self.per_order.hit(order_number.lower()):
-            raise Problem(
-                429,
-                "too-many-requests",
-                "Too many attempts, try again later",
-                extra={"retry_after_seconds": self.retry_after_seconds},
-            )
-        if not await self.orders.matches(email, order_number):
-            # Same answer whether the email or the order is wrong: no probing of either.
-            raise Problem(
-                401, "guest-verification-failed", "We could not find an order with that email and order number"
-            )
-        return self.tokens.for_guest(email, order_number)
-
-
-class GuestOrders(Protocol):
-    async def matches(self, email: str, order_number: str) -> bool: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from soporte.events import Category, Channel, Language
 from soporte.events import types as t
@@ -20,6 +20,20 @@ class Body(BaseModel):
 class GuestSessionBody(Body):
     email: EmailStr
     order_number: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class AccessLinkBody(Body):
+    """Exactly one of: an address (links to its tickets) or a ticket (a fresh link to the ticket's address)."""
+
+    email: EmailStr | None = None
+    ticket_id: Annotated[str | None, Field(max_length=64)] = None
+    language: Language = Language.ES
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AccessLinkBody:
+        if (self.email is None) == (self.ticket_id is None):
+            raise ValueError("give either email or ticket_id")
+        return self
 
 
 class SubmitTicketBody(Body):
@@ -73,3 +87,7 @@ class CourierClaimBody(Versioned):
     carrier: Short
     tracking_number: Annotated[str | None, Field(max_length=200)] = None
     reason: Text
+
+
+class RevokeLinksBody(Versioned):
+    reason: Annotated[str, Field(max_length=2000)] = ""

@@ -12,18 +12,19 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from soporte.intake.domain.commands import TicketCreated
+from soporte.intake.domain.access import GuestNotVerified, Throttled
+from soporte.intake.domain.commands import GuestSessionOpened, OpenGuestSession, TicketCreated
 from soporte.intake.domain.tickets import DomainError
 from soporte.platform.http import Problem
 from soporte.words import pick_language, words
 
 from . import keys
-from .api import status_url
+from .api import client_of, status_url
 from .auth import Principal
 from .bodies import GuestSessionBody, SubmitTicketBody
-from .form_pages import field_errors, form_page, problem_errors, refusal_errors, success_page
+from .form_pages import field_errors, form_page, problem_errors, refusal_errors, success_page, wait_message
 from .requests import correlation_id, present_fields, submission
-from .uploads import files_kept_on_success, read_multipart
+from .uploads import Upload, files_kept_on_success, read_multipart
 
 GUEST_COOKIE, CUSTOMER_COOKIE = "soporte_guest", "soporte_customer"
 
@@ -71,20 +72,22 @@ async def show_form(request: web.Request) -> web.Response:
 
 
 async def guest_login(request: web.Request) -> web.Response:
-    """A guest's email + order number: on to the ticket form, or the reason why not."""
+    """A guest's email + order number: on to the ticket form, or the reason why not (wrong pair, or the wait)."""
     form = await request.post()
     values = {"email": str(form.get("email", "")).strip(), "order_number": str(form.get("order_number", "")).strip()}
-    said = words(language(request)).form.errors
+    lang = language(request)
     try:
         body = GuestSessionBody(**values)
     except ValidationError as exc:
-        return await _page(request, status=422, errors=field_errors(exc, language(request)), values=values)
+        return await _page(request, status=422, errors=field_errors(exc, lang), values=values)
+    command = OpenGuestSession(email=str(body.email), order_number=body.order_number, client=client_of(request))
     try:
-        token = await request.app[keys.GUESTS].open(request.remote or "?", str(body.email), body.order_number)
-    except Problem as problem:
-        message = said["too-many-attempts"] if problem.status == 429 else said.guest
-        return await _page(request, status=problem.status, values=values, form_error=message)
-    raise _next_step(request, GUEST_COOKIE, token)
+        opened: GuestSessionOpened = await request.app[keys.BUS].handle(command)
+    except Throttled as throttled:
+        return await _page(request, status=429, values=values, form_error=wait_message(throttled, lang))
+    except GuestNotVerified:
+        return await _page(request, status=401, values=values, form_error=words(lang).form.errors.guest)
+    raise _next_step(request, GUEST_COOKIE, opened.token)
 
 
 async def submit_form(request: web.Request) -> web.Response:
@@ -93,28 +96,36 @@ async def submit_form(request: web.Request) -> web.Response:
     said = words(lang).form.errors
     if principal is None:
         return await _page(request, status=401, form_error=said.session)
-    values: dict[str, str] = {}
+    if request.content_type != "multipart/form-data":
+        # Not what the form sends (a script, a proxy that re-encoded it): say so, keeping what can be read.
+        typed = await request.post() if request.content_type == "application/x-www-form-urlencoded" else {}
+        values = {name: str(value) for name, value in typed.items() if isinstance(value, str)}
+        return await _page(request, status=415, principal=principal, values=values, form_error=said.not_possible)
+    upload = Upload()  # what was typed stays here, to be shown again when something is refused
+
+    async def refused(status: int, errors: dict[str, str]) -> web.Response:
+        return await _page(
+            request,
+            status=status,
+            principal=principal,
+            errors=errors,
+            values=upload.fields,
+            form_error=None if errors else said.not_possible,
+            files_again=upload.files_sent > 0,  # files are never kept: the page asks for them again
+        )
+
     try:
-        upload = await read_multipart(request, app[keys.FILES], app[keys.UPLOAD_LIMITS])
-        values = dict(upload.fields)  # shown again as typed when something is refused
+        await read_multipart(request, app[keys.FILES], app[keys.UPLOAD_LIMITS], into=upload)
         async with files_kept_on_success(upload, app[keys.FILES]):  # nothing left behind by a refused submission
             body = SubmitTicketBody.model_validate(present_fields(SubmitTicketBody, upload.fields))
             command = submission(principal, body, upload, correlation=correlation_id(request))
             ticket: TicketCreated = await app[keys.BUS].handle(command)
     except ValidationError as exc:
-        return await _page(request, status=422, principal=principal, errors=field_errors(exc, lang), values=values)
+        return await refused(422, field_errors(exc, lang))
     except Problem as problem:
-        errors = problem_errors(problem, lang, app[keys.UPLOAD_LIMITS])
-        form_error = None if errors else said.not_possible
-        return await _page(
-            request, status=problem.status, principal=principal, errors=errors, values=values, form_error=form_error
-        )
-    except DomainError as refused:
-        errors = refusal_errors(refused, lang)
-        form_error = None if errors else said.not_possible
-        return await _page(
-            request, status=422, principal=principal, errors=errors, values=values, form_error=form_error
-        )
+        return await refused(problem.status, problem_errors(problem, lang, app[keys.UPLOAD_LIMITS]))
+    except DomainError as exc:
+        return await refused(422, refusal_errors(exc, lang))
     html = success_page(
         lang,
         ticket=ticket,

@@ -17,10 +17,11 @@ from typing import Any
 import jinja2
 from pydantic import ValidationError
 
+from soporte.intake.domain.access import Throttled
 from soporte.intake.domain.commands import TicketCreated
 from soporte.intake.domain.tickets import DomainError, UnacceptableValue
 from soporte.platform.http import Problem
-from soporte.words import format_datetime, words
+from soporte.words import format_datetime, too_many_attempts, words
 
 from .auth import Principal
 from .uploads import UploadLimits
@@ -79,6 +80,11 @@ def refusal_errors(exc: DomainError, lang: str) -> dict[str, str]:
     return {}
 
 
+def wait_message(throttled: Throttled, lang: str) -> str:
+    """``Demasiados intentos; inténtelo de nuevo en 12 minutos.``"""
+    return too_many_attempts(throttled.minutes, lang)
+
+
 def form_page(
     lang: str,
     *,
@@ -88,8 +94,10 @@ def form_page(
     errors: Mapping[str, str] | None = None,
     values: Mapping[str, str] | None = None,
     form_error: str | None = None,
+    files_again: bool = False,
 ) -> str:
-    """The form: the guest check without a session, the ticket form with one."""
+    """The form: the guest check without a session, the ticket form with one (after a refusal, as it was typed;
+    ``files_again``: the files it carried were not kept and must be chosen again)."""
     w = words(lang)
     return (
         _templates()
@@ -103,6 +111,7 @@ def form_page(
             errors=errors or {},
             values=values or {},
             form_error=form_error,
+            files_again=files_again,
             files_hint=w.form.files_hint.format(**_limits(limits)),
         )
     )

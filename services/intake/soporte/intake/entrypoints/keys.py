@@ -6,7 +6,7 @@ from aiohttp import web
 
 from soporte.intake.adapters.files import LocalFileStore
 from soporte.intake.adapters.orders import PostgresOrders
-from soporte.intake.entrypoints.auth import Authenticator, GuestSessions
+from soporte.intake.entrypoints.auth import Authenticator
 from soporte.intake.entrypoints.uploads import UploadLimits
 from soporte.intake.service_layer.messagebus import MessageBus
 from soporte.intake.service_layer.unit_of_work import UnitOfWork
@@ -18,7 +18,6 @@ BUS = web.AppKey("bus", MessageBus)  # commands go here
 UOW = web.AppKey("uow", Callable[[], UnitOfWork])  # a fresh unit of work, for reads without a command
 ORDERS = web.AppKey("orders", PostgresOrders)  # reads: a customer's orders
 AUTH = web.AppKey("auth", Authenticator)
-GUESTS = web.AppKey("guests", GuestSessions)
 SLA_RULES = web.AppKey("sla_rules", SlaRules)  # the calendar says in which timezone pages show times
 FILES = web.AppKey("files", LocalFileStore)
 UPLOAD_LIMITS = web.AppKey("upload_limits", UploadLimits)

@@ -49,6 +49,10 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", "/api/v1/guest-sessions"): Doc(
         body=bodies.GuestSessionBody, responses={"201": json_response("GuestSession")}, public=True
     ),
+    ("POST", "/api/v1/access-links"): Doc(
+        body=bodies.AccessLinkBody, responses={"202": json_response("AccessLinkRequestTaken")}, public=True
+    ),
+    ("GET", "/api/v1/carriers"): Doc(responses={"200": json_response("Carriers")}),
     ("GET", "/api/v1/whoami"): Doc(responses={"200": json_response("WhoAmI")}),
     ("GET", "/api/v1/me/orders"): Doc(responses={"200": json_response("MyOrders")}),
     ("POST", "/api/v1/tickets"): Doc(
@@ -67,6 +71,7 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", f"{TICKET}/return-labels"): _command(bodies.ReturnLabelBody),
     ("POST", f"{TICKET}/courier-claims"): _command(bodies.CourierClaimBody),
     ("POST", f"{TICKET}/sla-deadline-changes"): _command(bodies.DeadlineChangeBody),
+    ("POST", f"{TICKET}/link-revocations"): _command(bodies.RevokeLinksBody),
     ("GET", f"{TICKET}/attachments/{{sha256}}"): Doc(responses=FILE),
     ("GET", "/"): _PUBLIC_PAGE,
     ("POST", "/form/guest"): _PUBLIC_PAGE,
@@ -106,6 +111,17 @@ SCHEMAS: dict[str, Any] = {
             },
         },
         "required": ["ticket_id", "version", "access_token", "status_url"],
+    },
+    "AccessLinkRequestTaken": {
+        "type": "object",
+        "description": "the same answer whether or not the desk had anything to mail",
+        "properties": {"status": {"const": "accepted"}},
+        "required": ["status"],
+    },
+    "Carriers": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"type": "string"}}},
+        "required": ["items"],
     },
     "GuestSession": {
         "type": "object",

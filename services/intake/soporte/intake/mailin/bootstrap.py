@@ -31,6 +31,7 @@ from soporte.intake.domain.files import FileLimits
 from soporte.intake.domain.inbound_mail import Accept, Envelope, Verdict
 from soporte.intake.entrypoints.mail import MailDesk, MailIntake
 from soporte.intake.service_layer import views
+from soporte.intake.service_layer.handlers import ReturnLabelDesk
 from soporte.intake.service_layer.unit_of_work import PostgresUnitOfWork
 from soporte.platform import lifecycle
 from soporte.platform.clock import Clock, utc_now
@@ -56,14 +57,21 @@ def mail_intake(
     """The pipeline on ``pool``; every collaborator defaults to what the settings say (tests pass their own)."""
     new_uow = functools.partial(PostgresUnitOfWork, pool)
     tokens = DeskTokens(
-        settings.desk_secret, now, ticket_days=settings.ticket_token_days, guest_minutes=settings.guest_session_minutes
-    )
-    bus = bootstrap(
-        new_uow, now=now, sla_rules=SlaRules(calendar or load_calendar(), policies or load_policies()), tokens=tokens
+        settings.desk_secret, now, ticket_days=settings.ticket_link_days, guest_minutes=settings.guest_session_minutes
     )
 
     async def referenced(sha256: str) -> bool:  # a failed mail never removes a file a committed ticket uses
         return await views.file_is_referenced(new_uow(), sha256)
+
+    files = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
+    bus = bootstrap(
+        new_uow,
+        now=now,
+        sla_rules=SlaRules(calendar or load_calendar(), policies or load_policies()),
+        tokens=tokens,
+        labels=ReturnLabelDesk(settings.carrier_names, settings.return_address_lines, files),
+        limits=settings.access_limits,
+    )
 
     desk = MailDesk(
         reply_address=settings.mail_reply_address,
@@ -76,7 +84,7 @@ def mail_intake(
         bus,
         new_uow,
         orders=PostgresOrders(pool),
-        files=file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced),
+        files=files,
         senders=PostgresMailSenders(pool),
         desk=desk,
         now=now,

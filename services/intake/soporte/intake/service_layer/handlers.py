@@ -18,19 +18,22 @@ import functools
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from soporte.events import ActorKind, Event
 from soporte.events import types as t
+from soporte.intake.adapters.files import FileStore, kept_if_committed
 from soporte.intake.adapters.tokens import DeskTokens
+from soporte.intake.domain import access, return_labels, tickets
 from soporte.intake.domain import commands as c
-from soporte.intake.domain import tickets
 from soporte.intake.domain.assessment import expected_answer_by
 from soporte.intake.domain.tickets import ConcurrencyConflict, Decision, TicketState, UnacceptableValue
 from soporte.platform.clock import Clock
 from soporte.ticketrules import SlaRules
 
+from . import access as access_handlers
 from .unit_of_work import UnitOfWork
 
 
@@ -141,9 +144,8 @@ def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
             return tickets.decide_resolve(state, cmd.resolution, cmd.actor)
         case c.ReopenTicket():
             return tickets.decide_reopen(state, cmd.actor)
-        case c.IssueReturnLabel():
-            label_id, tracking_number = _reference("RL-", 4), cmd.tracking_number or _reference("RT", 5)
-            return tickets.decide_return_label(state, label_id, cmd.carrier, tracking_number, cmd.actor)
+        case c.RevokeTicketLinks():
+            return access.decide_revoke_links(state, cmd.reason, cmd.actor)
         case c.RecordDeadlineChange():
             return tickets.decide_deadline_change(state, cmd.change, cmd.actor)
         case c.OpenCourierClaim():
@@ -157,6 +159,35 @@ def _decide(cmd: c.TicketCommand, state: TicketState) -> Decision:
 def _reference(prefix: str, random_bytes: int) -> str:
     """A reference the desk gives a label, a claim or a parcel (``RL-3F2A9C1B``)."""
     return prefix + secrets.token_hex(random_bytes).upper()
+
+
+@dataclass(frozen=True)
+class ReturnLabelDesk:
+    """What a return label needs beyond the ticket: the carriers offered, the shop's address, where files go."""
+
+    carriers: tuple[str, ...]
+    return_address: tuple[str, ...]
+    files: FileStore
+
+
+@idempotent
+async def issue_return_label(cmd: c.IssueReturnLabel, uow: UnitOfWork, *, now: Clock, labels: ReturnLabelDesk):
+    """A free return label, printed (PDF) and stored with the ticket's files; the event refers to the file."""
+    async with uow:
+        state = await _ticket(cmd, uow)
+        shipped_to = await uow.orders.shipping_address(state.order_number) if state.order_number else ()
+        data = return_labels.return_label_data(
+            state,
+            label_id=_reference("RL-", 4),
+            carrier=cmd.carrier,
+            tracking_number=cmd.tracking_number or _reference("RT", 5),
+            return_address=labels.return_address,
+            customer_address=shipped_to,
+        )
+        pdf, data = return_labels.printed(cmd.ticket_id, data)
+        decision = tickets.decide_return_label(state, data, cmd.actor, carriers=labels.carriers)
+        async with kept_if_committed(labels.files, pdf):
+            return await _record(cmd, uow, state, decision, now)
 
 
 @idempotent
@@ -221,9 +252,12 @@ async def _commit(uow: UnitOfWork, cmd: c.Command, state: TicketState, events: l
     await uow.commit()
 
 
-HANDLERS: dict[type[c.Command], Callable[..., Awaitable[c.Outcome]]] = {
+HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {
     c.SubmitTicket: submit_ticket,
     c.AssignTicket: assign_ticket,
+    c.IssueReturnLabel: issue_return_label,
+    c.OpenGuestSession: access_handlers.open_guest_session,
+    c.RequestAccessLink: access_handlers.request_access_link,
     **{
         command: change_ticket
         for command in (
@@ -233,8 +267,8 @@ HANDLERS: dict[type[c.Command], Callable[..., Awaitable[c.Outcome]]] = {
             c.RequestClarification,
             c.ResolveTicket,
             c.ReopenTicket,
-            c.IssueReturnLabel,
             c.OpenCourierClaim,
+            c.RevokeTicketLinks,
             c.RecordBounce,
             c.RecordDeadlineChange,
         )

@@ -8,18 +8,17 @@ which handler runs, and with which collaborators, was wired once by
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-
-from soporte.intake.domain.commands import Command, Outcome
+from typing import Any
 
 from .unit_of_work import UnitOfWork
 
-Handler = Callable[[Command, UnitOfWork], Awaitable[Outcome]]
+Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
 
 
 class MessageBus:
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], handlers: Mapping[type[Command], Handler]) -> None:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], handlers: Mapping[type, Handler]) -> None:
         self.uow_factory, self.handlers = uow_factory, handlers
 
-    async def handle(self, command: Command) -> Outcome:
+    async def handle(self, command: Any) -> Any:
         """Run ``command``'s handler; its refusals (domain errors) are raised for the edge to answer."""
         return await self.handlers[type(command)](command, self.uow_factory())

@@ -1,7 +1,8 @@
 """The unit of work: what one command reads and writes, committed together or not at all.
 
 Inside ``async with uow:`` the handlers see the event store, the idempotency
-records (``outcomes``), the orders and the agents, all on one transaction. New
+records (``outcomes``), the orders, the agents and the attempts the limits count,
+all on one transaction. New
 events, their outbox rows and the outcome stored under an idempotency key are
 committed by ``commit()`` as one; leaving the block without it (a refusal, a
 conflict, a crash) rolls everything back. A unit of work can be entered again
@@ -13,16 +14,26 @@ stand-ins in ``adapters.memory`` for fast tests of the service layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
 
 from soporte.events import Event
 from soporte.intake.adapters.agents import Agent, PostgresAgents
+from soporte.intake.adapters.attempts import PostgresAttempts
 from soporte.intake.adapters.event_store import PostgresEventStore, PostgresOutcomes
-from soporte.intake.adapters.memory import InMemoryAgents, InMemoryEventStore, InMemoryOrders, InMemoryOutcomes
+from soporte.intake.adapters.memory import (
+    InMemoryAgents,
+    InMemoryAttempts,
+    InMemoryEventStore,
+    InMemoryOrders,
+    InMemoryOutcomes,
+)
 from soporte.intake.adapters.orders import PostgresOrders
+from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
 
 # --- the ports the handlers use ------------------------------------------------------------
@@ -35,6 +46,10 @@ class EventStore(Protocol):
 
     async def append(self, ticket_id: str, expected_version: int, events: list[Event]) -> None:
         """Append after ``expected_version`` and queue for publication; else ``ConcurrencyConflict``."""
+        ...
+
+    async def publish(self, key: str, event: Event) -> None:
+        """Queue an event that belongs to no ticket's stream for publication, keyed by ``key``."""
         ...
 
     async def references_file(self, sha256: str) -> bool:
@@ -55,9 +70,21 @@ class Orders(Protocol):
 
     async def belongs_to(self, order_number: str, customer_id: str) -> bool: ...
 
+    async def matches(self, email: str, order_number: str) -> bool: ...
+
+    async def shipping_address(self, order_number: str) -> tuple[str, ...]: ...
+
 
 class Agents(Protocol):
     async def get(self, agent_id: str) -> Agent | None: ...
+
+
+class Attempts(Protocol):
+    async def since(self, keys: Iterable[AttemptKey], since: datetime) -> dict[AttemptKey, list[datetime]]:
+        """Each key's attempts after ``since``; the keys stay locked until the unit of work ends."""
+        ...
+
+    async def add(self, keys: Iterable[AttemptKey], at: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -65,6 +92,7 @@ class UnitOfWork(Protocol):
     outcomes: Outcomes
     orders: Orders
     agents: Agents
+    attempts: Attempts
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -95,6 +123,7 @@ class PostgresUnitOfWork:
         self.outcomes = PostgresOutcomes(self.conn)
         self.orders = PostgresOrders(self.conn)
         self.agents = PostgresAgents(self.conn)
+        self.attempts = PostgresAttempts(self.conn)
         return self
 
     async def commit(self) -> None:
@@ -120,9 +149,10 @@ class InMemoryStorage:
     outcomes: InMemoryOutcomes = field(default_factory=InMemoryOutcomes)
     orders: InMemoryOrders = field(default_factory=InMemoryOrders)
     agents: InMemoryAgents = field(default_factory=InMemoryAgents)
+    attempts: InMemoryAttempts = field(default_factory=InMemoryAttempts)
 
     def stores(self) -> tuple[Any, ...]:
-        return (self.events, self.outcomes, self.orders, self.agents)
+        return (self.events, self.outcomes, self.orders, self.agents, self.attempts)
 
 
 class InMemoryUnitOfWork:
@@ -135,7 +165,7 @@ class InMemoryUnitOfWork:
     def __init__(self, storage: InMemoryStorage | None = None) -> None:
         self.storage = storage or InMemoryStorage()
         self.events, self.outcomes = self.storage.events, self.storage.outcomes
-        self.orders, self.agents = self.storage.orders, self.storage.agents
+        self.orders, self.agents, self.attempts = self.storage.orders, self.storage.agents, self.storage.attempts
         self.commits = 0
 
     async def __aenter__(self) -> InMemoryUnitOfWork:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from soporte.events import AttachmentRef
+from datetime import datetime
+
+from soporte.events import AttachmentRef, files_of
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
 from soporte.intake.domain.tickets import TicketAccess, rebuild
 
@@ -15,7 +17,13 @@ async def attachment(uow: UnitOfWork, ticket_id: str, sha256: str, access: Ticke
         events = await uow.events.load(ticket_id)
     if not access.allows(rebuild(ticket_id, events)):
         return None
-    return next((a for e in events for a in getattr(e.data, "attachments", []) if a.sha256 == sha256), None)
+    return next((a for e in events for a in files_of(e) if a.sha256 == sha256), None)
+
+
+async def links_revoked_at(uow: UnitOfWork, ticket_id: str) -> datetime | None:
+    """When an agent last revoked the ticket's links (None: never, or no such ticket)."""
+    async with uow:
+        return rebuild(ticket_id, await uow.events.load(ticket_id)).links_revoked_at
 
 
 async def file_is_referenced(uow: UnitOfWork, sha256: str) -> bool:

@@ -1,4 +1,4 @@
-"""The sent-mail ledger in PostgreSQL: who a ticket's mails go to, what to send, what was sent.
+"""The sent-mail ledger in PostgreSQL: who a ticket's mails go to (and how it stands), what to send, what was sent.
 
 What it guarantees:
 
@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from soporte.notifier.domain.access_links import KnownTicket
 from soporte.notifier.domain.notifications import Contact, Notification
 
 _ERROR_LIMIT = 2000  # characters of an SMTP answer worth keeping
@@ -73,17 +74,48 @@ class Ledger:
 
     async def contact(self, conn: asyncpg.Connection, ticket_id: str) -> Contact | None:
         row = await conn.fetchrow("SELECT * FROM notifier.contacts WHERE ticket_id = $1", ticket_id)
-        return Contact(row["ticket_id"], row["name"], row["email"], row["language"]) if row else None
+        if row is None:
+            return None
+        return Contact(*(row[k] for k in ("ticket_id", "name", "email", "language", "customer_id", "category")))
 
     async def remember_contact(self, conn: asyncpg.Connection, contact: Contact) -> None:
         """The first contact of a ticket stays (a replayed submission does not overwrite it)."""
         await conn.execute(
-            "INSERT INTO notifier.contacts VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING",
+            """INSERT INTO notifier.contacts (ticket_id, name, email, language, customer_id, category)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING""",
             contact.ticket_id,
             contact.name,
             contact.email,
             contact.language,
+            contact.customer_id,
+            contact.category,
         )
+
+    async def standing(self, conn: asyncpg.Connection, ticket_id: str) -> tuple[str | None, int] | None:
+        """A followed ticket's status and the version it is at (locked for this transaction); None: unknown."""
+        row = await conn.fetchrow(
+            "SELECT status, version FROM notifier.contacts WHERE ticket_id = $1 FOR UPDATE", ticket_id
+        )
+        return (row["status"], row["version"]) if row else None
+
+    async def record_standing(
+        self, conn: asyncpg.Connection, ticket_id: str, status: str | None, version: int, at: datetime
+    ) -> None:
+        await conn.execute(
+            """UPDATE notifier.contacts SET status = $2, version = $3,
+                      last_activity_at = greatest(coalesce(last_activity_at, $4), $4)
+               WHERE ticket_id = $1 AND version < $3""",
+            ticket_id,
+            status,
+            version,
+            at,
+        )
+
+    async def tickets_of(self, conn: asyncpg.Connection, email: str) -> list[KnownTicket]:
+        """Every ticket opened with ``email`` (whatever its letter case)."""
+        rows = await conn.fetch("SELECT * FROM notifier.contacts WHERE lower(email) = lower($1)", email)
+        fields = KnownTicket.__dataclass_fields__
+        return [KnownTicket(**{name: row[name] for name in fields}) for row in rows]
 
     async def add(self, conn: asyncpg.Connection, notifications: Sequence[Notification], now: datetime) -> None:
         """New notifications, due at ``now``; ones already in the ledger are left as they are."""

@@ -29,12 +29,14 @@ ESCALATION = "escalation"
 
 @dataclass(frozen=True)
 class Contact:
-    """Who a ticket's customer mails go to (from its TicketSubmitted)."""
+    """Who a ticket's customer mails go to (from its TicketSubmitted), and the shop account and category."""
 
     ticket_id: str
     name: str
     email: str
     language: str = DEFAULT_LANGUAGE
+    customer_id: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Desk:
     portal_url: str
     escalation_recipients: Mapping[str, list[str]]  # role -> addresses
     staff_language: str = DEFAULT_LANGUAGE
+    link_days: int = 30  # how long the links in the mails work
 
     @property
     def timezone(self) -> str:
@@ -69,11 +72,15 @@ class Desk:
     def console_url(self, ticket_id: str) -> str:
         return f"{self.portal_url.rstrip('/')}/agent/tickets/{ticket_id}"
 
+    def my_tickets_url(self) -> str:
+        return f"{self.portal_url.rstrip('/')}/my/tickets"
+
 
 def contact_from(event: Event) -> Contact | None:
     if isinstance(event, t.TicketSubmitted) and event.ticket_id:
-        customer = event.data.customer
-        return Contact(event.ticket_id, customer.name, str(customer.email), customer.language.value)
+        customer, category = event.data.customer, str(event.data.category)
+        email, language = str(customer.email), str(customer.language)
+        return Contact(event.ticket_id, customer.name, email, language, customer.customer_id, category)
     return None
 
 
@@ -95,7 +102,7 @@ def plan(event: Event, contact: Contact | None, desk: Desk) -> list[Notification
         return []  # customer replies, notes, assignments, reopenings: nobody to tell by mail
     kind, details = context
     base = {"customer_name": contact.name, "status_url": desk.status_url(contact.ticket_id)}
-    return [_notification(event, kind, contact.email, contact.language, contact.ticket_id, {**base, **details})]
+    return [notification(event, kind, contact.email, contact.language, contact.ticket_id, {**base, **details})]
 
 
 def _customer_context(event: Event, desk: Desk) -> tuple[str, dict[str, Any]] | None:
@@ -126,6 +133,8 @@ def _customer_context(event: Event, desk: Desk) -> tuple[str, dict[str, Any]] | 
                 "carrier": data.carrier,
                 "tracking_number": data.tracking_number,
                 "label_id": data.label_id,
+                # What the label prints: the sender prints the PDF again from it and attaches it.
+                "label": data.model_dump(mode="json") if data.label else None,
             }
         case t.CourierClaimOpened():
             return "courier_claim_opened", {"carrier": data.carrier, "claim_id": data.claim_id, "reason": data.reason}
@@ -159,12 +168,12 @@ def _escalation_mails(event: t.SlaWarning | t.SlaBreached, desk: Desk) -> list[N
     for entry in data.notify:
         addresses.update([entry] if "@" in entry else desk.escalation_recipients.get(entry, []))
     return [
-        _notification(event, ESCALATION, address, desk.staff_language, event.ticket_id, context)
+        notification(event, ESCALATION, address, desk.staff_language, event.ticket_id, context)
         for address in sorted(addresses)
     ]
 
 
-def _notification(
+def notification(
     event: Event, kind: str, recipient: str, language: str, ticket_id: str | None, context: dict[str, Any]
 ) -> Notification:
     return Notification(

@@ -16,11 +16,15 @@ What can crash where, and what it costs:
   the same ids again, which readers dedupe.
 - A failing round (database or broker away) is logged and tried again after a
   pause, or as soon as the reader commits again; the ledger keeps the work.
+- Links are signed as the mail goes (``domain.links``), so no token is kept in
+  the ledger and a mail sent late still carries links that work for their
+  whole lifetime; a return label's PDF is printed again from the event's data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -43,10 +47,12 @@ from soporte.events import types as t
 from soporte.notifier.adapters.ledger import ClaimedNotification, FinishedNotification, Ledger
 from soporte.notifier.adapters.mailer import SmtpMailer
 from soporte.notifier.domain.delivery import DeliveryError, next_attempt_at
+from soporte.notifier.domain.links import printed_label, with_signed_links
 from soporte.notifier.domain.notifications import ESCALATION, Notification
 from soporte.notifier.domain.rendering import MailThreading, make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.logging import get_logger
+from soporte.platform.tokens import TicketLinks
 
 log = get_logger(__name__)
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="notifier")
@@ -68,6 +74,7 @@ class Sender:
     ) -> None:
         self.ledger, self.mailer, self.producer, self.settings, self.now = ledger, mailer, producer, settings, now
         self.templates = make_environment()
+        self.links = TicketLinks(settings.desk_secret, timedelta(days=settings.ticket_link_days))
         self.threading = MailThreading(settings.mail_reply_address, settings.desk_secret)
         self.woken = asyncio.Event()
         self.outcomes_topic = NOTIFICATION_OUTCOMES.name(settings.topic_prefix)
@@ -125,7 +132,15 @@ class Sender:
 
     def _render(self, n: Notification) -> EmailMessage:
         try:
-            return render_email(self.templates, n, self.settings.mail_from, self.threading)
+            n = with_signed_links(n, self.links, self.now())
+            message = render_email(self.templates, n, self.settings.mail_from, self.threading)
+            if attached := printed_label(n):
+                label, pdf, issued = attached
+                if issued.label and hashlib.sha256(pdf).hexdigest() != issued.label.sha256:
+                    # Printed by another version of the label library: the same label, other bytes.
+                    log.warning("return label printed differently", notification_id=n.notification_id)
+                message.add_attachment(pdf, maintype="application", subtype="pdf", filename=label.filename)
+            return message
         except (jinja2.TemplateError, KeyError, ValueError) as exc:
             # Trying again renders the same thing: fail it now; `notifications retry` once fixed.
             raise DeliveryError(f"cannot render: {exc.__class__.__name__}: {exc}", permanent=True) from exc

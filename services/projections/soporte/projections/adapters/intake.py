@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from soporte.platform.http import Problem
+from soporte.platform.http import FORWARDED_FOR, Problem
 from soporte.projections.domain.access import Principal
 
 
@@ -103,10 +103,14 @@ class IntakeCommands:
         json_body: dict[str, Any] | None = None,
         form: aiohttp.FormData | None = None,
         idempotency_key: str | None = None,
+        client: str | None = None,
     ) -> IntakeAnswer:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}  # no token: opening a guest session
+        """Intake's answer to a page's action; ``client`` is the person's address (intake's limits count it)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}  # no token: a guest session, a link
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        if client:
+            headers[FORWARDED_FOR] = client
         try:
             async with self.session.post(
                 f"{self.url}{path}",
@@ -122,6 +126,20 @@ class IntakeCommands:
                 return IntakeAnswer(response.status, body if isinstance(body, dict) else {})
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Problem(502, "intake-unavailable", "The desk did not answer; nothing was sent") from exc
+
+    async def carriers(self, token: str) -> list[str]:
+        """The carriers intake offers for return labels (empty when it does not say: the form takes any)."""
+        try:
+            async with self.session.get(
+                f"{self.url}/api/v1/carriers",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=aiohttp.ClientTimeout(total=5),
+            ) as response:
+                body = await response.json(content_type=None) if response.status == 200 else {}
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return []
+        items = body.get("items") if isinstance(body, dict) else None
+        return [str(item) for item in items] if isinstance(items, list) else []
 
     async def attachment(self, ticket_id: str, sha256: str, token: str) -> aiohttp.ClientResponse:
         """Intake's response streaming a stored file (the caller releases it)."""

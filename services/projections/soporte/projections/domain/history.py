@@ -7,7 +7,7 @@ thread is built from it alone, so a customer cannot be shown one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,27 +41,30 @@ class PublicMessage:
     attachments: tuple[dict[str, Any], ...]
     occurred_at: datetime
     refused_attachments: tuple[dict[str, Any], ...] = ()  # sent by mail, not kept: name and reason code
+    details: dict[str, str] = field(default_factory=dict)  # a parcel's: carrier, tracking number, reference...
 
 
-def _public_content(event: Event) -> tuple[str, list]:
-    """The body and the attachments a customer reads of ``event``."""
+def _public_content(event: Event) -> tuple[str, list, dict[str, str]]:
+    """The body, the attachments and the details (named values) a customer reads of ``event``."""
     match event:
         case t.TicketSubmitted():
-            return event.data.description, event.data.attachments
+            return event.data.description, event.data.attachments, {}
         case t.CustomerReplied() | t.AgentReplied():
-            return event.data.body, event.data.attachments
+            return event.data.body, event.data.attachments, {}
         case t.ClarificationRequested():
-            return event.data.question, []
+            return event.data.question, [], {}
         case t.TicketResolved():
-            return event.data.resolution, []
+            return event.data.resolution, [], {}
         case t.ReturnLabelIssued():
             d = event.data
-            return f"{d.carrier} {d.tracking_number}", [d.label] if d.label else []
+            details = {"label_id": d.label_id, "carrier": d.carrier, "tracking_number": d.tracking_number}
+            return "", [d.label] if d.label else [], details
         case t.CourierClaimOpened():
             d = event.data
-            return f"{d.carrier} {d.tracking_number or ''}".strip(), []
+            details = {"claim_id": d.claim_id, "carrier": d.carrier, "tracking_number": d.tracking_number or ""}
+            return d.reason, [], {k: v for k, v in details.items() if v}
         case _:
-            return "", []
+            return "", [], {}
 
 
 def public_message(event: Event) -> PublicMessage | None:
@@ -69,7 +72,7 @@ def public_message(event: Event) -> PublicMessage | None:
     kind = MESSAGE_KINDS.get(event.type)
     if kind is None:
         return None
-    body, attachments = _public_content(event)
+    body, attachments, details = _public_content(event)
     # The submission is signed with the customer's own name, also when an agent typed it in during a call.
     author = event.data.customer.name if isinstance(event, t.TicketSubmitted) else event.actor.name
     return PublicMessage(
@@ -82,6 +85,7 @@ def public_message(event: Event) -> PublicMessage | None:
         tuple(a.model_dump(mode="json") for a in attachments),
         event.occurred_at,
         tuple(r.model_dump(mode="json") for r in getattr(event.data, "refused_attachments", ())),
+        details,
     )
 
 
@@ -119,6 +123,8 @@ def _summary(event: Event) -> str:
             return f"{event.data.carrier} {event.data.tracking_number}"
         case t.CourierClaimOpened():
             return f"{event.data.carrier}: {event.data.reason}"
+        case t.TicketLinksRevoked():
+            return event.data.reason
         case t.NotificationBounced():
             d = event.data
             return " ".join(filter(None, (f"{d.recipient}:", d.status, d.diagnostic)))

@@ -48,6 +48,7 @@ AGENT_ACTIONS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "assign-me": ("assignment", (), False),
     "return-label": ("return-labels", ("carrier", "tracking_number"), False),
     "courier-claim": ("courier-claims", ("carrier", "tracking_number", "reason"), False),
+    "revoke-links": ("link-revocations", ("reason",), False),
 }
 
 
@@ -154,6 +155,7 @@ async def ticket_page(
         escalations=await models.escalations(ticket_id),
         notifications=await models.notifications(ticket_id),
         sla=await sla_now(request, ticket_id),
+        carriers=await request.app[keys.COMMANDS].carriers(token),
         error=error,
         refresh_seconds=request.app[keys.SETTINGS].console_refresh_seconds,
     )

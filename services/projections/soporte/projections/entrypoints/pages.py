@@ -23,7 +23,7 @@ import jinja2
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
-from soporte.platform.http import Problem
+from soporte.platform.http import Problem, client_address
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeAnswer
 from soporte.projections.domain.access import Principal
@@ -117,9 +117,16 @@ def html_errors(area: str):
 # --- who is asking ---------------------------------------------------------------------------------
 
 
-def set_token_cookie(request: web.Request, response: web.StreamResponse, name: str, token: str, path: str) -> None:
+def set_token_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, token: str, path: str, *, same_site: str = "Strict"
+) -> None:
     secure = request.app[keys.SETTINGS].cookie_secure
-    response.set_cookie(name, token, path=path, httponly=True, samesite="Strict", secure=secure, max_age=12 * 3600)
+    response.set_cookie(name, token, path=path, httponly=True, samesite=same_site, secure=secure, max_age=12 * 3600)
+
+
+def client_of(request: web.Request) -> str:
+    """The person's address (through the proxies this service trusts), told to intake for its limits."""
+    return client_address(request, request.app[keys.SETTINGS].proxy_networks)
 
 
 async def principal_of(request: web.Request, token: str | None) -> Principal | None:
@@ -188,7 +195,12 @@ async def send_form(
         # An empty optional field is left out; the texts intake requires go even empty (intake then says so).
         body = {k: v for k, v in values.items() if v or k in ("body", "question", "reason")}
     answer = await request.app[keys.COMMANDS].post(
-        path, token, json_body=body, form=form, idempotency_key=str(posted.get("idem", "")) or None
+        path,
+        token,
+        json_body=body,
+        form=form,
+        idempotency_key=str(posted.get("idem", "")) or None,
+        client=client_of(request),
     )
     return Sent(answer)
 

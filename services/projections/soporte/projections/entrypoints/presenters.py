@@ -77,6 +77,15 @@ class Presenter:
         """What the customer still has to send, e.g. ``una foto del artículo, el número de pedido``."""
         return ", ".join(self.vocabulary.missing_items[item] for item in items)
 
+    def detail(self, name: str) -> str:
+        """``Número de seguimiento``: the name of a parcel's detail (carrier, tracking number, reference...)."""
+        return self.vocabulary.parcel[name]
+
+    def file_kind(self, content_type: str) -> str:
+        """``foto``, ``PDF``, ``texto``, ``vídeo``: what kind of file, in words (never a MIME type)."""
+        kinds = self.vocabulary.file_kinds
+        return kinds.get(content_type) or kinds.get(content_type.split("/")[0]) or kinds.other
+
     def yes_no(self, value: bool) -> str:
         return self.page["yes" if value else "no"]
 

@@ -1,10 +1,13 @@
 """The customer status page (``/tickets/{id}``): a ticket's public thread for its customer, and a reply form.
 
-Opened from the link in the acknowledgement (its ``?token=`` is moved into a
-cookie scoped to this ticket's pages and dropped from the address bar, history
-and Referer) or with email + order number (a guest session from intake).
-Someone else's ticket and a ticket that does not exist answer the same page,
-after the same wait: nothing confirms that a ticket exists.
+Opened from the link in any mail (its ``?token=`` is moved into a cookie scoped
+to this ticket's pages and dropped from the address bar, history and Referer),
+from "my tickets" (the account cookie), or with email + order number (a guest
+session from intake). A link that no longer works (expired, or revoked by an
+agent) leads to a page that offers to mail a fresh one to the ticket's own
+address, without showing it. Someone else's ticket and a ticket that does not
+exist answer the same page, after the same wait: nothing confirms that a
+ticket exists.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from soporte.projections import keys
 from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.pages import (
     answer_to_form,
+    client_of,
     csrf_for,
     html_errors,
     message_page,
@@ -29,36 +33,70 @@ from soporte.projections.entrypoints.pages import (
     set_token_cookie,
 )
 from soporte.projections.entrypoints.presenters import Refusal
-from soporte.words import LANGUAGES
+from soporte.words import LANGUAGES, too_many_attempts
 
 AREA = "status_page"
-ACCESS_COOKIE = "soporte_access"
+ACCESS_COOKIE = "soporte_access"  # one ticket's pages
+ACCOUNT_COOKIE = "soporte_account"  # a shop customer's: "my tickets" and each of their tickets
 
 
 def ticket_path(ticket_id: str) -> str:
     return f"/tickets/{ticket_id}"
 
 
+def keep_customer_token(request: web.Request, response: web.StreamResponse, name: str, token: str, path: str) -> None:
+    # Lax, not Strict: the link is followed from a mail client (another site), and the cookie set then must go
+    # with the redirect that follows; forms still carry a CSRF field, and Lax keeps other sites' posts out.
+    set_token_cookie(request, response, name, token, path, same_site="Lax")
+
+
+def with_lang(request: web.Request, path: str) -> str:
+    lang = request.query.get("lang")
+    return path + (f"?lang={lang}" if lang in LANGUAGES else "")
+
+
 def not_found(request: web.Request) -> web.Response:
     return message_page(request, AREA, 404, "not_found", hint=True)
 
 
-def access_page(request: web.Request, ticket_id: str, *, status: int = 401, error: bool = False) -> web.Response:
-    return render(request, "customer_access.html.j2", area=AREA, status=status, ticket_id=ticket_id, error=error)
+def wait_of(request: web.Request, answer_body: dict) -> str:
+    """What a throttled person reads: how long to wait, in minutes (from intake's answer)."""
+    seconds = int(answer_body.get("retry_after_seconds") or 60)
+    return too_many_attempts(max(1, -(-seconds // 60)), page_language(request))
+
+
+def access_page(
+    request: web.Request,
+    ticket_id: str,
+    *,
+    status: int = 401,
+    error: bool = False,
+    expired: bool = False,
+    sent: bool = False,
+    wait: str | None = None,
+) -> web.Response:
+    """How to reach a ticket without a working link: a fresh link by mail, or email + order number."""
+    context = {"error": error, "expired": expired, "sent": sent, "wait": wait}
+    return render(request, "customer_access.html.j2", area=AREA, status=status, ticket_id=ticket_id, **context)
 
 
 async def readable(request: web.Request, *, wait: bool = False) -> tuple[str, TicketView] | None:
-    """The caller's token and the ticket, when the cookie's holder may read it (after the page's wait, if asked)."""
-    token = request.cookies.get(ACCESS_COOKIE)
-    principal = await principal_of(request, token)
-    min_version = min_version_of(request) if wait else None
-    ticket = await request.app[keys.READ_MODELS].readable_ticket(
-        principal,
-        request.match_info["ticket_id"],
-        min_version=min_version,
-        wait_seconds=request.app[keys.SETTINGS].read_your_writes_seconds,
-    )
-    return (token or "", ticket) if ticket is not None else None
+    """The token and the ticket, when the holder of the ticket's cookie (or of the account cookie) may read it
+    (after the page's wait, if asked)."""
+    ticket_id = request.match_info["ticket_id"]
+    for token in (request.cookies.get(ACCESS_COOKIE), request.cookies.get(ACCOUNT_COOKIE)):
+        principal = await principal_of(request, token)
+        if principal is None:
+            continue
+        ticket = await request.app[keys.READ_MODELS].readable_ticket(
+            principal,
+            ticket_id,
+            min_version=min_version_of(request) if wait else None,
+            wait_seconds=request.app[keys.SETTINGS].read_your_writes_seconds,
+        )
+        if ticket is not None:
+            return token or "", ticket
+    return None
 
 
 async def customer_page(
@@ -80,19 +118,19 @@ async def customer_page(
 
 @html_errors(AREA)
 async def status_page(request: web.Request) -> web.Response:
-    """A ticket's public thread for its customer (a status link's token, or email + order number)."""
+    """A ticket's public thread for its customer (a link's token, the account, or email + order number)."""
     ticket_id = request.match_info["ticket_id"]
     if request.query.get("token"):
-        lang = request.query.get("lang")
-        response = web.HTTPSeeOther(ticket_path(ticket_id) + (f"?lang={lang}" if lang in LANGUAGES else ""))
-        set_token_cookie(request, response, ACCESS_COOKIE, request.query["token"], ticket_path(ticket_id))
+        response = web.HTTPSeeOther(with_lang(request, ticket_path(ticket_id)))
+        keep_customer_token(request, response, ACCESS_COOKIE, request.query["token"], ticket_path(ticket_id))
         raise response
     found = await readable(request, wait=True)
-    if found is None:
-        if await principal_of(request, request.cookies.get(ACCESS_COOKIE)):
-            return not_found(request)
-        return access_page(request, ticket_id)
-    return await customer_page(request, *found)
+    if found is not None:
+        return await customer_page(request, *found)
+    link = request.cookies.get(ACCESS_COOKIE)
+    if link and await principal_of(request, link):
+        return not_found(request)  # a working link to another ticket
+    return access_page(request, ticket_id, expired=bool(link))
 
 
 @html_errors(AREA)
@@ -101,12 +139,29 @@ async def status_access(request: web.Request) -> web.Response:
     ticket_id = request.match_info["ticket_id"]
     posted = await request.post()
     body = {"email": str(posted.get("email", "")).strip(), "order_number": str(posted.get("order_number", "")).strip()}
-    answer = await request.app[keys.COMMANDS].post("/api/v1/guest-sessions", None, json_body=body)
+    answer = await request.app[keys.COMMANDS].post(
+        "/api/v1/guest-sessions", None, json_body=body, client=client_of(request)
+    )
+    if answer.status == 429:
+        return access_page(request, ticket_id, status=429, wait=wait_of(request, answer.body))
     if answer.status != 201 or "guest_token" not in answer.body:
-        return access_page(request, ticket_id, status=401 if answer.status < 429 else answer.status, error=True)
+        return access_page(request, ticket_id, status=401 if answer.status < 500 else 503, error=True)
     response = web.HTTPSeeOther(ticket_path(ticket_id))
-    set_token_cookie(request, response, ACCESS_COOKIE, answer.body["guest_token"], ticket_path(ticket_id))
+    keep_customer_token(request, response, ACCESS_COOKIE, answer.body["guest_token"], ticket_path(ticket_id))
     raise response
+
+
+@html_errors(AREA)
+async def fresh_link(request: web.Request) -> web.Response:
+    """A fresh link mailed to the ticket's own address (never shown); the same answer whether it exists or not."""
+    ticket_id = request.match_info["ticket_id"]
+    body = {"ticket_id": ticket_id, "language": page_language(request)}
+    answer = await request.app[keys.COMMANDS].post(
+        "/api/v1/access-links", None, json_body=body, client=client_of(request)
+    )
+    if answer.status == 429:
+        return access_page(request, ticket_id, status=429, wait=wait_of(request, answer.body))
+    return access_page(request, ticket_id, status=200, sent=True)
 
 
 @html_errors(AREA)
@@ -127,7 +182,7 @@ async def customer_reply(request: web.Request) -> web.Response:
 
 @html_errors(AREA)
 async def customer_attachment(request: web.Request) -> web.StreamResponse:
-    """A file of the customer's own ticket."""
+    """A file of the customer's own ticket (a photo, the return label)."""
     found = await readable(request)
     if found is None:
         return not_found(request)
@@ -137,5 +192,6 @@ async def customer_attachment(request: web.Request) -> web.StreamResponse:
 def add_status_page_routes(app: web.Application) -> None:
     app.router.add_get("/tickets/{ticket_id}", status_page)
     app.router.add_post("/tickets/{ticket_id}/access", status_access)
+    app.router.add_post("/tickets/{ticket_id}/fresh-link", fresh_link)
     app.router.add_post("/tickets/{ticket_id}/reply", customer_reply)
     app.router.add_get("/tickets/{ticket_id}/attachments/{sha256}", customer_attachment)
