@@ -3,14 +3,18 @@ promise and its worst tickets, in the staff's language, reading as one language.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from soporte.businesstime import load_calendar
 from soporte.events import deterministic_id
 from soporte.events import types as t
+from soporte.notifier.domain.links import with_signed_links
 from soporte.notifier.domain.notifications import Desk
 from soporte.notifier.domain.rendering import make_environment, render_email
 from soporte.notifier.domain.weekly_summary import plan_weekly_summary, weekly_summary_id
+from soporte.platform.tokens import TicketLinks
 from soporte.ticketrules import SlaRules, load_policies
 from soporte.words import LANGUAGES
 from tests.support.language import assert_reads_as, visible_text
@@ -30,7 +34,9 @@ def summarized(**figures) -> t.SlaWeekSummarized:
 
 
 def mail_text(lang: str, event: t.SlaWeekSummarized) -> tuple[str, str, str]:
+    """The mail as the sender makes it (links signed, then rendered): subject, text and the HTML's words."""
     [notification, _] = plan_weekly_summary(event, desk(lang))
+    notification = with_signed_links(notification, TicketLinks("a-secret", timedelta(days=30)), T0)
     message = render_email(make_environment(), notification, "Soporte <soporte@shop.test>")
     text, html = message.get_body(("plain",)).get_content(), visible_text(message.get_body(("html",)).get_content())
     for part in (message["Subject"], text, html):

@@ -34,7 +34,9 @@ def plan_weekly_summary(event: Event, desk: Desk) -> list[Notification]:
     dashboard = {"from": d.first_day.isoformat(), "to": d.last_day.isoformat()}
     year, number = d.week.split("-W")
     context = {
-        **d.model_dump(mode="json", exclude={"worst"}),
+        # ``tickets`` is, to the sender, a list of ticket links to sign: the count goes by another name.
+        **d.model_dump(mode="json", exclude={"worst", "tickets"}),
+        "tickets_with_clock": d.tickets,
         "year": int(year),
         "number": int(number),
         "first": {"day": d.first_day.day, "month": d.first_day.month},
