@@ -88,10 +88,12 @@ def agent_token(client, intake_settings) -> str:
     return create_agent(intake_settings)
 
 
-def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
-    """An agent created the way people do it (`soporte agents create`); their token."""
+def create_agent(
+    settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
+) -> str:
+    """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``); their token."""
     result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email],
+        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email, "--role", role],
         env=intake_env(settings),
         capture_output=True,
         text=True,

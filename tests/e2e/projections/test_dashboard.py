@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -25,26 +23,13 @@ from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaRules, load_policies, replay_escalations
 from tests.integration.projections.conftest import wait_projected
+from tests.support.desk import serve
 from tests.support.desk_history import CALENDAR, MADRID, DeskHistory, local
-from tests.support.intake import intake_env
+from tests.support.intake import create_agent
 from tests.support.smtp import free_port
-
-from .test_console_and_status_page import serve
 
 NOW = local(date(2026, 3, 31), 11)  # a Tuesday morning in Madrid
 DAYS = [NOW.date() - timedelta(days=29 - n) for n in range(30)]
-
-
-def create_agent(settings, name: str, email: str, *role: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email, *role],
-        env=intake_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("token "))
 
 
 def share(part: int, whole: int) -> str:
@@ -151,7 +136,7 @@ async def test_a_lead_reads_a_month_of_the_desk_in_charts_tables_and_csv_that_ma
     portal_runner = await serve(app, portal_port)
     db = await asyncpg.connect(pg_dsn)
     try:
-        lead_token = create_agent(intake_settings, "Marta Gil", "marta@shop.test", "--role", "lead")
+        lead_token = create_agent(intake_settings, "Marta Gil", "marta@shop.test", role="lead")
         agent_token = create_agent(intake_settings, "Pablo", "pablo@shop.test")
         await project(settings, history, db)
 

@@ -15,7 +15,7 @@ from soporte.projections.domain.access import Principal
 from soporte.projections.domain.forecast import AgentActivity, QueuedTicket, forecast
 from soporte.projections.domain.reports import CATEGORIES, OPEN_STATUSES, BacklogDay, ReportQuery, Tally, sla_report
 from soporte.projections.entrypoints.charts import nice_top, svg_chart
-from soporte.projections.entrypoints.dashboard import AREA
+from soporte.projections.entrypoints.dashboard import AREA, dashboard_context
 from soporte.projections.entrypoints.dashboard_view import DashboardView
 from soporte.projections.entrypoints.pages import page_templates, render_page
 from soporte.projections.entrypoints.presenters import Presenter
@@ -47,22 +47,9 @@ QUEUE = [QueuedTicket(f"T-000000000{n}", (0, T0 + n * MINUTE), T0 + n * MINUTE) 
 
 def dashboard(lang: str, predicted) -> str:
     view = DashboardView(Presenter(lang, CALENDAR, AREA))
-    charts = view.charts(BY_DAY, BY_AGENT, BACKLOG)
+    context = dashboard_context(view, QUERY, BY_DAY, BY_AGENT, BACKLOG, predicted)
     html = render_page(
-        page_templates(),
-        "agent_dashboard.html.j2",
-        lang=lang,
-        calendar=CALENDAR,
-        area=AREA,
-        agent=LEAD,
-        query=QUERY,
-        categories=CATEGORIES,
-        totals=BY_DAY.totals,
-        target=15.0,
-        charts=[(chart, svg_chart(chart)) for chart in charts],
-        forecast=predicted,
-        view=view,
-        csv_url="/agent/dashboard/tickets.csv",
+        page_templates(), "agent_dashboard.html.j2", lang=lang, calendar=CALENDAR, area=AREA, agent=LEAD, **context
     )
     assert_reads_as(lang, visible_text(html), typed=TYPED, where="agent_dashboard.html.j2")
     return html

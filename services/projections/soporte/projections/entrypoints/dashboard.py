@@ -10,14 +10,23 @@ server (``charts``), and the breach forecast is listed under them.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.forecast import Forecast
 from soporte.projections.domain.queues import QueryErrors
-from soporte.projections.domain.reports import CATEGORIES, ReportQuery, backlog_series, parse_report_query
+from soporte.projections.domain.reports import (
+    CATEGORIES,
+    BacklogDay,
+    ReportQuery,
+    SlaReport,
+    backlog_series,
+    parse_report_query,
+)
 from soporte.projections.entrypoints.charts import svg_chart
 from soporte.projections.entrypoints.console import sign_in_page, signed_in_agent
 from soporte.projections.entrypoints.dashboard_view import DashboardView
@@ -61,25 +70,33 @@ async def dashboard(request: web.Request) -> web.Response:
     backlog = backlog_series(await report_queries(app).backlog_moves(query), query.first_day, query.last_day)
     lang = page_language(request)
     view = DashboardView(Presenter(lang, app[keys.CALENDAR], AREA))
-    charts = view.charts(by_day, by_agent, backlog)
+    predicted = await breach_forecast(app)
+    context = dashboard_context(view, query, by_day, by_agent, backlog, predicted)
+    return render(request, "agent_dashboard.html.j2", area=AREA, lang=lang, agent=lead, **context)
+
+
+def dashboard_context(
+    view: DashboardView,
+    query: ReportQuery,
+    by_day: SlaReport,
+    by_agent: SlaReport,
+    backlog: list[BacklogDay],
+    predicted: Forecast,
+) -> dict[str, Any]:
+    """What the dashboard's template shows (pure): the summary, each chart drawn with its table, the forecast."""
     wanted = {"from": query.first_day.isoformat(), "to": query.last_day.isoformat()}
     wanted |= {"category": query.category} if query.category else {}
-    predicted = await breach_forecast(app)
-    return render(
-        request,
-        "agent_dashboard.html.j2",
-        area=AREA,
-        lang=lang,
-        agent=lead,
-        query=query,
-        categories=CATEGORIES,
-        totals=by_day.totals,
-        target=by_day.target_minutes,
-        charts=[(chart, svg_chart(chart)) for chart in charts],
-        forecast=predicted,
-        view=view,
-        csv_url="/agent/dashboard/tickets.csv?" + urlencode(wanted),
-    )
+    charts = view.charts(by_day, by_agent, backlog)
+    return {
+        "query": query,
+        "categories": CATEGORIES,
+        "totals": by_day.totals,
+        "target": by_day.target_minutes,
+        "charts": [(chart, svg_chart(chart)) for chart in charts],
+        "forecast": predicted,
+        "view": view,
+        "csv_url": "/agent/dashboard/tickets.csv?" + urlencode(wanted),
+    }
 
 
 @html_errors(AREA)
