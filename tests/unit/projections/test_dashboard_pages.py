@@ -66,17 +66,17 @@ def test_the_dashboard_reads_as_one_language_with_and_without_predicted_breaches
     assert words(lang).dashboard.forecast.none in quiet
     nobody = dashboard(lang, forecast(QUEUE, [], T0))
     assert words(lang).dashboard.forecast.nobody in nobody
-    for message in ("leads_only",):
-        page = render_page(
-            page_templates(),
-            "message.html.j2",
-            lang=lang,
-            calendar=CALENDAR,
-            area=AREA,
-            message_key=message,
-            hint_key=f"{message}_hint",
-        )
-        assert_reads_as(lang, visible_text(page), where="leads_only")
+    refusal = render_page(
+        page_templates(),
+        "message.html.j2",
+        lang=lang,
+        calendar=CALENDAR,
+        area=AREA,
+        message_key="leads_only",
+        hint_key="leads_only_hint",
+    )
+    assert_reads_as(lang, visible_text(refusal), where="leads_only")
+    assert words(lang).dashboard.leads_only in refusal
 
 
 def test_numbers_read_in_the_pages_language_and_every_drawn_number_is_in_a_table():
