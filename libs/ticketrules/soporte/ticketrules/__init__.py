@@ -1,10 +1,12 @@
 """soporte.ticketrules — the ticket rules every service shares (pure: no I/O, no wall clock).
 
-The status lifecycle (intake decides on it, projections show it), the SLA
+The status lifecycle and the actions each status allows (intake decides on them, projections show them), the
+canned replies' placeholders, the SLA
 policies, and the SLA clocks: ``SlaRules.apply(state, event)`` is the one fold
 the SLA worker escalates from and the projections show due times from.
 """
 
+from .canned import PLACEHOLDERS, fill, placeholders_in, unknown_placeholders
 from .clocks import (
     ATTENDED_LIVE,
     BREACH,
@@ -18,13 +20,15 @@ from .clocks import (
 )
 from .escalations import SLA_ACTOR, escalation_event, escalation_id, first_response_event, replay_escalations
 from .explain import ClockExplanation, ClockState, Explanation, MovedBy, explain
-from .lifecycle import PUBLIC_AGENT_RESPONSES, Status, status_after
+from .lifecycle import PUBLIC_AGENT_RESPONSES, AgentAction, Status, agent_actions, status_after
 from .policies import EscalationLevel, PolicyError, SlaPolicies, SlaPolicy, load_policies, policies_from_dict
 from .rules import SlaRules
 
 __all__ = [
     "ATTENDED_LIVE",
+    "AgentAction",
     "BREACH",
+    "PLACEHOLDERS",
     "PUBLIC_AGENT_RESPONSES",
     "RESPONSE_CLOCKS",
     "SLA_ACTOR",
@@ -44,12 +48,16 @@ __all__ = [
     "Status",
     "TicketClocks",
     "Transition",
+    "agent_actions",
     "escalation_event",
     "escalation_id",
     "explain",
+    "fill",
     "first_response_event",
     "load_policies",
+    "placeholders_in",
     "policies_from_dict",
     "replay_escalations",
     "status_after",
+    "unknown_placeholders",
 ]

@@ -1,4 +1,5 @@
-"""A ticket's status, from its events: the one lifecycle intake decides on and projections show."""
+"""A ticket's status, from its events, and what an agent may do in each: the one lifecycle intake decides on and
+projections show (the console offers only the actions ``agent_actions`` lists; intake's deciders refuse the rest)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,44 @@ def status_after(status: Status | None, event: Event) -> Status | None:
             return Status.OPEN
         case _:
             return status  # notes and assignments change no status
+
+
+class AgentAction(StrEnum):
+    """What an agent can do to a ticket (the console's action names)."""
+
+    REPLY = "reply"
+    NOTE = "note"
+    CLARIFY = "clarify"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    ASSIGN = "assign"
+    RETURN_LABEL = "return-label"
+    COURIER_CLAIM = "courier-claim"
+    REVOKE_LINKS = "revoke-links"
+    MOVE_DEADLINE = "move-deadline"
+
+
+# Whatever the status: notes, assignment and revoking the customer's links.
+_ALWAYS = frozenset({AgentAction.NOTE, AgentAction.ASSIGN, AgentAction.REVOKE_LINKS})
+_WHILE_OPEN = _ALWAYS | {
+    AgentAction.REPLY,
+    AgentAction.RESOLVE,
+    AgentAction.RETURN_LABEL,
+    AgentAction.COURIER_CLAIM,
+    AgentAction.MOVE_DEADLINE,
+}
+
+
+def agent_actions(status: Status | None) -> frozenset[AgentAction]:
+    """The actions that apply to a ticket in ``status`` (none before it exists).
+
+    A resolved ticket is reopened before anything is said on it; a ticket that waits on the customer is not
+    asked again.
+    """
+    if status is None:
+        return frozenset()
+    if status is Status.RESOLVED:
+        return _ALWAYS | {AgentAction.REOPEN}
+    if status is Status.WAITING_ON_CUSTOMER:
+        return _WHILE_OPEN
+    return _WHILE_OPEN | {AgentAction.CLARIFY}

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from soporte.events import Actor, ActorKind, AttachmentRef, Category, Channel, Event, RefusedFile, files_of
 from soporte.events import types as t
-from soporte.ticketrules import Status, status_after
+from soporte.ticketrules import AgentAction, Status, agent_actions, status_after
 
 from .assessment import assess
 
@@ -141,9 +141,13 @@ def _require_agent(actor: Actor, what: str) -> None:
         raise NotAllowed(f"only agents can {what}")
 
 
-def _require_open(state: TicketState, what: str) -> None:
+def _require_applies(state: TicketState, action: AgentAction, what: str) -> None:
+    """The one lifecycle says which actions apply in each status (the console offers only those)."""
+    if action in agent_actions(state.status):
+        return
     if state.status is Status.RESOLVED:
         raise InvalidTransition(f"the ticket is resolved: reopen it before you {what}")
+    raise InvalidTransition(f"not while the ticket is {state.status}: {what}")
 
 
 Decision = list[tuple[type[Event], object]]  # (event type, payload) pairs, appended in order
@@ -217,7 +221,7 @@ def decide_bounce(state: TicketState, bounce: t.NotificationBouncedData, actor: 
 def decide_agent_reply(state: TicketState, body: str, attachments: list[AttachmentRef], actor: Actor) -> Decision:
     _require_exists(state)
     _require_agent(actor, "respond")
-    _require_open(state, "respond")
+    _require_applies(state, AgentAction.REPLY, "respond")
     return [(t.AgentReplied, t.MessageData(body=body, attachments=attachments))]
 
 
@@ -230,25 +234,21 @@ def decide_note(state: TicketState, body: str, actor: Actor) -> Decision:
 def decide_clarification(state: TicketState, question: str, actor: Actor) -> Decision:
     _require_exists(state)
     _require_agent(actor, "ask for clarification")
-    _require_open(state, "ask for clarification")
-    if state.status is Status.WAITING_ON_CUSTOMER:
-        raise InvalidTransition("the ticket already waits on the customer")
+    _require_applies(state, AgentAction.CLARIFY, "ask for clarification (it waits on the customer already)")
     return [(t.ClarificationRequested, t.ClarificationRequestedData(question=question))]
 
 
 def decide_resolve(state: TicketState, resolution: str, actor: Actor) -> Decision:
     _require_exists(state)
     _require_agent(actor, "resolve tickets")
-    if state.status is Status.RESOLVED:
-        raise InvalidTransition("the ticket is resolved already")
+    _require_applies(state, AgentAction.RESOLVE, "resolve it")
     return [(t.TicketResolved, t.TicketResolvedData(resolution=resolution))]
 
 
 def decide_reopen(state: TicketState, actor: Actor) -> Decision:
     _require_exists(state)
     _require_agent(actor, "reopen tickets (customers reopen by replying)")
-    if state.status is not Status.RESOLVED:
-        raise InvalidTransition("only a resolved ticket can be reopened")
+    _require_applies(state, AgentAction.REOPEN, "reopen it (only a resolved ticket is reopened)")
     return [(t.TicketReopened, t.TicketReopenedData(reason=t.ReopenReason.AGENT_REOPENED))]
 
 
@@ -266,7 +266,7 @@ def decide_return_label(
     """A free return label by one of the desk's ``carriers`` (any carrier when it names none)."""
     _require_exists(state)
     _require_agent(actor, "issue return labels")
-    _require_open(state, "issue a return label")
+    _require_applies(state, AgentAction.RETURN_LABEL, "issue a return label")
     if carriers and label.carrier not in carriers:
         raise UnacceptableValue("carrier", "not one of the desk's carriers")
     return [(t.ReturnLabelIssued, label)]
@@ -276,7 +276,7 @@ def decide_deadline_change(state: TicketState, change: t.SlaDeadlineChangedData,
     """An SLA deadline moved by an operator: only on an open ticket (a resolved one runs no clock)."""
     _require_exists(state)
     _require_agent(actor, "move SLA deadlines")
-    _require_open(state, "move an SLA deadline")
+    _require_applies(state, AgentAction.MOVE_DEADLINE, "move an SLA deadline")
     return [(t.SlaDeadlineChanged, change)]
 
 
@@ -285,7 +285,7 @@ def decide_courier_claim(
 ) -> Decision:
     _require_exists(state)
     _require_agent(actor, "open courier claims")
-    _require_open(state, "open a courier claim")
+    _require_applies(state, AgentAction.COURIER_CLAIM, "open a courier claim")
     return [
         (
             t.CourierClaimOpened,
