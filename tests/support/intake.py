@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -88,19 +89,38 @@ def agent_token(client, intake_settings) -> str:
     return create_agent(intake_settings)
 
 
-def create_agent(
+@dataclass(frozen=True)
+class StaffAccount:
+    """An agent as `soporte agents create` made them: their address, first password and an API token."""
+
+    agent_id: str
+    email: str
+    password: str
+    token: str
+
+
+def create_staff(
     settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
-) -> str:
-    """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``); their token."""
+) -> StaffAccount:
+    """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``)."""
+    args = ["agents", "create", name, "--email", email, "--role", role, "--api-token", "tests"]
     result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email, "--role", role],
+        [sys.executable, "-m", "soporte.cli.main", *args],
         env=intake_env(settings),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
+    said = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    return StaffAccount(said["agent"].split()[0], email, said["password"], said["token"].split()[0])
+
+
+def create_agent(
+    settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
+) -> str:
+    """An agent made by `soporte agents create` (see ``create_staff``); their API token."""
+    return create_staff(settings, name, email, role).token
 
 
 def customer_token(customer_id="cust-1", email="ana@example.com", name="Ana Pérez") -> str:
@@ -185,12 +205,30 @@ CALLER = t.CustomerRef(name="Ana", email="ana@example.com")
 RETURN_ADDRESS = ("Pantallas LCD S.L.", "Calle de la Electrónica 12", "28001 Madrid")
 
 
+class PlainPasswords:
+    """Passwords kept as they are: argon2's work is for the service, not for tests of the service layer."""
+
+    async def hash(self, password: str) -> str:
+        return "plain:" + password
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return password_hash == "plain:" + password
+
+
 def command_bus(uow_factory, now: Clock = utc_now, *, files=None, limits: AccessLimits = AccessLimits()) -> MessageBus:
     """Intake's own wiring of the service layer, on ``uow_factory`` (a unit of work per command); return labels
     are kept in ``files`` (in memory unless given)."""
     labels = ReturnLabelDesk(("Correos Express", "SEUR"), RETURN_ADDRESS, files or InMemoryFiles())
     tokens = DeskTokens("test-desk-secret", now)
-    return bootstrap(uow_factory, now=now, sla_rules=SLA_RULES, tokens=tokens, labels=labels, limits=limits)
+    return bootstrap(
+        uow_factory,
+        now=now,
+        sla_rules=SLA_RULES,
+        tokens=tokens,
+        labels=labels,
+        limits=limits,
+        passwords=PlainPasswords(),
+    )
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from soporte.events import types as t
 from soporte.intake.adapters.memory import InMemoryFiles
 from soporte.intake.adapters.tokens import DeskTokens
 from soporte.intake.domain import commands as c
+from soporte.intake.domain.staff import OPERATOR
+from soporte.intake.domain.staff_commands import CreateAgent
 from soporte.intake.domain.tickets import (
     ConcurrencyConflict,
     InvalidTransition,
@@ -130,8 +132,8 @@ async def test_a_customer_reply_on_a_resolved_ticket_reopens_it(uow):
 
 async def test_assigning_names_the_agent_refuses_strangers_and_changes_nothing_twice(uow):
     stream = await known_ticket(uow)
-    marta, _ = await uow.agents.create("Marta", "marta@shop.test")
     bus = bootstrap_test_app(uow)
+    marta = (await bus.handle(CreateAgent(actor=OPERATOR, name="Marta", email="marta@shop.test"))).account
     assign = c.AssignTicket(actor=AGENT, access=ANYONE, ticket_id=stream.ticket_id, assignee_id=marta.agent_id)
     assert await bus.handle(assign) == c.TicketChanged(stream.ticket_id, 2)
     assert (await uow.events.load(stream.ticket_id))[-1].data.assignee_name == "Marta"

@@ -17,7 +17,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "intake": ("soporte.intake.cli", "intake", "serve | relay | migrate: the intake API, form and outbox relay"),
     "orders": ("soporte.intake.cli", "orders", "import FILE.csv: load the shop's orders"),
     "mailin": ("soporte.intake.cli", "mailin", "serve: inbound mail (SMTP/LMTP listener, IMAP poller) to tickets"),
-    "agents": ("soporte.intake.cli", "agents", "create NAME --email ... [--role lead]: agent API tokens"),
+    "agents": (
+        "soporte.intake.cli_agents",
+        "agents",
+        "create | list | disable | enable | reset-password | add-token | revoke-token: staff accounts",
+    ),
     "sla": (
         "soporte.sla.cli",
         "sla",

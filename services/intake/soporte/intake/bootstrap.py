@@ -13,6 +13,7 @@ import asyncio
 import functools
 import inspect
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 from .adapters.agents import PostgresAgents
 from .adapters.files import LocalFileStore
 from .adapters.orders import PostgresOrders
+from .adapters.passwords import Argon2Passwords, Passwords
 from .adapters.relay import OutboxRelay
 from .adapters.tokens import DeskTokens
 from .domain.access import AccessLimits
@@ -40,10 +42,12 @@ from .entrypoints.auth import Authenticator
 from .entrypoints.form import add_form_routes
 from .entrypoints.orders_projection import follow_shop_orders
 from .entrypoints.route_docs import DOCS, SCHEMAS
+from .entrypoints.staff_api import STAFF_DOCS, STAFF_ROUTES, STAFF_SCHEMAS
 from .entrypoints.uploads import UploadLimits
 from .service_layer import handlers, views
 from .service_layer.handlers import ReturnLabelDesk
 from .service_layer.messagebus import MessageBus
+from .service_layer.staff import STAFF_HANDLERS
 from .service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from .settings import IntakeSettings
 
@@ -60,12 +64,40 @@ def bootstrap(
     tokens: DeskTokens,
     labels: ReturnLabelDesk,
     limits: AccessLimits = AccessLimits(),
+    passwords: Passwords | None = None,
+    session_lifetime: timedelta = timedelta(hours=12),
 ) -> MessageBus:
     """The message bus: each handler gets, by the names of its parameters, the collaborators it asks for."""
-    dependencies = {"now": now, "sla_rules": sla_rules, "tokens": tokens, "labels": labels, "limits": limits}
+    dependencies = {
+        "now": now,
+        "sla_rules": sla_rules,
+        "tokens": tokens,
+        "labels": labels,
+        "limits": limits,
+        "passwords": passwords or Argon2Passwords(),
+        "session_lifetime": session_lifetime,
+    }
     return MessageBus(
         uow_factory, {command: _inject(handler, dependencies) for command, handler in handlers.HANDLERS.items()}
     )
+
+
+def staff_bus(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    now: Clock = utc_now,
+    passwords: Passwords | None = None,
+    limits: AccessLimits = AccessLimits(),
+    session_lifetime: timedelta = timedelta(hours=12),
+) -> MessageBus:
+    """The staff commands alone (``soporte agents``: no calendar, files or labels needed)."""
+    dependencies = {
+        "now": now,
+        "passwords": passwords or Argon2Passwords(),
+        "limits": limits,
+        "session_lifetime": session_lifetime,
+    }
+    return MessageBus(uow_factory, {command: _inject(h, dependencies) for command, h in STAFF_HANDLERS.items()})
 
 
 def _inject(handler: Callable[..., Any], dependencies: dict[str, Any]) -> Callable[..., Any]:
@@ -112,7 +144,13 @@ def create_app(
         files = app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
         labels = ReturnLabelDesk(settings.carrier_names, settings.return_address_lines, files)
         app[keys.BUS] = bootstrap(
-            new_uow, now=now, sla_rules=sla_rules, tokens=tokens, labels=labels, limits=settings.access_limits
+            new_uow,
+            now=now,
+            sla_rules=sla_rules,
+            tokens=tokens,
+            labels=labels,
+            limits=settings.access_limits,
+            session_lifetime=settings.session_lifetime,
         )
         app[keys.ORDERS] = PostgresOrders(pool)
         revoked = functools.partial(_links_revoked_at, new_uow)
@@ -136,7 +174,7 @@ def create_app(
         await pool.close()
 
     app.cleanup_ctx.append(resources)
-    for method, path, handler in ROUTES:
+    for method, path, handler in [*ROUTES, *STAFF_ROUTES]:
         app.router.add_route(method, path, handler)
     add_form_routes(app)
 
@@ -158,8 +196,8 @@ def create_app(
         served_routes(app.router),
         title="Soporte intake",
         description="Ticket commands: every change is an event.",
-        docs=DOCS,
-        schemas=SCHEMAS,
+        docs=DOCS | STAFF_DOCS,
+        schemas=SCHEMAS | STAFF_SCHEMAS,
     )
     return app
 

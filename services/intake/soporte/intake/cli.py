@@ -1,5 +1,5 @@
-"""Intake's processes and commands: ``soporte intake serve|relay|migrate``, ``mailin serve``, ``agents create``,
-``orders import``.
+"""Intake's processes and commands: ``soporte intake serve|relay|migrate``, ``mailin serve``, ``orders import``
+(``soporte agents ...`` is ``cli_agents``).
 
 Each one reads the settings from the environment, applies intake's migrations
 (idempotent) and wires what it needs through ``bootstrap``; ``python -m
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from pathlib import Path
 
@@ -23,15 +22,12 @@ from soporte.platform.lifecycle import refuse_unsafe_start
 from soporte.platform.logging import configure_logging
 from soporte.platform.migrations import migrate
 
-from .adapters.agents import PostgresAgents
 from .adapters.orders import PostgresOrders
 from .adapters.orders_csv import read_orders_csv
 from .adapters.relay import OutboxRelay
 from .bootstrap import MIGRATIONS, create_app
-from .domain.roles import Role
 from .settings import IntakeSettings
 
-PLAIN_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # agents' addresses may be on internal domains
 IMPORT_BATCH = 500  # rows per transaction (and per progress line) in `orders import`
 
 
@@ -110,34 +106,6 @@ async def _with_pool(settings: IntakeSettings, work):
         return await work(pool)
     finally:
         await pool.close()
-
-
-def agents(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="soporte agents", description="agent API tokens")
-    parser.add_argument("action", choices=["create"])
-    parser.add_argument("name")
-    parser.add_argument("--email", required=True)
-    parser.add_argument(
-        "--role", choices=[r.value for r in Role], default=Role.AGENT.value, help="a lead also reads the reports"
-    )
-    args = parser.parse_args(argv)
-    if not PLAIN_EMAIL.fullmatch(args.email):
-        print(f"soporte agents: {args.email!r} is not an email address", file=sys.stderr)
-        return 2
-    try:
-        agent, token = asyncio.run(
-            _with_pool(
-                IntakeSettings.from_env(),
-                lambda pool: PostgresAgents(pool).create(args.name, args.email, Role(args.role)),
-            )
-        )
-    except asyncpg.UniqueViolationError:
-        print(f"soporte agents: an agent with the email {args.email} exists already", file=sys.stderr)
-        return 1
-    print(f"agent {agent.agent_id} ({agent.name} <{agent.email}>, {agent.role.value})")
-    print(f"token {token}")
-    print("The token is shown once; only its hash is stored.", file=sys.stderr)
-    return 0
 
 
 def orders(argv: list[str]) -> int:

@@ -40,6 +40,11 @@ class IntakeSettings(CommonSettings):
     links_per_ticket: int = 3
     links_per_client: int = 10
     links_window_seconds: int = 3600
+    # Staff: failed sign-ins allowed per account and per client address in the window; how long a session lasts.
+    sign_in_failures_per_account: int = 5
+    sign_in_failures_per_client: int = 20
+    sign_in_window_seconds: int = 900
+    session_hours: float = 12.0
     # Return labels: the carriers an agent may choose (comma-separated), the shop's address ("line | line").
     carriers: str = "Correos Express,SEUR,MRW,GLS"
     return_address: str = "Pantallas LCD S.L. | Devoluciones | Calle de la Electrónica 12 | 28001 Madrid"
@@ -49,6 +54,10 @@ class IntakeSettings(CommonSettings):
     max_total_upload_bytes: int = 25 * 1024 * 1024
     max_files: int = 5
     relay_poll_seconds: float = 1.0
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.session_hours)
 
     @property
     def proxy_networks(self) -> tuple[Network, ...]:
@@ -65,6 +74,7 @@ class IntakeSettings(CommonSettings):
     @property
     def access_limits(self) -> AccessLimits:
         guests, links = timedelta(seconds=self.guest_window_seconds), timedelta(seconds=self.links_window_seconds)
+        sign_ins = timedelta(seconds=self.sign_in_window_seconds)
         return AccessLimits(
             guest_per_email=Budget("guest-email", self.guest_failures_per_email, guests),
             guest_per_order=Budget("guest-order", self.guest_failures_per_order, guests),
@@ -72,4 +82,6 @@ class IntakeSettings(CommonSettings):
             links_per_email=Budget("links-email", self.links_per_email, links),
             links_per_ticket=Budget("links-ticket", self.links_per_ticket, links),
             links_per_client=Budget("links-client", self.links_per_client, links),
+            sign_in_per_account=Budget("sign-in-account", self.sign_in_failures_per_account, sign_ins),
+            sign_in_per_client=Budget("sign-in-client", self.sign_in_failures_per_client, sign_ins),
         )

@@ -9,7 +9,6 @@ immutable values.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,10 +17,10 @@ from soporte.events import Event, files_of
 from soporte.events import types as t
 from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
-from soporte.intake.domain.roles import Role
+from soporte.intake.domain.staff import Account, Session
 from soporte.intake.domain.tickets import ConcurrencyConflict
 
-from .agents import Agent
+from .agents import AccountSummary, ApiToken
 
 
 class _Snapshots:
@@ -107,16 +106,80 @@ class InMemoryAttempts(_Snapshots):
 
 
 class InMemoryAgents(_Snapshots):
+    """Accounts with their password hashes, tokens (token id -> agent id, token, revoked) and sessions."""
+
     def __init__(self) -> None:
-        self.agents: dict[str, Agent] = {}
+        self.accounts: dict[str, tuple[Account, str]] = {}
+        self.tokens: dict[str, tuple[str, str, bool]] = {}
+        self.created: dict[str, datetime] = {}  # agent id -> when; token id -> when
+        self.labels: dict[str, str] = {}  # token id -> label
+        self.sessions: dict[str, tuple[Session, bool]] = {}  # token -> (session, ended)
 
-    async def create(self, name: str, email: str, role: Role = Role.AGENT) -> tuple[Agent, str]:
-        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower(), role)
-        self.agents[agent.agent_id] = agent
-        return agent, "sp_agent_" + secrets.token_urlsafe(32)  # a token nobody checks: no login in memory
+    async def get(self, who: str) -> Account | None:
+        found = [a for a, _ in self.accounts.values() if who.strip() in (a.agent_id, a.email) or a.email == who.lower()]
+        return found[0] if found else None
 
-    async def get(self, agent_id: str) -> Agent | None:
-        return self.agents.get(agent_id)
+    async def with_password(self, email: str) -> tuple[Account | None, str | None]:
+        account = await self.get(email.strip().lower())
+        return (account, self.accounts[account.agent_id][1]) if account else (None, None)
+
+    async def add(self, account: Account, password_hash: str, at: datetime) -> None:
+        self.accounts[account.agent_id] = (account, password_hash)
+        self.created[account.agent_id] = at
+
+    async def set_enabled(self, account: Account, at: datetime) -> None:
+        self.accounts[account.agent_id] = (account, self.accounts[account.agent_id][1])
+        if not account.enabled:
+            await self.end_sessions(account.agent_id, at)
+            self.tokens.update({i: (a, tk, True) for i, (a, tk, _) in self.tokens.items() if a == account.agent_id})
+
+    async def set_password(self, agent_id: str, password_hash: str, at: datetime) -> None:
+        self.accounts[agent_id] = (self.accounts[agent_id][0], password_hash)
+        await self.end_sessions(agent_id, at)
+
+    async def add_token(self, token_id: str, agent_id: str, label: str, token: str, at: datetime) -> None:
+        self.tokens[token_id] = (agent_id, token, False)
+        self.created[token_id], self.labels[token_id] = at, label
+
+    async def token_owner(self, token_id: str) -> Account | None:
+        return self.accounts[self.tokens[token_id][0]][0] if token_id in self.tokens else None
+
+    async def revoke_token(self, token_id: str, at: datetime) -> None:
+        agent_id, token, _ = self.tokens[token_id]
+        self.tokens[token_id] = (agent_id, token, True)
+
+    async def by_token(self, token: str) -> Account | None:
+        owners = [a for a, tk, revoked in self.tokens.values() if tk == token and not revoked]
+        account = self.accounts[owners[0]][0] if owners else None
+        return account if account and account.enabled else None
+
+    async def add_session(self, token: str, session: Session) -> None:
+        self.sessions[token] = (session, False)
+
+    async def by_session(self, token: str, now: datetime) -> Account | None:
+        session, ended = self.sessions.get(token, (None, True))
+        account = self.accounts[session.agent_id][0] if session else None
+        alive = session is not None and not ended and session.expires_at > now
+        return account if alive and account.enabled else None
+
+    async def end_session(self, token: str, at: datetime) -> None:
+        if token in self.sessions:
+            self.sessions[token] = (self.sessions[token][0], True)
+
+    async def end_sessions(self, agent_id: str, at: datetime) -> None:
+        self.sessions.update({tk: (s, True) for tk, (s, _) in self.sessions.items() if s.agent_id == agent_id})
+
+    async def summaries(self) -> list[AccountSummary]:
+        def last(agent_id: str) -> datetime | None:
+            return max((s.created_at for s, _ in self.sessions.values() if s.agent_id == agent_id), default=None)
+
+        def tokens(agent_id: str) -> tuple[ApiToken, ...]:
+            owned = [(i, revoked) for i, (a, _, revoked) in self.tokens.items() if a == agent_id]
+            at, labels = self.created, self.labels
+            return tuple(ApiToken(i, agent_id, labels[i], at[i], at[i] if revoked else None) for i, revoked in owned)
+
+        accounts = sorted((a for a, _ in self.accounts.values()), key=lambda a: (a.role != "lead", a.name.lower()))
+        return [AccountSummary(a, self.created[a.agent_id], last(a.agent_id), tokens(a.agent_id)) for a in accounts]
 
 
 class InMemoryFiles:

@@ -66,7 +66,7 @@ class AttemptKey:
 
 @dataclass(frozen=True)
 class AccessLimits:
-    """The budgets of the guest sign-in and of the requests for links (``SOPORTE_INTAKE_*`` settings)."""
+    """The budgets of the guest sign-in, the requests for links and the staff's sign-in (``SOPORTE_INTAKE_*``)."""
 
     guest_per_email: Budget = Budget("guest-email", 10, timedelta(minutes=15))
     guest_per_order: Budget = Budget("guest-order", 10, timedelta(minutes=15))
@@ -74,6 +74,9 @@ class AccessLimits:
     links_per_email: Budget = Budget("links-email", 3, timedelta(hours=1))
     links_per_ticket: Budget = Budget("links-ticket", 3, timedelta(hours=1))
     links_per_client: Budget = Budget("links-client", 10, timedelta(hours=1))
+    # Staff sign-ins that failed, per account (its address) and per client address (domain.staff).
+    sign_in_per_account: Budget = Budget("sign-in-account", 5, timedelta(minutes=15))
+    sign_in_per_client: Budget = Budget("sign-in-client", 20, timedelta(minutes=15))
 
 
 def wait_before_next(attempts: Sequence[datetime], budget: Budget, now: datetime) -> timedelta | None:

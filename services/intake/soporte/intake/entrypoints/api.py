@@ -15,7 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel
 
-from soporte.intake.domain import access
+from soporte.intake.domain import access, staff
 from soporte.intake.domain import commands as c
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service_layer import views
@@ -54,6 +54,11 @@ def map_domain_error(exc: Exception) -> Problem | None:
     if isinstance(exc, access.GuestNotVerified):
         # Same answer whether the email or the order is wrong: no probing of either.
         return Problem(401, "guest-verification-failed", "We could not find an order with that email and order number")
+    if isinstance(exc, staff.SignInRefused):
+        # Same answer for an unknown address, a wrong password and a disabled account.
+        return Problem(401, "sign-in-failed", "Wrong email or password")
+    if isinstance(exc, staff.AccountNotFound):
+        return Problem(404, "not-found", "No such agent")
     if isinstance(exc, domain.TicketNotFound):
         return Problem(404, "not-found", "No such ticket")
     if isinstance(exc, domain.NotAllowed):

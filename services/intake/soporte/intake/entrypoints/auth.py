@@ -1,5 +1,8 @@
-"""Who is asking: agents (opaque tokens, hashed in the store), customers (tokens the shop signs, or an account
+"""Who is asking: agents (a session opened with their password, or an integration's API token: both opaque,
+hashed in the store, and standing for an enabled agent only), customers (tokens the shop signs, or an account
 link the desk mailed them), guests (a session after email + order were checked) and ticket links (status pages).
+
+Nothing here is cached: a disabled agent, an ended session or a revoked token is refused on the next request.
 
 A ticket link issued before an agent revoked the ticket's links stands for nobody.
 Guest sessions are opened by the service layer (``service_layer.access``).
@@ -15,9 +18,10 @@ from typing import Protocol
 from aiohttp import web
 
 from soporte.events import Actor, ActorKind
-from soporte.intake.adapters.agents import Agent
 from soporte.intake.adapters.tokens import DeskTokens
 from soporte.intake.domain.commands import IdempotencyKey
+from soporte.intake.domain.roles import Role
+from soporte.intake.domain.staff import Account, StaffActor
 from soporte.intake.domain.tickets import TicketAccess, TicketState
 from soporte.platform.clock import Clock
 from soporte.platform.http import Problem
@@ -53,6 +57,11 @@ class Principal:
             return TicketAccess(ticket_id=self.ticket_id)
         return TicketAccess(customer_id=self.customer_id if self.kind == "customer" else None, email=self.email)
 
+    @property
+    def staff(self) -> StaffActor:
+        """This agent as a manager of the desk's accounts and canned replies (what their role allows)."""
+        return StaffActor(self.id, Role(self.role or Role.AGENT))
+
     def as_json(self) -> dict:
         """The ``whoami`` answer: kind, id, name and email always; the rest when the token carries them."""
         always = {"kind": self.kind, "id": self.id, "name": self.name, "email": self.email}
@@ -82,14 +91,24 @@ def unauthorized() -> Problem:
     return Problem(401, "unauthorized", "A valid token is needed")
 
 
-class AgentsByToken(Protocol):
-    async def by_token(self, token: str) -> Agent | None: ...
+class Staff(Protocol):
+    async def by_token(self, token: str) -> Account | None: ...
+
+    async def by_session(self, token: str, now: datetime) -> Account | None: ...
+
+
+SESSION_PREFIX, API_TOKEN_PREFIX = "sp_session_", "sp_agent_"
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
 
 
 class Authenticator:
     def __init__(
         self,
-        agents: AgentsByToken,
+        agents: Staff,
         shop_secret: str,
         desk_tokens: DeskTokens,
         now: Clock,
@@ -99,14 +118,16 @@ class Authenticator:
         self.links_revoked_at = links_revoked_at
 
     async def principal(self, request: web.Request) -> Principal | None:
-        header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        token = bearer_token(request)
         return await self.from_token(token) if token else None
 
     async def from_token(self, token: str) -> Principal | None:
         """The principal a token stands for, or None (forged, expired, unknown)."""
-        if token.startswith("sp_agent_"):
-            agent = await self.agents.by_token(token)
+        if token.startswith((SESSION_PREFIX, API_TOKEN_PREFIX)):
+            if token.startswith(SESSION_PREFIX):
+                agent = await self.agents.by_session(token, self.now())
+            else:
+                agent = await self.agents.by_token(token)
             return Principal("agent", agent.agent_id, agent.name, agent.email, role=agent.role.value) if agent else None
         try:
             claims = verify_token(token, self.shop_secret, now=self.now(), kind="customer")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from soporte.events import Category, Channel, Language
 from soporte.events import types as t
+from soporte.intake.domain.roles import Role
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Short = Annotated[str, Field(min_length=1, max_length=200)]
@@ -91,3 +92,34 @@ class CourierClaimBody(Versioned):
 
 class RevokeLinksBody(Versioned):
     reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class SignInBody(Body):
+    model_config = ConfigDict(extra="forbid")  # a password is taken as typed, spaces and all
+
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+# Staff addresses may be on internal domains (which a customer's address checked by EmailStr may not).
+StaffEmail = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+
+
+class NewAgentBody(Body):
+    name: Short
+    email: StaffEmail
+    role: Role = Role.AGENT
+
+
+class ApiTokenBody(Body):
+    label: Short
+
+
+class PasswordChangeBody(Body):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, Field(min_length=1, max_length=1000)]
+    new_password: Annotated[str, Field(min_length=1, max_length=1000)]

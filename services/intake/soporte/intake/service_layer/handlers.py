@@ -34,6 +34,7 @@ from soporte.platform.clock import Clock
 from soporte.ticketrules import SlaRules
 
 from . import access as access_handlers
+from .staff import STAFF_HANDLERS
 from .unit_of_work import UnitOfWork
 
 
@@ -198,8 +199,8 @@ async def assign_ticket(cmd: c.AssignTicket, uow: UnitOfWork, *, now: Clock) -> 
         name = None
         if cmd.assignee_id is not None:
             agent = await uow.agents.get(cmd.assignee_id)
-            if agent is None:
-                raise UnacceptableValue("assignee_id", "no such agent")
+            if agent is None or not agent.enabled:
+                raise UnacceptableValue("assignee_id", "no such agent, or a disabled one")
             name = agent.name
         return await _record(cmd, uow, state, tickets.decide_assign(state, cmd.assignee_id, name, cmd.actor), now)
 
@@ -258,6 +259,7 @@ HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {
     c.IssueReturnLabel: issue_return_label,
     c.OpenGuestSession: access_handlers.open_guest_session,
     c.RequestAccessLink: access_handlers.request_access_link,
+    **STAFF_HANDLERS,
     **{
         command: change_ticket
         for command in (

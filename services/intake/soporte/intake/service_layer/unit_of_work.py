@@ -1,7 +1,8 @@
 """The unit of work: what one command reads and writes, committed together or not at all.
 
 Inside ``async with uow:`` the handlers see the event store, the idempotency
-records (``outcomes``), the orders, the agents and the attempts the limits count,
+records (``outcomes``), the orders, the staff (``agents``), the canned replies and
+the attempts the limits count,
 all on one transaction. New
 events, their outbox rows and the outcome stored under an idempotency key are
 committed by ``commit()`` as one; leaving the block without it (a refusal, a
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from soporte.events import Event
-from soporte.intake.adapters.agents import Agent, PostgresAgents
+from soporte.intake.adapters.agents import AccountSummary, PostgresAgents
 from soporte.intake.adapters.attempts import PostgresAttempts
 from soporte.intake.adapters.event_store import PostgresEventStore, PostgresOutcomes
 from soporte.intake.adapters.memory import (
@@ -35,6 +36,7 @@ from soporte.intake.adapters.memory import (
 from soporte.intake.adapters.orders import PostgresOrders
 from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
+from soporte.intake.domain.staff import Account, Session
 
 # --- the ports the handlers use ------------------------------------------------------------
 
@@ -76,7 +78,35 @@ class Orders(Protocol):
 
 
 class Agents(Protocol):
-    async def get(self, agent_id: str) -> Agent | None: ...
+    """The desk's staff: accounts, API tokens, sessions (``adapters.agents``)."""
+
+    async def get(self, who: str) -> Account | None:
+        """By id or address."""
+        ...
+
+    async def with_password(self, email: str) -> tuple[Account | None, str | None]: ...
+
+    async def add(self, account: Account, password_hash: str, at: datetime) -> None: ...
+
+    async def set_enabled(self, account: Account, at: datetime) -> None:
+        """Disabling ends the agent's sessions and revokes their tokens, in this transaction."""
+        ...
+
+    async def set_password(self, agent_id: str, password_hash: str, at: datetime) -> None: ...
+
+    async def add_token(self, token_id: str, agent_id: str, label: str, token: str, at: datetime) -> None: ...
+
+    async def token_owner(self, token_id: str) -> Account | None: ...
+
+    async def revoke_token(self, token_id: str, at: datetime) -> None: ...
+
+    async def add_session(self, token: str, session: Session) -> None: ...
+
+    async def end_session(self, token: str, at: datetime) -> None: ...
+
+    async def summaries(self) -> list[AccountSummary]:
+        """Every account, leads first, with its last sign-in and its tokens."""
+        ...
 
 
 class Attempts(Protocol):

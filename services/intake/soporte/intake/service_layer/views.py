@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from soporte.events import AttachmentRef, files_of
+from soporte.intake.adapters.agents import AccountSummary
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
+from soporte.intake.domain.staff import StaffActor, require_manager
 from soporte.intake.domain.tickets import TicketAccess, rebuild
 
 from .unit_of_work import UnitOfWork
@@ -36,3 +38,10 @@ async def stored_outcome(uow: UnitOfWork, key: IdempotencyKey) -> Outcome | None
     """What a command sent with ``key`` got, if one was committed (mail-in: was this mail accepted before?)."""
     async with uow:
         return await uow.outcomes.get(key)
+
+
+async def accounts(uow: UnitOfWork, actor: StaffActor) -> list[AccountSummary]:
+    """Every staff account with its last sign-in and API tokens, for those who manage them (leads)."""
+    require_manager(actor)
+    async with uow:
+        return await uow.agents.summaries()
