@@ -31,6 +31,7 @@ from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 from .adapters.agents import PostgresAgents
 from .adapters.files import LocalFileStore
+from .adapters.images import ImageViews
 from .adapters.orders import PostgresOrders
 from .adapters.passwords import Argon2Passwords, Passwords
 from .adapters.relay import OutboxRelay
@@ -39,6 +40,7 @@ from .domain.access import AccessLimits
 from .entrypoints import keys
 from .entrypoints.api import ROUTES, map_domain_error
 from .entrypoints.auth import Authenticator
+from .entrypoints.desk_api import DESK_DOCS, DESK_ROUTES, DESK_SCHEMAS
 from .entrypoints.form import add_form_routes
 from .entrypoints.orders_projection import follow_shop_orders
 from .entrypoints.route_docs import DOCS, SCHEMAS
@@ -142,6 +144,7 @@ def create_app(
         # A failed request never removes a file a committed ticket uses.
         referenced = functools.partial(_file_is_referenced, new_uow)
         files = app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
+        app[keys.IMAGES] = ImageViews(Path(settings.attachments_dir))
         labels = ReturnLabelDesk(settings.carrier_names, settings.return_address_lines, files)
         app[keys.BUS] = bootstrap(
             new_uow,
@@ -174,7 +177,7 @@ def create_app(
         await pool.close()
 
     app.cleanup_ctx.append(resources)
-    for method, path, handler in [*ROUTES, *STAFF_ROUTES]:
+    for method, path, handler in [*ROUTES, *STAFF_ROUTES, *DESK_ROUTES]:
         app.router.add_route(method, path, handler)
     add_form_routes(app)
 
@@ -196,8 +199,8 @@ def create_app(
         served_routes(app.router),
         title="Soporte intake",
         description="Ticket commands: every change is an event.",
-        docs=DOCS | STAFF_DOCS,
-        schemas=SCHEMAS | STAFF_SCHEMAS,
+        docs=DOCS | STAFF_DOCS | DESK_DOCS,
+        schemas=SCHEMAS | STAFF_SCHEMAS | DESK_SCHEMAS,
     )
     return app
 

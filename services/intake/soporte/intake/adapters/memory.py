@@ -16,6 +16,7 @@ from datetime import datetime
 from soporte.events import Event, files_of
 from soporte.events import types as t
 from soporte.intake.domain.access import AttemptKey
+from soporte.intake.domain.canned import CannedReply
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
 from soporte.intake.domain.staff import Account, Session
 from soporte.intake.domain.tickets import ConcurrencyConflict
@@ -180,6 +181,31 @@ class InMemoryAgents(_Snapshots):
 
         accounts = sorted((a for a, _ in self.accounts.values()), key=lambda a: (a.role != "lead", a.name.lower()))
         return [AccountSummary(a, self.created[a.agent_id], last(a.agent_id), tokens(a.agent_id)) for a in accounts]
+
+
+class InMemoryCannedReplies(_Snapshots):
+    def __init__(self) -> None:
+        self.replies: dict[str, CannedReply] = {}
+
+    async def get(self, reply_id: str) -> CannedReply | None:
+        return self.replies.get(reply_id)
+
+    async def find(self, language=None, name: str = "") -> list[CannedReply]:
+        found = [r for r in self.replies.values() if language in (None, r.language) and name.lower() in r.name.lower()]
+        return sorted(found, key=lambda r: (r.language, r.name.lower()))
+
+    async def name_taken(self, reply: CannedReply) -> bool:
+        name = " ".join(reply.name.split()).lower()
+        return any(
+            r.language == reply.language and r.name.lower() == name and r.reply_id != reply.reply_id
+            for r in self.replies.values()
+        )
+
+    async def save(self, reply: CannedReply, by: str, at: datetime) -> None:
+        self.replies[reply.reply_id] = reply
+
+    async def delete(self, reply_id: str) -> None:
+        self.replies.pop(reply_id, None)
 
 
 class InMemoryFiles:

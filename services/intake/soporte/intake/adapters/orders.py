@@ -15,6 +15,27 @@ import asyncpg
 from soporte.events import types as t
 
 Connection = asyncpg.Pool | asyncpg.Connection
+_ORDER_COLUMNS = "order_number, customer_id, email, customer_name, items, placed_at"
+
+
+def _plain(sql: str) -> str:
+    """``sql`` as names are compared: lower case, accents and ñ plain ("Pérez" is found as "perez")."""
+    return f"translate(lower({sql}), 'áàâäéèêëíìîïóòôöúùûüñç', 'aaaaeeeeiiiioooouuuunc')"
+
+
+def _like(text: str) -> str:
+    """``text`` for a LIKE pattern: its own % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _order(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "order_number": row["order_number"],
+        "placed_at": row["placed_at"].isoformat(),
+        "customer_name": row["customer_name"],
+        "email": row["email"],
+        "items": json.loads(row["items"]),
+    }
 
 
 class PostgresOrders:
@@ -48,19 +69,42 @@ class PostgresOrders:
             )
         )
 
+    async def get(self, order_number: str) -> dict[str, Any] | None:
+        """One order as an agent reads it (number, date, customer, items), or None."""
+        row = await self.conn.fetchrow(
+            f"SELECT {_ORDER_COLUMNS} FROM intake.orders WHERE order_number = $1", order_number.strip()
+        )
+        return _order(row) if row else None
+
+    async def customers(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The customers an agent looks for by order number, address or (part of a) name, accents aside, each with
+        every order they placed (newest first, items listed); customers with the newest orders first."""
+        rows = await self.conn.fetch(
+            f"""WITH hits AS (
+                    SELECT email, max(placed_at) AS newest FROM intake.orders
+                     WHERE order_number = $1 OR email = lower($1)
+                        OR {_plain("customer_name")} LIKE '%' || {_plain("$2")} || '%'
+                     GROUP BY email ORDER BY newest DESC LIMIT $3)
+                SELECT {_ORDER_COLUMNS} FROM intake.orders o JOIN hits USING (email)
+                 ORDER BY hits.newest DESC, o.email, o.placed_at DESC""",
+            query.strip(),
+            _like(query.strip()),
+            limit,
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            customer = found.setdefault(
+                row["email"],
+                {"email": row["email"], "name": row["customer_name"], "customer_id": row["customer_id"], "orders": []},
+            )
+            customer["orders"].append(_order(row))
+        return list(found.values())
+
     async def of_customer(self, customer_id: str) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
-            "SELECT order_number, placed_at, items FROM intake.orders WHERE customer_id = $1 ORDER BY placed_at DESC",
-            customer_id,
+            f"SELECT {_ORDER_COLUMNS} FROM intake.orders WHERE customer_id = $1 ORDER BY placed_at DESC", customer_id
         )
-        return [
-            {
-                "order_number": r["order_number"],
-                "placed_at": r["placed_at"].isoformat(),
-                "items": json.loads(r["items"]),
-            }
-            for r in rows
-        ]
+        return [_order(r) for r in rows]
 
     async def customer_of(self, order_number: str, email: str) -> str | None:
         """The shop customer id of a known order placed with ``email`` (None for guests and unknown orders)."""

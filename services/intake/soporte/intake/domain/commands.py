@@ -84,8 +84,11 @@ class ReplyAsCustomer(Message):
     refused_attachments: tuple[RefusedFile, ...] = ()  # files that came by mail and were not kept
 
 
+@dataclass(frozen=True, kw_only=True)
 class RespondAsAgent(Message):
-    """An agent's public response, mailed to the customer."""
+    """An agent's public response, mailed to the customer; with a canned reply, its bundled action goes along."""
+
+    canned_reply_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

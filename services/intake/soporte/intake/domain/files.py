@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from soporte.events import FileRefusal, RefusedFile
 
 SNIFF_BYTES = 512
+# The major brands of HEIF still images (HEVC-coded "heic"/"heix", image sequences, and the generic ones).
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.|\.\.")
 
 
@@ -32,6 +34,8 @@ def sniff(head: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head[4:8] == b"ftyp":
+        if head[8:12] in HEIF_BRANDS:  # photos from phones (HEIC/HEIF) are ISO media files too
+            return "image/heic" if head[8:11] in (b"hei", b"hev") else "image/heif"
         return "video/quicktime" if head[8:10] == b"qt" else "video/mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm"

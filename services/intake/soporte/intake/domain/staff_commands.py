@@ -1,4 +1,5 @@
-"""Commands about the desk's staff and what they answer (the CLI and the API send the same ones).
+"""Commands about the desk's staff and their canned replies, and what they answer (the CLI and the API send the same
+ones).
 
 ``who`` names an agent by id or by address. Outcomes that carry a password or a
 token carry it once: nothing stores it, and the edge shows it to the one who asked.
@@ -9,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from soporte.events import Language
+
+from .canned import BundledAction
 from .roles import Role
 from .staff import Account, StaffActor
 
@@ -98,3 +102,22 @@ class SignedIn:
     account: Account
     session_token: str  # the browser keeps it in an HttpOnly cookie; only its hash is stored
     expires_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaveCannedReply:
+    """Add a canned reply (``reply_id`` None) or change one."""
+
+    actor: StaffActor
+    reply_id: str | None
+    name: str
+    language: Language
+    body: str
+    action: BundledAction | None = None
+    carrier: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveCannedReply:
+    actor: StaffActor
+    reply_id: str

@@ -15,7 +15,8 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel
 
-from soporte.intake.domain import access, staff
+from soporte.intake.adapters.images import SIZES
+from soporte.intake.domain import access, canned, staff
 from soporte.intake.domain import commands as c
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service_layer import views
@@ -33,6 +34,7 @@ from .bodies import (
     MessageBody,
     ReopenBody,
     ResolveBody,
+    ResponseBody,
     ReturnLabelBody,
     RevokeLinksBody,
     SubmitTicketBody,
@@ -59,6 +61,8 @@ def map_domain_error(exc: Exception) -> Problem | None:
         return Problem(401, "sign-in-failed", "Wrong email or password")
     if isinstance(exc, staff.AccountNotFound):
         return Problem(404, "not-found", "No such agent")
+    if isinstance(exc, canned.CannedReplyNotFound):
+        return Problem(404, "not-found", "No such canned reply")
     if isinstance(exc, domain.TicketNotFound):
         return Problem(404, "not-found", "No such ticket")
     if isinstance(exc, domain.NotAllowed):
@@ -201,8 +205,8 @@ def on_ticket(
     return handler
 
 
-async def download_attachment(request: web.Request) -> web.StreamResponse:
-    """A ticket's file, for whoever may see the ticket; the name is for display only."""
+async def _reachable_file(request: web.Request):
+    """The file of the route's ticket and hash, if the asker may see the ticket (one 404 otherwise, alike)."""
     app = request.app
     principal: Principal = await app[keys.AUTH].require(request)
     ticket_id, sha = request.match_info["ticket_id"], request.match_info["sha256"]
@@ -210,13 +214,36 @@ async def download_attachment(request: web.Request) -> web.StreamResponse:
     path = app[keys.FILES].path_of(sha)
     if ref is None or path is None:
         raise Problem(404, "not-found", "No such file")
+    return ref, path
+
+
+async def download_attachment(request: web.Request) -> web.StreamResponse:
+    """A ticket's file, for whoever may see the ticket; the name is for display only. ``?disposition=inline``
+    opens a PDF in the browser; anything else is always a download."""
+    ref, path = await _reachable_file(request)
+    inline = request.query.get("disposition") == "inline" and ref.content_type == "application/pdf"
     return web.FileResponse(
         path,
         headers={
             "Content-Type": ref.content_type,
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(ref.filename)}",
+            "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(ref.filename)}",
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+async def view_photo(request: web.Request) -> web.StreamResponse:
+    """A photo of the ticket as agents look at it (``thumb`` or ``full``): upright, without its metadata (no GPS
+    position), HEIC/HEIF included; 404 for a file that is not a photo."""
+    ref, path = await _reachable_file(request)
+    size = request.match_info["size"]
+    view = None
+    if size in SIZES and ref.content_type.startswith("image/"):
+        view = await request.app[keys.IMAGES].view(path, ref.sha256, size)
+    if view is None:
+        raise Problem(404, "not-found", "No such view")
+    return web.FileResponse(
+        view[0], headers={"Content-Type": view[1], "X-Content-Type-Options": "nosniff", "Cache-Control": "private"}
     )
 
 
@@ -233,7 +260,7 @@ ROUTES = [
         f"{TICKET}/messages",
         on_ticket(c.ReplyAsCustomer, MessageBody, "customer", "guest", "ticket", files=True),
     ),
-    ("POST", f"{TICKET}/responses", on_ticket(c.RespondAsAgent, MessageBody, files=True)),
+    ("POST", f"{TICKET}/responses", on_ticket(c.RespondAsAgent, ResponseBody, files=True)),
     ("POST", f"{TICKET}/notes", on_ticket(c.AddInternalNote, MessageBody)),
     ("POST", f"{TICKET}/clarification-requests", on_ticket(c.RequestClarification, ClarificationBody)),
     ("POST", f"{TICKET}/resolve", on_ticket(c.ResolveTicket, ResolveBody)),
@@ -244,4 +271,5 @@ ROUTES = [
     ("POST", f"{TICKET}/sla-deadline-changes", on_ticket(c.RecordDeadlineChange, DeadlineChangeBody)),
     ("POST", f"{TICKET}/link-revocations", on_ticket(c.RevokeTicketLinks, RevokeLinksBody)),
     ("GET", f"{TICKET}/attachments/{{sha256}}", download_attachment),
+    ("GET", f"{TICKET}/attachments/{{sha256}}/views/{{size}}", view_photo),
 ]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from soporte.events import Category, Channel, Language
 from soporte.events import types as t
+from soporte.intake.domain.canned import BundledAction
 from soporte.intake.domain.roles import Role
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -55,6 +56,12 @@ class Versioned(Body):
 
 class MessageBody(Versioned):
     body: Text
+
+
+class ResponseBody(MessageBody):
+    canned_reply_id: Annotated[str | None, Field(max_length=64)] = Field(
+        default=None, description="the canned reply inserted: the action it bundles is done with the response"
+    )
 
 
 class ClarificationBody(Versioned):
@@ -123,3 +130,11 @@ class PasswordChangeBody(Body):
 
     current_password: Annotated[str, Field(min_length=1, max_length=1000)]
     new_password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class CannedReplyBody(Body):
+    name: Short
+    language: Language
+    body: Text
+    action: BundledAction | None = None
+    carrier: Annotated[str | None, Field(max_length=200)] = None

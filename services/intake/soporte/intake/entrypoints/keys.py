@@ -5,6 +5,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from soporte.intake.adapters.files import LocalFileStore
+from soporte.intake.adapters.images import ImageViews
 from soporte.intake.adapters.orders import PostgresOrders
 from soporte.intake.entrypoints.auth import Authenticator
 from soporte.intake.entrypoints.uploads import UploadLimits
@@ -21,3 +22,4 @@ AUTH = web.AppKey("auth", Authenticator)
 SLA_RULES = web.AppKey("sla_rules", SlaRules)  # the calendar says in which timezone pages show times
 FILES = web.AppKey("files", LocalFileStore)
 UPLOAD_LIMITS = web.AppKey("upload_limits", UploadLimits)
+IMAGES = web.AppKey("images", ImageViews)  # photos as agents look at them (thumbnails, full size)

@@ -37,6 +37,13 @@ FILE = {
     }
 }
 
+PHOTO = {
+    "200": {
+        "description": "the photo upright, without metadata: JPEG, or PNG when it has transparency",
+        "content": {"image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}},
+    }
+}
+
 
 def _command(body: type[bodies.Body], *, files: bool = False) -> Doc:
     return Doc(body=body, files=files, responses=COMMAND_ANSWERS, parameters=[IDEMPOTENCY_KEY])
@@ -62,7 +69,7 @@ DOCS: dict[tuple[str, str], Doc] = {
         parameters=[IDEMPOTENCY_KEY],
     ),
     ("POST", f"{TICKET}/messages"): _command(bodies.MessageBody, files=True),
-    ("POST", f"{TICKET}/responses"): _command(bodies.MessageBody, files=True),
+    ("POST", f"{TICKET}/responses"): _command(bodies.ResponseBody, files=True),
     ("POST", f"{TICKET}/notes"): _command(bodies.MessageBody),
     ("POST", f"{TICKET}/clarification-requests"): _command(bodies.ClarificationBody),
     ("POST", f"{TICKET}/resolve"): _command(bodies.ResolveBody),
@@ -72,7 +79,10 @@ DOCS: dict[tuple[str, str], Doc] = {
     ("POST", f"{TICKET}/courier-claims"): _command(bodies.CourierClaimBody),
     ("POST", f"{TICKET}/sla-deadline-changes"): _command(bodies.DeadlineChangeBody),
     ("POST", f"{TICKET}/link-revocations"): _command(bodies.RevokeLinksBody),
-    ("GET", f"{TICKET}/attachments/{{sha256}}"): Doc(responses=FILE),
+    ("GET", f"{TICKET}/attachments/{{sha256}}"): Doc(
+        responses=FILE, parameters=[{"name": "disposition", "in": "query", "schema": {"enum": ["inline"]}}]
+    ),
+    ("GET", f"{TICKET}/attachments/{{sha256}}/views/{{size}}"): Doc(responses=PHOTO),
     ("GET", "/"): _PUBLIC_PAGE,
     ("POST", "/form/guest"): _PUBLIC_PAGE,
     ("POST", "/form/tickets"): _PUBLIC_PAGE,

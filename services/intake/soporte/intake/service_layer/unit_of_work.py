@@ -22,19 +22,22 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from soporte.events import Event
+from soporte.events import Event, Language
 from soporte.intake.adapters.agents import AccountSummary, PostgresAgents
 from soporte.intake.adapters.attempts import PostgresAttempts
+from soporte.intake.adapters.canned import PostgresCannedReplies
 from soporte.intake.adapters.event_store import PostgresEventStore, PostgresOutcomes
 from soporte.intake.adapters.memory import (
     InMemoryAgents,
     InMemoryAttempts,
+    InMemoryCannedReplies,
     InMemoryEventStore,
     InMemoryOrders,
     InMemoryOutcomes,
 )
 from soporte.intake.adapters.orders import PostgresOrders
 from soporte.intake.domain.access import AttemptKey
+from soporte.intake.domain.canned import CannedReply
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
 from soporte.intake.domain.staff import Account, Session
 
@@ -109,6 +112,18 @@ class Agents(Protocol):
         ...
 
 
+class CannedReplies(Protocol):
+    async def get(self, reply_id: str) -> CannedReply | None: ...
+
+    async def find(self, language: Language | None = None, name: str = "") -> list[CannedReply]: ...
+
+    async def name_taken(self, reply: CannedReply) -> bool: ...
+
+    async def save(self, reply: CannedReply, by: str, at: datetime) -> None: ...
+
+    async def delete(self, reply_id: str) -> None: ...
+
+
 class Attempts(Protocol):
     async def since(self, keys: Iterable[AttemptKey], since: datetime) -> dict[AttemptKey, list[datetime]]:
         """Each key's attempts after ``since``; the keys stay locked until the unit of work ends."""
@@ -122,6 +137,7 @@ class UnitOfWork(Protocol):
     outcomes: Outcomes
     orders: Orders
     agents: Agents
+    canned: CannedReplies
     attempts: Attempts
 
     async def __aenter__(self) -> UnitOfWork: ...
@@ -153,6 +169,7 @@ class PostgresUnitOfWork:
         self.outcomes = PostgresOutcomes(self.conn)
         self.orders = PostgresOrders(self.conn)
         self.agents = PostgresAgents(self.conn)
+        self.canned = PostgresCannedReplies(self.conn)
         self.attempts = PostgresAttempts(self.conn)
         return self
 
@@ -179,10 +196,11 @@ class InMemoryStorage:
     outcomes: InMemoryOutcomes = field(default_factory=InMemoryOutcomes)
     orders: InMemoryOrders = field(default_factory=InMemoryOrders)
     agents: InMemoryAgents = field(default_factory=InMemoryAgents)
+    canned: InMemoryCannedReplies = field(default_factory=InMemoryCannedReplies)
     attempts: InMemoryAttempts = field(default_factory=InMemoryAttempts)
 
     def stores(self) -> tuple[Any, ...]:
-        return (self.events, self.outcomes, self.orders, self.agents, self.attempts)
+        return (self.events, self.outcomes, self.orders, self.agents, self.canned, self.attempts)
 
 
 class InMemoryUnitOfWork:
@@ -196,6 +214,7 @@ class InMemoryUnitOfWork:
         self.storage = storage or InMemoryStorage()
         self.events, self.outcomes = self.storage.events, self.storage.outcomes
         self.orders, self.agents, self.attempts = self.storage.orders, self.storage.agents, self.storage.attempts
+        self.canned = self.storage.canned
         self.commits = 0
 
     async def __aenter__(self) -> InMemoryUnitOfWork:

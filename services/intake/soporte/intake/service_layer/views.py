@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from soporte.events import AttachmentRef, files_of
+from soporte.events import AttachmentRef, Language, files_of
 from soporte.intake.adapters.agents import AccountSummary
+from soporte.intake.domain.canned import CannedReply
 from soporte.intake.domain.commands import IdempotencyKey, Outcome
 from soporte.intake.domain.staff import StaffActor, require_manager
 from soporte.intake.domain.tickets import TicketAccess, rebuild
@@ -45,3 +46,9 @@ async def accounts(uow: UnitOfWork, actor: StaffActor) -> list[AccountSummary]:
     require_manager(actor)
     async with uow:
         return await uow.agents.summaries()
+
+
+async def canned_replies(uow: UnitOfWork, language: Language | None, name: str = "") -> list[CannedReply]:
+    """The canned replies of a language (all without one) whose name holds ``name``, by name."""
+    async with uow:
+        return await uow.canned.find(language, name)
