@@ -60,13 +60,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# What intake's sign-in answers: the session token for each right email + password (a whoami token above).
+PASSWORDS = {("luis@shop.test", "contraseña de Luis"): "agent-token"}
 THROTTLED = {"type": "https://soporte.dev/problems/too-many-requests", "status": 429, "retry_after_seconds": 600}
 
 
 @pytest.fixture
 async def whoami_peer():
     """A real HTTP server answering as intake does: ``whoami``, and (``posted`` keeps what came, with the
-    ``X-Forwarded-For`` it came with) guest sessions and requests for links; ``slow@…`` addresses are throttled."""
+    ``X-Forwarded-For`` it came with) staff sign-ins, guest sessions and requests for links; ``slow@…`` addresses
+    are throttled."""
     posted: list[tuple[str, str | None, dict]] = []
 
     async def whoami(request: web.Request) -> web.Response:
@@ -88,8 +91,25 @@ async def whoami_peer():
             return web.json_response({"status": 422, "errors": [{"field": "email"}]}, status=422)
         return web.json_response({"status": "accepted"}, status=202)
 
+    async def sign_in(request: web.Request) -> web.Response:
+        body = await request.json()
+        posted.append((request.path, request.headers.get("X-Forwarded-For"), {"email": body.get("email")}))
+        if str(body.get("email", "")).startswith("slow@"):
+            return web.json_response(THROTTLED, status=429, headers={"Retry-After": "600"})
+        token = PASSWORDS.get((body.get("email"), body.get("password")))
+        if token is None:
+            return web.json_response({"title": "Wrong email or password", "status": 401}, status=401)
+        expires = (datetime.now(UTC) + timedelta(hours=12)).isoformat()
+        return web.json_response({"session_token": token, "expires_at": expires, "agent": WHOAMI[token]}, status=201)
+
+    async def sign_out(request: web.Request) -> web.Response:
+        posted.append((request.path, request.headers.get("Authorization"), {}))
+        return web.Response(status=204)
+
     app = web.Application()
     app.router.add_get("/api/v1/whoami", whoami)
+    app.router.add_post("/api/v1/agent-sessions", sign_in)
+    app.router.add_delete("/api/v1/agent-sessions/current", sign_out)
     app.router.add_post("/api/v1/access-links", taken)
     app.router.add_post("/api/v1/guest-sessions", taken)
     server = TestServer(app)

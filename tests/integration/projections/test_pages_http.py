@@ -41,23 +41,34 @@ async def anas_ticket(client, produce) -> Stream:
     return ana
 
 
-async def sign_in(client, token: str = "agent-token"):
-    return await client.post("/agent/sign-in", data={"token": token}, allow_redirects=False)
+async def sign_in(client, email: str = "luis@shop.test", password: str = "contraseña de Luis"):
+    return await client.post("/agent/sign-in", data={"email": email, "password": password}, allow_redirects=False)
 
 
-async def test_agents_sign_in_with_a_token_kept_in_a_strict_httponly_cookie_and_others_are_refused(client):
+async def test_agents_sign_in_with_a_password_into_a_session_kept_in_a_strict_httponly_cookie(client, whoami_peer):
     page = await client.get("/agent")
-    assert page.status == 200 and 'name="token"' in await page.text()
-    for wrong in ("not-a-token", "ana-token"):  # unknown, and a customer's
-        refused = await sign_in(client, wrong)
+    assert page.status == 200 and 'name="password"' in await page.text()
+    for email, password in (("luis@shop.test", "otra"), ("nadie@shop.test", "contraseña de Luis")):
+        refused = await sign_in(client, email, password)
         assert refused.status == 401 and 'id="sign-in-error"' in await refused.text()
-        assert "soporte_agent" not in refused.cookies
+        assert "soporte_agent" not in refused.cookies and email in await refused.text()  # the address stays typed
+    throttled = await sign_in(client, "slow@shop.test", "x")
+    assert throttled.status == 429 and "10 minutos" in await throttled.text()
     accepted = await sign_in(client)
     assert accepted.status == 303 and accepted.headers["Location"] == "/agent"
     cookie = accepted.cookies["soporte_agent"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/agent"
+    assert 12 * 3600 - 60 <= int(cookie["max-age"]) <= 12 * 3600  # it ends when the session does
+    assert whoami_peer.posted[-1][1] == "127.0.0.1"  # intake counts failures per address: it is told the person's
     console = await client.get("/agent")
     assert console.status == 200 and 'id="queue"' in await console.text()
+    signed_out = await client.post("/agent/sign-out", allow_redirects=False)
+    assert signed_out.status == 303 and whoami_peer.posted[-1] == (
+        "/api/v1/agent-sessions/current",
+        "Bearer agent-token",
+        {},
+    )
+    assert 'name="password"' in await (await client.get("/agent")).text()
     assert console.headers["Cache-Control"] == "no-store"
 
 
@@ -123,6 +134,6 @@ async def test_when_intake_does_not_answer_the_pages_say_so_in_html(settings):
         run_reader=False,
     )
     async with TestClient(TestServer(app)) as client:
-        response = await client.post("/agent/sign-in", data={"token": "agent-token"})
+        response = await client.post("/agent/sign-in", data={"email": "luis@shop.test", "password": "x"})
         assert response.status == 503 and response.content_type == "text/html"
         assert 'id="message"' in await response.text()

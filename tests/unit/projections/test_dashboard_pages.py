@@ -126,6 +126,9 @@ def test_the_consoles_banner_says_how_many_tickets_breach_and_when(lang):
             next_url=None,
             paged=False,
             refresh_seconds=5,
+            csrf="c",
+            notice=None,
+            live_url="/agent/live",
         )
         text = visible_text(html)
         assert_reads_as(lang, text, typed=TYPED, where="agent_queue.html.j2")

@@ -25,6 +25,7 @@ from soporte.projections.entrypoints.presenters import Presenter, Refusal
 from soporte.projections.entrypoints.status_page import AREA as STATUS_PAGE
 from soporte.ticketrules import SlaPolicies, SlaRules, Status, explain
 from soporte.words import LANGUAGES, too_many_attempts, words
+from tests.support.console_pages import TYPED_ON_CONSOLE, console_ticket_context
 from tests.support.language import assert_reads_as, visible_text
 from tests.support.samples import T0
 from tests.support.scenario import HOUR, MINUTE, PHOTO, Stream
@@ -40,7 +41,7 @@ TYPED = ("Ana Pérez", "Luis", "La pantalla llegó rota", "Le ayudamos", "Gracia
 TYPED += ("nota interna", "Hecho", "Golpe en el envío", "Correos", "PK123", "PK000", "ana@example.com")
 TYPED += ("pantalla-rota.jpg", "image/jpeg", "550 mailbox unavailable", "lead@shop.test", "100234", "agent-1")
 TYPED += ("buzón ajeno", "SEUR", "SE123456", "RL-1A2B3C4D", "CC-1")
-TYPED += ("factura.exe", "5.1.1")
+TYPED += ("factura.exe", "5.1.1", *TYPED_ON_CONSOLE)
 AGENT = Principal("agent", "agent-1", name="Luis")
 
 
@@ -81,8 +82,12 @@ NOTIFICATIONS = [
 ]
 
 
+NOW = T0 + HOUR + 5 * MINUTE  # when the pages are drawn
+
+
 def render(template: str, lang: str, area: str, **context) -> str:
-    text = visible_text(render_page(TEMPLATES, template, lang=lang, calendar=CALENDAR, area=area, **context))
+    html = render_page(TEMPLATES, template, lang=lang, calendar=CALENDAR, area=area, now=NOW, **context)
+    text = visible_text(html)
     assert_reads_as(lang, text, typed=TYPED, where=template)
     return text
 
@@ -105,7 +110,8 @@ def test_every_category_status_and_sla_state_is_covered():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_console_reads_as_one_language(lang):
     vocabulary = words(lang).vocabulary
-    render("agent_sign_in.html.j2", lang, CONSOLE, error=True)
+    for error, wait in ((True, None), (False, too_many_attempts(12, lang))):
+        render("agent_sign_in.html.j2", lang, CONSOLE, error=error, wait=wait, email="ana@example.com")
     figures = Figures(date(2026, 3, 2), 3, 1, 12.5, 4)
     for view in ("unassigned", "mine", "waiting", "at-risk", "all"):
         queue = render(
@@ -120,12 +126,16 @@ def test_the_console_reads_as_one_language(lang):
             next_url="/agent?cursor=x",
             paged=True,
             refresh_seconds=5,
+            csrf="c",
+            notice="nothing_to_take",
+            live_url="/agent/live",
         )
     for code in MISSING:
         assert vocabulary.missing_items[code] in queue
     # An hour after the customer answered the clarification: two clocks met, next response running.
     sla = explain([event_of(e) for e in TIMELINE], RULES, T0 + HOUR + 5 * MINUTE)
     context = {"timeline": TIMELINE, "escalations": ESCALATIONS, "notifications": NOTIFICATIONS, "sla": sla}
+    context |= console_ticket_context() | {"by_customer": TICKETS[:2], "by_order": TICKETS[2:3]}
     for carriers in ([], ["Correos Express", "SEUR"]):
         *_, page = ticket_pages(
             "agent_ticket.html.j2", lang, CONSOLE, agent=AGENT, refresh_seconds=5, carriers=carriers, **context
@@ -139,14 +149,14 @@ def test_the_console_reads_as_one_language(lang):
     assert all(reason in page for reason in vocabulary.reopen_reasons.values())
     html = render_page(
         TEMPLATES, "agent_ticket.html.j2", lang=lang, calendar=CALENDAR, area=CONSOLE, ticket=VIEW, thread=THREAD,
-        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, carriers=[], **context,
+        csrf="c", idem="i", error=None, agent=AGENT, refresh_seconds=5, carriers=[], now=NOW, **context,
     )  # fmt: skip
     assert 'id="bounced"' in html  # the customer's address bounced: said above the thread, not only in the timeline
     assert_lists_refused_files(page, lang, CONSOLE)
     assert f"{vocabulary.clocks['first_response']}: " in page  # the recalculated deadline, in words
     assert (
         vocabulary.clock_states["met"] in page
-        and words(lang).console.clocks_now.left_minutes.format(minutes=55) in page
+        and words(lang).vocabulary.countdown.left_minutes.format(minutes=55) in page
     )
     for message in ("not_found", "unavailable", "forbidden"):
         render("message.html.j2", lang, CONSOLE, message_key=message, hint_key="not_found_hint")

@@ -23,9 +23,11 @@ from soporte.platform.projection import transaction_on
 from soporte.platform.reader import TrackedReader
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
+from soporte.projections.adapters.live import LiveHub, notify_tickets
 from soporte.projections.adapters.queries import ReadModels
 from soporte.projections.adapters.tables import LIVE, GenerationGuard, LivePositions, create_pool, migrate
 from soporte.projections.adapters.writer import ReadModelProjection, TableStore
+from soporte.projections.domain.projection import Changes
 from soporte.projections.entrypoints.access_pages import add_access_routes
 from soporte.projections.entrypoints.api import add_api_routes
 from soporte.projections.entrypoints.console import add_console_routes
@@ -48,8 +50,12 @@ def live_reader(
 ) -> TrackedReader:
     """The reader keeping the live tables current; a rebuild's swap sends it to the new tables' positions."""
     guard = GenerationGuard(pool)
+
+    async def tell_consoles(conn: asyncpg.Connection, changes: Changes) -> None:
+        await notify_tickets(conn, [(stored.view.ticket_id, stored.view.version) for stored in changes.tickets])
+
     return TrackedReader(
-        ReadModelProjection(TableStore(LIVE), rules, generation=guard),
+        ReadModelProjection(TableStore(LIVE), rules, generation=guard, on_changes=tell_consoles),
         LivePositions(guard),
         transaction_on(pool),
         producer,
@@ -89,8 +95,9 @@ def create_app(
             session, settings.intake_url, settings.whoami_cache_seconds
         )
         app[keys.COMMANDS] = IntakeCommands(session, settings.intake_url)
+        hub = app[keys.LIVE] = LiveHub(settings.database_url)
         stop = asyncio.Event()
-        tasks = []
+        tasks = [asyncio.create_task(hub.run(stop))]
         try:
             if run_reader:
                 await producer.start()
@@ -116,7 +123,12 @@ def create_app(
         if problem := app[keys.READER].readiness_problem():
             raise RuntimeError(problem)
 
+    async def end_live_streams(app: web.Application) -> None:
+        if keys.LIVE in app:
+            app[keys.LIVE].close()
+
     app.cleanup_ctx.append(resources)
+    app.on_shutdown.append(end_live_streams)
     add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_reader else [])])
     add_api_routes(app)
     add_page_templates(app)

@@ -11,6 +11,7 @@ from soporte.businesstime import BusinessCalendar
 from soporte.platform.clock import Clock
 from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.intake import IntakeCommands, Principals
+from soporte.projections.adapters.live import LiveHub
 from soporte.projections.adapters.queries import ReadModels
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaRules
@@ -25,3 +26,4 @@ PRINCIPALS = web.AppKey("principals", Principals)
 COMMANDS = web.AppKey("commands", IntakeCommands)
 READER = web.AppKey("reader", TrackedReader)  # the live reader (absent when the app runs without it)
 READER_TASK = web.AppKey("reader_task", asyncio.Task)
+LIVE = web.AppKey("live", LiveHub)  # read-model changes and presence for open consoles

@@ -134,6 +134,28 @@ class ReadModels:
         )
         return [ticket_from_record(r) for r in rows]
 
+    async def related(self, view: TicketView, limit: int = 20) -> tuple[list[TicketView], list[TicketView]]:
+        """The customer's other tickets (by account or address) and the other tickets about the same order,
+        newest first."""
+        by_customer = await self.pool.fetch(
+            f"""SELECT * FROM {LIVE.tickets} WHERE ticket_id <> $1 AND (customer_email = $2 OR customer_id = $3)
+                 ORDER BY created_at DESC, ticket_id LIMIT $4""",
+            view.ticket_id,
+            view.customer_email,
+            view.customer_id,
+            limit,
+        )
+        by_order = []
+        if view.order_number:
+            by_order = await self.pool.fetch(
+                f"""SELECT * FROM {LIVE.tickets} WHERE ticket_id <> $1 AND order_number = $2
+                     ORDER BY created_at DESC, ticket_id LIMIT $3""",
+                view.ticket_id,
+                view.order_number,
+                limit,
+            )
+        return [ticket_from_record(r) for r in by_customer], [ticket_from_record(r) for r in by_order]
+
     async def figures(self, now: datetime, tz: tzinfo) -> Figures:
         """Open tickets, breaches raised today (the desk's day in ``tz``), and the average first response."""
         today = now.astimezone(tz).date()

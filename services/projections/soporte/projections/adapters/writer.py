@@ -13,7 +13,7 @@ Tickets are read once per batch (locked, in id order) and folded in memory by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -61,8 +61,16 @@ class ReadModelProjection:
 
     name = NAME
 
-    def __init__(self, store: ReadModelStore, rules: SlaRules, *, generation: GenerationGuard | None = None) -> None:
+    def __init__(
+        self,
+        store: ReadModelStore,
+        rules: SlaRules,
+        *,
+        generation: GenerationGuard | None = None,
+        on_changes: Callable[[Any, Changes], Awaitable[None]] | None = None,
+    ) -> None:
         self.store, self.rules, self.generation = store, rules, generation
+        self.on_changes = on_changes  # the live reader's: tell open consoles, in the same transaction
 
     async def on_seek(self, conn: Any) -> None:
         if self.generation is not None:
@@ -83,7 +91,10 @@ class ReadModelProjection:
             await self.generation.check(conn)
         events = [event for event, _ in items]
         tickets, escalations = await self.store.load(conn, tickets_touched(events))
-        await self.store.write(conn, fold(self.rules, tickets, escalations, events))
+        changes = fold(self.rules, tickets, escalations, events)
+        await self.store.write(conn, changes)
+        if self.on_changes is not None:
+            await self.on_changes(conn, changes)
 
 
 class TableStore:

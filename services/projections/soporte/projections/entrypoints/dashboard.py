@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from soporte.projections import keys
-from soporte.projections.domain.access import Principal
 from soporte.projections.domain.forecast import Forecast
 from soporte.projections.domain.queues import QueryErrors
 from soporte.projections.domain.reports import (
@@ -28,11 +27,11 @@ from soporte.projections.domain.reports import (
     parse_report_query,
 )
 from soporte.projections.entrypoints.charts import svg_chart
-from soporte.projections.entrypoints.console import sign_in_page, signed_in_agent
 from soporte.projections.entrypoints.dashboard_view import DashboardView
-from soporte.projections.entrypoints.pages import html_errors, message_page, page_language, render
+from soporte.projections.entrypoints.pages import html_errors, page_language, render
 from soporte.projections.entrypoints.presenters import Presenter
 from soporte.projections.entrypoints.reports import breach_forecast, build_report, csv_response, report_queries
+from soporte.projections.entrypoints.staff_session import signed_in_lead
 
 AREA = "dashboard"
 PARAMETERS = ("from", "to", "category")
@@ -48,22 +47,13 @@ def asked_query(request: web.Request) -> ReportQuery:
         return parse_report_query({}, today)
 
 
-async def signed_in_lead(request: web.Request) -> tuple[Principal | None, web.Response | None]:
-    """The lead whose token is in the console's cookie, or the page to answer instead (sign in; only leads)."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return None, sign_in_page(request, status=401)
-    if not signed_in[0].is_lead:
-        return None, message_page(request, AREA, 403, "leads_only", hint=True)
-    return signed_in[0], None
-
-
 @html_errors(AREA)
 async def dashboard(request: web.Request) -> web.Response:
     """The promise in charts for a range of days and a category, each chart with its numbers, and the forecast."""
-    lead, refused = await signed_in_lead(request)
+    signed_in, refused = await signed_in_lead(request, AREA)
     if refused is not None:
         return refused
+    lead = signed_in[0]
     app, query = request.app, asked_query(request)
     by_day = await build_report(app, query)
     by_agent = await build_report(app, replace(query, group_by="agent"))
@@ -102,7 +92,7 @@ def dashboard_context(
 @html_errors(AREA)
 async def dashboard_csv(request: web.Request) -> web.StreamResponse:
     """Each ticket's SLA facts for the dashboard's range and category, as CSV."""
-    _, refused = await signed_in_lead(request)
+    _, refused = await signed_in_lead(request, AREA)
     return refused if refused is not None else await csv_response(request, asked_query(request))
 
 

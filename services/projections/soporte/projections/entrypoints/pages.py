@@ -15,6 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,18 @@ def add_page_templates(app: web.Application) -> None:
 
 
 def render_page(
-    templates: jinja2.Environment, template: str, *, lang: str, calendar: BusinessCalendar, area: str, **context: Any
+    templates: jinja2.Environment,
+    template: str,
+    *,
+    lang: str,
+    calendar: BusinessCalendar,
+    area: str,
+    now: datetime | None = None,
+    **context: Any,
 ) -> str:
-    """A page's HTML; templates read their area's words as ``t`` and everything else through ``show``."""
-    show = Presenter(lang, calendar, area)
+    """A page's HTML; templates read their area's words as ``t`` and everything else through ``show`` (``now``:
+    when the page is drawn, for its countdowns)."""
+    show = Presenter(lang, calendar, area, now)
     return templates.get_template(template).render(lang=lang, t=show.page, show=show, **context)
 
 
@@ -80,6 +89,7 @@ def render(
         lang=lang or page_language(request),
         calendar=request.app[keys.CALENDAR],
         area=area,
+        now=request.app[keys.CLOCK](),
         **context,
     )
     response = web.Response(
@@ -118,10 +128,17 @@ def html_errors(area: str):
 
 
 def set_token_cookie(
-    request: web.Request, response: web.StreamResponse, name: str, token: str, path: str, *, same_site: str = "Strict"
+    request: web.Request,
+    response: web.StreamResponse,
+    name: str,
+    token: str,
+    path: str,
+    *,
+    same_site: str = "Strict",
+    max_age: int = 12 * 3600,
 ) -> None:
     secure = request.app[keys.SETTINGS].cookie_secure
-    response.set_cookie(name, token, path=path, httponly=True, samesite=same_site, secure=secure, max_age=12 * 3600)
+    response.set_cookie(name, token, path=path, httponly=True, samesite=same_site, secure=secure, max_age=max_age)
 
 
 def client_of(request: web.Request) -> str:
@@ -176,6 +193,7 @@ async def send_form(
     *,
     with_files: bool = False,
     body: dict[str, Any] | None = None,
+    method: str = "POST",
 ) -> Sent:
     """The posted form (its ``fields``, and files when asked) sent to intake's ``path`` with the caller's token,
     under the form's idempotency key; ``body`` replaces the fields when given."""
@@ -194,7 +212,8 @@ async def send_form(
     if body is None:
         # An empty optional field is left out; the texts intake requires go even empty (intake then says so).
         body = {k: v for k, v in values.items() if v or k in ("body", "question", "reason")}
-    answer = await request.app[keys.COMMANDS].post(
+    answer = await request.app[keys.COMMANDS].call(
+        method,
         path,
         token,
         json_body=body,
@@ -219,18 +238,24 @@ async def answer_to_form(
 
 
 async def proxy_attachment(
-    request: web.Request, token: str, not_found: Callable[[], web.Response]
+    request: web.Request,
+    token: str,
+    not_found: Callable[[], web.Response],
+    *,
+    view: str | None = None,
+    inline: bool = False,
 ) -> web.StreamResponse:
-    """A ticket's file streamed from intake, fetched with the caller's token (intake decides who may have it)."""
+    """A ticket's file (or a photo's ``view``) streamed from intake, fetched with the caller's token (intake decides
+    who may have it, and whether a PDF opens ``inline``)."""
     ticket_id, sha = request.match_info["ticket_id"], request.match_info["sha256"]
-    upstream = await request.app[keys.COMMANDS].attachment(ticket_id, sha, token)
+    upstream = await request.app[keys.COMMANDS].attachment(ticket_id, sha, token, view=view, inline=inline)
     try:
         if upstream.status != 200:
             return not_found()
         response = web.StreamResponse(
             headers={
                 name: upstream.headers[name]
-                for name in ("Content-Type", "Content-Disposition", "Content-Length")
+                for name in ("Content-Type", "Content-Disposition", "Content-Length", "Cache-Control")
                 if name in upstream.headers
             }
         )

@@ -37,11 +37,12 @@ SHORT_TIME = "%Y-%m-%d %H:%M"
 class Presenter:
     """Words and local times for one page (``area``: ``console`` or ``status_page``) in ``lang``."""
 
-    def __init__(self, lang: str, calendar: BusinessCalendar, area: str) -> None:
+    def __init__(self, lang: str, calendar: BusinessCalendar, area: str, now: datetime | None = None) -> None:
         self.lang = lang
         self.vocabulary: Words = words(lang).vocabulary
         self.page: Words = words(lang)[area]
         self.tz, self.zone = calendar.tz, calendar.timezone
+        self.now = now  # when the page is drawn (countdowns)
 
     # --- times ------------------------------------------------------------------------------------
 
@@ -133,11 +134,19 @@ class Presenter:
         return f"{int(span.total_seconds() // 60)} min"
 
     def left(self, remaining: timedelta | None) -> str:
-        """``quedan 14 min`` / ``vencido hace 3 min`` (nothing once the clock ended)."""
+        """``quedan 14 min`` / ``vencido hace 3 min`` / ``quedan 2 h 05 min`` (nothing once the clock ended)."""
         if remaining is None:
             return ""
-        words, minutes = self.page.clocks_now, int(abs(remaining.total_seconds()) // 60)
-        return (words.left_minutes if remaining >= timedelta(0) else words.overdue_minutes).format(minutes=minutes)
+        words, minutes = self.vocabulary.countdown, int(abs(remaining.total_seconds()) // 60)
+        ahead = remaining >= timedelta(0)
+        if minutes < 60:
+            return (words.left_minutes if ahead else words.overdue_minutes).format(minutes=minutes)
+        hours, minutes = divmod(minutes, 60)
+        return (words.left_hours if ahead else words.overdue_hours).format(hours=hours, minutes=f"{minutes:02d}")
+
+    def countdown(self, due: datetime | None) -> str:
+        """How long until ``due`` from when the page is drawn, in words (the console's script keeps it current)."""
+        return self.left(due - self.now) if due and self.now else ""
 
     def refusal(self, refusal: Refusal) -> str:
         """``Revise lo que escribió (mensaje)``: intake's problem in this page's words (its own are English)."""
