@@ -1,10 +1,11 @@
 """The whole desk in one test, as `make run` wires it: intake (relay, orders reader), projections (reader, pages)
 and the notifier, on the real Kafka and PostgreSQL, mailing into a real SMTP sink; Debian's chromium drives it.
 
-``RunningDesk.mail`` waits for a mail in the sink; ``link_from`` reads a link out of a mail's HTML part;
-``open_mail`` shows a mail's HTML in a page of its own (an opaque origin, like a mail client: following a
-link from it is a navigation from another site); ``read_as`` checks a page's or a mail's words. The notifier's
-clock can be set back (``notifier_clock.back``): a mail sent then carries links signed then.
+``RunningDesk.mail`` waits for a mail in the sink; ``signed_in_page`` signs an agent in to the console;
+``link_from`` reads a link out of a mail's HTML part; ``open_mail`` shows a mail's HTML in a page of its own (an
+opaque origin, like a mail client: following a link from it is a navigation from another site); ``read_as``
+checks a page's or a mail's words. The notifier's clock can be set back (``notifier_clock.back``): a mail sent
+then carries links signed then.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from soporte.notifier.settings import NotifierSettings
 from soporte.platform.clock import utc_now
 from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
-from tests.support.intake import create_agent
+from tests.support.intake import StaffAccount, create_staff
 from tests.support.language import assert_reads_as, visible_text
 from tests.support.smtp import SmtpSink, free_port
 
@@ -50,9 +51,13 @@ class RunningDesk:
     portal: str
     settings: IntakeSettings
     sink: SmtpSink
-    agent_token: str
+    agent: StaffAccount  # Luis, an agent: a password for the console, a token for the API
     artifacts: Path
     notifier_clock: NotifierClock = field(default_factory=NotifierClock)
+
+    @property
+    def agent_token(self) -> str:
+        return self.agent.token
 
     async def mail(self, to: str, subject: str, *, skip: int = 0, timeout: float = 60.0) -> EmailMessage:
         """The ``skip``-th next mail to ``to`` whose subject holds ``subject`` (waiting for it)."""
@@ -101,6 +106,16 @@ async def reply_with_photo(page, body: str, filename: str = "etiqueta.jpg") -> N
     assert await mine.locator(".attachments a").inner_text() == filename
 
 
+async def signed_in_page(browser, portal: str, email: str, password: str, locale: str = "es-ES"):
+    """A browser page of its own signed in to the console with an agent's email and password."""
+    page = await (await browser.new_context(locale=locale)).new_page()
+    await page.goto(f"{portal}/agent")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    await page.click("#sign-in")
+    return page
+
+
 def read_as(lang: str, text: str, typed: tuple[str, ...] = (), where: str = "") -> None:
     """What a person reads on a page (its HTML) or in a mail (its text) is all in ``lang``."""
     assert_reads_as(lang, visible_text(text) if "<" in text else text, typed, where=where)
@@ -122,7 +137,7 @@ async def desk(intake_settings, smtp_sink, artifacts_dir):
     shared = {k: getattr(settings, k) for k in ("database_url", "kafka_bootstrap", "topic_prefix", "desk_secret")}
     tag = uuid.uuid4().hex[:8]
     runners = [await serve(create_intake_app(settings), intake_port)]
-    agent_token = create_agent(settings)  # intake's migrations have run by now
+    agent = create_staff(settings)  # intake's migrations have run by now
     projections = ProjectionsSettings(
         **{k: v for k, v in shared.items() if k != "desk_secret"},
         intake_url=intake,
@@ -140,7 +155,7 @@ async def desk(intake_settings, smtp_sink, artifacts_dir):
         mail_from="Soporte <soporte@shop.test>",
         poll_seconds=0.1,
     )
-    running = RunningDesk(intake, portal, settings, smtp_sink, agent_token, artifacts_dir)
+    running = RunningDesk(intake, portal, settings, smtp_sink, agent, artifacts_dir)
     stop = asyncio.Event()
     notifier = asyncio.create_task(run_notifier(notifier_settings, stop, now=running.notifier_clock, serve_http=False))
     try:

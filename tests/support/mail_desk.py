@@ -30,7 +30,7 @@ from soporte.notifier.settings import NotifierSettings
 from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
 from tests.support.imap import ImapServer
-from tests.support.intake import create_agent, intake_env
+from tests.support.intake import StaffAccount, create_staff, intake_env
 from tests.support.mailin import eventually
 from tests.support.smtp import SmtpSink, free_port
 
@@ -44,7 +44,7 @@ class Desk:
     portal: str
     smtp_port: int  # mail-in's listener
     sink: SmtpSink
-    agent_token: str
+    agent: StaffAccount  # Luis: his password for the console, his token for the API
     mailin: subprocess.Popen
     session: aiohttp.ClientSession
     log: Path
@@ -90,7 +90,7 @@ class Desk:
 
     async def ticket(self, ticket_id: str, until=lambda detail: True) -> dict:
         """The agents' view of a ticket from the projections' query API, once ``until(detail)`` holds."""
-        headers = {"Authorization": f"Bearer {self.agent_token}"}
+        headers = {"Authorization": f"Bearer {self.agent.token}"}
 
         async def detail():
             async with self.session.get(f"{self.portal}/api/v1/tickets/{ticket_id}", headers=headers) as r:
@@ -188,8 +188,8 @@ async def start_desk(
             return False
 
     await eventually(ready, timeout=60)
-    token = create_agent(settings)
-    return Desk(intake, portal, smtp_port, sink, token, mailin, session, log, stack)
+    agent = create_staff(settings)
+    return Desk(intake, portal, smtp_port, sink, agent, mailin, session, log, stack)
 
 
 async def _serve(stack: AsyncExitStack, app: web.Application, port: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.support.desk import RunningDesk
+from tests.support.desk import RunningDesk, signed_in_page
 from tests.support.intake import bearer, order_known
 
 
@@ -34,8 +34,4 @@ async def ticket_for(desk: RunningDesk, token: str, **fields) -> dict:
 
 
 async def agent_signs_in(desk: RunningDesk, browser):
-    page = await (await browser.new_context(locale="es-ES")).new_page()
-    await page.goto(f"{desk.portal}/agent")
-    await page.fill("#token", desk.agent_token)
-    await page.click("#sign-in")
-    return page
+    return await signed_in_page(browser, desk.portal, desk.agent.email, desk.agent.password)

@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack
 import asyncpg
 import pytest
 
+from tests.support.desk import signed_in_page
 from tests.support.imap import start_imap_server
 from tests.support.mail_desk import REPLY_ADDRESS, SECRET, answering, bouncing, start_desk
 from tests.support.mailin import eventually, fixture_mail
@@ -35,10 +36,7 @@ async def event_types(database_url: str, ticket_id: str) -> list[str]:
 
 async def agent_page(browser, desk, locale: str):
     """A browser page signed in to the console (the queue shows the agent's name once the cookie is set)."""
-    page = await (await browser.new_context(locale=locale)).new_page()
-    await page.goto(f"{desk.portal}/agent")
-    await page.fill("#token", desk.agent_token)
-    await page.click("#sign-in")
+    page = await signed_in_page(browser, desk.portal, desk.agent.email, desk.agent.password, locale)
     assert await page.locator("#agent-name").inner_text() == "Luis Agent"
     return page
 

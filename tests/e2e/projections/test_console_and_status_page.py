@@ -12,7 +12,7 @@ import uuid
 
 import aiohttp
 
-from tests.support.desk import JPEG, reply_with_photo
+from tests.support.desk import JPEG, reply_with_photo, signed_in_page
 from tests.support.intake import order_known
 
 
@@ -48,7 +48,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
     shop_orders,
     artifacts_dir,
 ):
-    intake, portal, agent_token = desk.intake, desk.portal, desk.agent_token
+    intake, portal = desk.intake, desk.portal
     await shop_orders("300100", "bea@example.com")
     await shop_orders("300200", "ana@example.com")
     async with aiohttp.ClientSession() as session:
@@ -70,10 +70,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
     assert bea["actionability"]["actionable"] is False and ana["actionability"]["actionable"] is True
 
     # The agent signs in and finds Ana's ticket on top of the queue, Bea's older one below it.
-    agent_page = await (await browser.new_context(locale="es-ES")).new_page()
-    await agent_page.goto(f"{portal}/agent")
-    await agent_page.fill("#token", agent_token)
-    await agent_page.click("#sign-in")
+    agent_page = await signed_in_page(browser, portal, desk.agent.email, desk.agent.password)
     assert await agent_page.locator("#agent-name").inner_text() == "Luis Agent"
     rows = agent_page.locator("#queue-rows tr.ticket")
     await agent_page.wait_for_function(

@@ -23,9 +23,9 @@ from soporte.projections.bootstrap import create_app as create_projections_app
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaRules, load_policies, replay_escalations
 from tests.integration.projections.conftest import wait_projected
-from tests.support.desk import serve
+from tests.support.desk import serve, signed_in_page
 from tests.support.desk_history import CALENDAR, MADRID, DeskHistory, local
-from tests.support.intake import create_agent
+from tests.support.intake import create_staff
 from tests.support.smtp import free_port
 
 NOW = local(date(2026, 3, 31), 11)  # a Tuesday morning in Madrid
@@ -136,15 +136,16 @@ async def test_a_lead_reads_a_month_of_the_desk_in_charts_tables_and_csv_that_ma
     portal_runner = await serve(app, portal_port)
     db = await asyncpg.connect(pg_dsn)
     try:
-        lead_token = create_agent(intake_settings, "Marta Gil", "marta@shop.test", role="lead")
-        agent_token = create_agent(intake_settings, "Pablo", "pablo@shop.test")
+        lead = create_staff(intake_settings, "Marta Gil", "marta@shop.test", role="lead")
+        pablo = create_staff(intake_settings, "Pablo", "pablo@shop.test")
         await project(settings, history, db)
 
         # The lead signs in to the console: the forecast banner, and the way to the dashboard.
         context = await browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 900})
         page = await context.new_page()
         await page.goto(f"{portal}/agent")
-        await page.fill("#token", lead_token)
+        await page.fill("#email", lead.email)
+        await page.fill("#password", lead.password)
         await page.click("#sign-in")
         banner = await page.locator("#forecast-banner").inner_text()
         await page.click("#dashboard-link")
@@ -210,10 +211,7 @@ async def test_a_lead_reads_a_month_of_the_desk_in_charts_tables_and_csv_that_ma
         await phone.screenshot(path=str(artifacts_dir / "dashboard-phone.png"), full_page=True)
 
         # An agent who is not a lead is told, in words, that the dashboard is for leads.
-        other = await (await browser.new_context(locale="es-ES")).new_page()
-        await other.goto(f"{portal}/agent")
-        await other.fill("#token", agent_token)
-        await other.click("#sign-in")
+        other = await signed_in_page(browser, portal, pablo.email, pablo.password)
         assert await other.locator("#dashboard-link").count() == 0
         refused = await other.goto(f"{portal}/agent/dashboard")
         assert refused.status == 403

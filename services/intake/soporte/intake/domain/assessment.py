@@ -14,7 +14,7 @@ from soporte.events import types as t
 from soporte.events.types import SlaClock
 from soporte.ticketrules import SlaRules, TicketClocks
 
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif")  # HEIC: phones
 NEEDS_ORDER = {
     Category.DAMAGED_ITEM,
     Category.WRONG_ITEM,

@@ -153,6 +153,13 @@
     });
   });
 
+  // --- photos: a file that looked like one but cannot be drawn shows no broken image (its link stays) --------
+
+  document.querySelectorAll("img.thumb").forEach(function (img) {
+    function drop() { img.closest("figure").hidden = true; }
+    if (img.complete && img.naturalWidth === 0) { drop(); } else { img.addEventListener("error", drop); }
+  });
+
   tick();
   setInterval(tick, 1000);
   listen();
