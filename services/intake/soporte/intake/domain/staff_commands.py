@@ -18,30 +18,49 @@ from .staff import Account, StaffActor
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateAgent:
-    """Add an agent (or a lead); the desk makes their first password."""
+class StaffCommand:
+    """A command only those who manage the desk send (leads, or the operator at the command line)."""
 
     actor: StaffActor
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnAgent(StaffCommand):
+    """A command about one agent, named by id or address (``who``)."""
+
+    who: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateAgent(StaffCommand):
+    """Add an agent (or a lead); the desk makes their first password."""
+
     name: str
     email: str
     role: Role = Role.AGENT
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetAgentEnabled:
+class SetAgentEnabled(OnAgent):
     """Disable an agent (their sessions end and their API tokens stop at once) or enable them again."""
 
-    actor: StaffActor
-    who: str
     enabled: bool
 
 
-@dataclass(frozen=True, kw_only=True)
-class ResetPassword:
+class ResetPassword(OnAgent):
     """Give an agent a new password made by the desk; their sessions end."""
 
-    actor: StaffActor
-    who: str
+
+@dataclass(frozen=True, kw_only=True)
+class IssueApiToken(OnAgent):
+    """An API token for an integration acting as the agent ``who``, listed under ``label``."""
+
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeApiToken(StaffCommand):
+    token_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,21 +70,6 @@ class ChangeOwnPassword:
     agent_id: str
     current_password: str
     new_password: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class IssueApiToken:
-    """An API token for an integration acting as the agent ``who``."""
-
-    actor: StaffActor
-    who: str
-    label: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class RevokeApiToken:
-    actor: StaffActor
-    token_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,10 +109,9 @@ class SignedIn:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SaveCannedReply:
+class SaveCannedReply(StaffCommand):
     """Add a canned reply (``reply_id`` None) or change one."""
 
-    actor: StaffActor
     reply_id: str | None
     name: str
     language: Language
@@ -118,6 +121,5 @@ class SaveCannedReply:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RemoveCannedReply:
-    actor: StaffActor
+class RemoveCannedReply(StaffCommand):
     reply_id: str

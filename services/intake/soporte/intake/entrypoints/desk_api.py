@@ -18,6 +18,7 @@ from soporte.platform.openapi import Doc, json_response
 
 from . import bodies, keys
 from .requests import parse
+from .route_docs import ORDER, listed
 
 CANNED = "/api/v1/canned-replies"
 MIN_QUERY = 2
@@ -50,16 +51,8 @@ async def list_canned_replies(request: web.Request) -> web.Response:
 async def _saved(request: web.Request, reply_id: str | None) -> CannedReply:
     principal = await request.app[keys.AUTH].require(request, "agent")
     body = await parse(request, bodies.CannedReplyBody)
-    command = sc.SaveCannedReply(
-        actor=principal.staff,
-        reply_id=reply_id,
-        name=body.name,
-        language=body.language,
-        body=body.body,
-        action=body.action,
-        carrier=body.carrier,
-    )
-    return await request.app[keys.BUS].handle(command)
+    fields = {name: getattr(body, name) for name in type(body).model_fields}  # named as the command's
+    return await request.app[keys.BUS].handle(sc.SaveCannedReply(actor=principal.staff, reply_id=reply_id, **fields))
 
 
 async def add_canned_reply(request: web.Request) -> web.Response:
@@ -127,17 +120,6 @@ DESK_DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/v1/orders/{order_number}"): Doc(responses={"200": json_response("Order")}),
 }
-_ORDER = {
-    "type": "object",
-    "properties": {
-        "order_number": {"type": "string"},
-        "placed_at": {"type": "string", "format": "date-time"},
-        "customer_name": {"type": ["string", "null"]},
-        "email": {"type": "string"},
-        "items": {"type": "array", "items": {"type": "object"}},
-    },
-    "required": ["order_number", "placed_at", "items"],
-}
 _REPLY = {
     "type": "object",
     "properties": {
@@ -152,23 +134,17 @@ _REPLY = {
 }
 DESK_SCHEMAS = {
     "CannedReply": _REPLY,
-    "CannedReplies": {"type": "object", "properties": {"items": {"type": "array", "items": _REPLY}}},
-    "Order": _ORDER,
-    "Customers": {
-        "type": "object",
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "email": {"type": "string"},
-                        "name": {"type": ["string", "null"]},
-                        "customer_id": {"type": ["string", "null"]},
-                        "orders": {"type": "array", "items": _ORDER},
-                    },
-                },
-            }
-        },
-    },
+    "CannedReplies": listed(_REPLY),
+    "Order": ORDER,
+    "Customers": listed(
+        {
+            "type": "object",
+            "properties": {
+                "email": {"type": "string"},
+                "name": {"type": ["string", "null"]},
+                "customer_id": {"type": ["string", "null"]},
+                "orders": {"type": "array", "items": ORDER},
+            },
+        }
+    ),
 }

@@ -93,6 +93,24 @@ DOCS: dict[tuple[str, str], Doc] = {
 }
 
 _ID = {"type": "string"}
+
+
+def listed(item: dict[str, Any]) -> dict[str, Any]:
+    """A JSON answer holding ``items``, each like ``item``."""
+    return {"type": "object", "properties": {"items": {"type": "array", "items": item}}, "required": ["items"]}
+
+
+ORDER = {
+    "type": "object",
+    "properties": {
+        "order_number": _ID,
+        "placed_at": {"type": "string", "format": "date-time"},
+        "customer_name": {"type": ["string", "null"]},
+        "email": {"type": "string"},
+        "items": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["order_number", "placed_at", "items"],
+}
 SCHEMAS: dict[str, Any] = {
     "CommandAccepted": {
         "type": "object",
@@ -128,11 +146,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"status": {"const": "accepted"}},
         "required": ["status"],
     },
-    "Carriers": {
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": {"type": "string"}}},
-        "required": ["items"],
-    },
+    "Carriers": listed({"type": "string"}),
     "GuestSession": {
         "type": "object",
         "properties": {"guest_token": _ID, "order_number": _ID},
@@ -152,21 +166,5 @@ SCHEMAS: dict[str, Any] = {
         },
         "required": ["kind", "id", "name", "email"],
     },
-    "MyOrders": {
-        "type": "object",
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "order_number": _ID,
-                        "placed_at": {"type": "string", "format": "date-time"},
-                        "items": {"type": "array", "items": {"type": "object"}},
-                    },
-                },
-            }
-        },
-        "required": ["items"],
-    },
+    "MyOrders": listed(ORDER),
 }

@@ -21,6 +21,7 @@ from . import bodies, keys
 from .api import client_of
 from .auth import SESSION_PREFIX, bearer_token
 from .requests import parse
+from .route_docs import listed
 
 AGENT = "/api/v1/agents/{agent_id}"
 
@@ -195,7 +196,7 @@ STAFF_SCHEMAS = {
         "properties": {"agent": _ACCOUNT, "password": {"type": "string", "description": "made by the desk, once"}},
         "required": ["agent"],
     },
-    "Agents": {"type": "object", "properties": {"items": {"type": "array", "items": _ACCOUNT}}, "required": ["items"]},
+    "Agents": listed(_ACCOUNT),
     "ApiToken": {
         "type": "object",
         "properties": {"token_id": {"type": "string"}, "token": {"type": "string", "description": "shown once"}},

@@ -27,7 +27,16 @@ from soporte.projections.entrypoints.console_ticket import add_ticket_routes
 from soporte.projections.entrypoints.live import add_live_routes
 from soporte.projections.entrypoints.pages import PACKAGE, csrf_for, html_errors, message_page, render
 from soporte.projections.entrypoints.reports import breach_forecast
-from soporte.projections.entrypoints.staff_session import AREA, sign_in, sign_in_page, sign_out, signed_in_agent
+from soporte.projections.entrypoints.staff_session import (
+    AREA,
+    bare_401,
+    for_agents,
+    render_console,
+    sign_in,
+    sign_in_page,
+    sign_out,
+    signed_in_agent,
+)
 
 QUEUE_PARAMETERS = ("limit", "cursor", "category", "status", "assignee", "sla_state")
 TAKE_TRIES = 5  # unassigned tickets tried by «asignarme el siguiente» when others take them first
@@ -60,14 +69,13 @@ async def queue_page(request: web.Request, principal: Principal, token: str, not
     figures = await request.app[keys.READ_MODELS].figures(request.app[keys.CLOCK](), request.app[keys.CALENDAR].tz)
     context = await queue_context(request, principal)
     predicted = await breach_forecast(request.app)
-    return render(
+    return render_console(
         request,
         "agent_queue.html.j2",
-        area=AREA,
-        agent=principal,
+        principal,
+        token,
         figures=figures,
         forecast=predicted,
-        csrf=csrf_for(token),
         notice=notice,
         live_url="/agent/live",
         **context,
@@ -84,23 +92,14 @@ async def console(request: web.Request) -> web.Response:
     return await queue_page(request, *signed_in)
 
 
-@html_errors(AREA)
-async def queue_rows(request: web.Request) -> web.Response:
+async def queue_rows(request: web.Request, principal: Principal, _token: str) -> web.Response:
     """The queue's rows alone (what the page fetches when the live stream says tickets changed)."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return web.Response(status=401, text="")
-    return render(request, "agent_queue_rows.html.j2", area=AREA, **await queue_context(request, signed_in[0]))
+    return render(request, "agent_queue_rows.html.j2", area=AREA, **await queue_context(request, principal))
 
 
-@html_errors(AREA)
-async def take_next(request: web.Request) -> web.Response:
+async def take_next(request: web.Request, principal: Principal, token: str) -> web.Response:
     """«Asignarme el siguiente»: the top of the unassigned queue, assigned to the agent at the version read, so
     two agents pressing at once get one ticket each (the one who comes second takes the next)."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return sign_in_page(request, status=401)
-    principal, token = signed_in
     posted = await request.post()
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return message_page(request, AREA, 403, "forbidden")
@@ -129,10 +128,10 @@ async def to_console(_: web.Request) -> web.Response:
 def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/", to_console)
     app.router.add_get("/agent", console)
-    app.router.add_get("/agent/queue-rows", queue_rows)
+    app.router.add_get("/agent/queue-rows", for_agents(queue_rows, refused=bare_401))
     app.router.add_post("/agent/sign-in", sign_in)
     app.router.add_post("/agent/sign-out", sign_out)
-    app.router.add_post("/agent/next", take_next)
+    app.router.add_post("/agent/next", for_agents(take_next))
     add_ticket_routes(app)
     add_new_ticket_routes(app)
     add_search_routes(app)

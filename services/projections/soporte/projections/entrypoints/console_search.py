@@ -10,9 +10,10 @@ from markupsafe import Markup, escape
 
 from soporte.projections import keys
 from soporte.projections.adapters.search import MARK_END, MARK_START, TicketSearch
+from soporte.projections.domain.access import Principal
 from soporte.projections.domain.search import parse_search
-from soporte.projections.entrypoints.pages import html_errors, render
-from soporte.projections.entrypoints.staff_session import AREA, sign_in_page, signed_in_agent
+from soporte.projections.entrypoints.pages import render
+from soporte.projections.entrypoints.staff_session import AREA, for_agents
 
 
 def marked(excerpt: str) -> Markup:
@@ -20,12 +21,8 @@ def marked(excerpt: str) -> Markup:
     return Markup(str(escape(excerpt)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
-@html_errors(AREA)
-async def search(request: web.Request) -> web.Response:
+async def search(request: web.Request, principal: Principal, _token: str) -> web.Response:
     """Tickets matching what was typed: exact ticket, address and order matches first, then by the words found."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return sign_in_page(request, status=401)
     query = parse_search(request.query.get("q", ""), request.query.get("page"))
     found, more = await TicketSearch(request.app[keys.POOL]).search(query) if query else ([], False)
     pages = {}
@@ -37,7 +34,7 @@ async def search(request: web.Request) -> web.Response:
         request,
         "agent_search.html.j2",
         area=AREA,
-        agent=signed_in[0],
+        agent=principal,
         query=query,
         search_text=query.text if query else "",
         results=[(f.ticket, marked(f.excerpt)) for f in found],
@@ -46,4 +43,4 @@ async def search(request: web.Request) -> web.Response:
 
 
 def add_search_routes(app: web.Application) -> None:
-    app.router.add_get("/agent/search", search)
+    app.router.add_get("/agent/search", for_agents(search))

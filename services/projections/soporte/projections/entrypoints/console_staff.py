@@ -8,16 +8,16 @@ the form, never put in an address or a redirect.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from soporte.projections import keys
-from soporte.projections.entrypoints.pages import csrf_for, html_errors, message_page, render, send_form
+from soporte.projections.domain.access import Principal
+from soporte.projections.entrypoints.pages import answer_to_form, message_page, send_form
 from soporte.projections.entrypoints.presenters import Refusal
-from soporte.projections.entrypoints.staff_session import AREA, signed_in_lead
+from soporte.projections.entrypoints.staff_session import AREA, Again, for_leads, render_console
 from soporte.ticketrules import PLACEHOLDERS
 from soporte.words import LANGUAGES
 
@@ -31,159 +31,134 @@ def _when(raw: str | None) -> datetime | None:
 
 async def staff_page(
     request: web.Request,
-    lead,
-    *,
-    status: int = 200,
+    principal: Principal,
+    token: str,
+    again: Again = Again(),
     shown: dict[str, str] | None = None,
-    error: Refusal | None = None,
-    typed: dict[str, str] | None = None,
 ) -> web.Response:
-    principal, token = lead
     agents = await request.app[keys.COMMANDS].items("/api/v1/agents", token)
     for agent in agents:
         agent["last"] = _when(agent.get("last_signed_in_at"))
-    return render(
+    return render_console(
         request,
         "agent_staff.html.j2",
-        area=AREA,
-        status=status,
-        agent=principal,
-        csrf=csrf_for(token),
-        idem=str(uuid.uuid4()),
+        principal,
+        token,
+        again,
         agents=agents,
         shown=shown,
-        error=error,
-        typed=typed or {},
     )
 
 
-@html_errors(AREA)
-async def staff(request: web.Request) -> web.Response:
+async def staff(request: web.Request, principal: Principal, token: str) -> web.Response:
     """The team's agents: role, whether they can sign in, their last sign-in, their integrations' tokens."""
-    lead, refused = await signed_in_lead(request)
-    return refused or await staff_page(request, lead)
+    return await staff_page(request, principal, token)
 
 
-@html_errors(AREA)
-async def add_agent(request: web.Request) -> web.Response:
+async def lead_form(request: web.Request, principal: Principal, token: str, path: str, **options) -> web.StreamResponse:
+    """A leads' form on the agents page sent to intake: a password intake made is shown once, here; a refusal shows
+    the page again with what was typed; anything else goes back to the page."""
+    sent = await send_form(request, token, path, options.pop("fields", ()), **options)
+
+    async def again(status: int, refusal: Refusal) -> web.Response:
+        typed = await Again.as_typed(request, ("name", "email", "role"), status, refusal)
+        return await staff_page(request, principal, token, typed)
+
+    async def done(answer: dict[str, Any]) -> web.StreamResponse:
+        if "password" not in answer:
+            raise web.HTTPSeeOther("/agent/staff")
+        shown = {"name": answer["agent"]["name"], "password": answer["password"]}
+        return await staff_page(request, principal, token, shown=shown)
+
+    return await answer_to_form(request, AREA, sent, done, again)
+
+
+async def add_agent(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """A new agent; their first password is shown once, here."""
-    lead, refused = await signed_in_lead(request)
-    if refused:
-        return refused
-    sent = await send_form(request, lead[1], "/api/v1/agents", ("name", "email", "role"))
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    if refusal := sent.refusal():
-        posted = await request.post()
-        typed = {name: str(posted.get(name, "")) for name in ("name", "email", "role")}
-        return await staff_page(request, lead, status=sent.answer.status, error=refusal, typed=typed)
-    created = sent.answer.body
-    return await staff_page(request, lead, shown={"name": created["agent"]["name"], "password": created["password"]})
+    return await lead_form(request, principal, token, "/api/v1/agents", fields=("name", "email", "role"))
 
 
-@html_errors(AREA)
-async def change_agent(request: web.Request) -> web.Response:
+async def change_agent(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """Disable an agent (their sessions and tokens end at once), enable them, or give them a new password."""
-    lead, refused = await signed_in_lead(request)
-    if refused:
-        return refused
     action, agent_id = request.match_info["action"], request.match_info["agent_id"]
     if action not in AGENT_ACTIONS:
         return message_page(request, AREA, 404, "not_found")
-    sent = await send_form(request, lead[1], f"/api/v1/agents/{agent_id}/{AGENT_ACTIONS[action]}", (), body={})
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    if refusal := sent.refusal():
-        return await staff_page(request, lead, status=sent.answer.status, error=refusal)
-    if "password" in sent.answer.body:
-        shown = {"name": sent.answer.body["agent"]["name"], "password": sent.answer.body["password"]}
-        return await staff_page(request, lead, shown=shown)
-    raise web.HTTPSeeOther("/agent/staff")
+    return await lead_form(request, principal, token, f"/api/v1/agents/{agent_id}/{AGENT_ACTIONS[action]}", body={})
 
 
-@html_errors(AREA)
-async def revoke_token(request: web.Request) -> web.Response:
+async def revoke_token(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """An integration's token revoked: it stops working at once."""
-    lead, refused = await signed_in_lead(request)
-    if refused:
-        return refused
-    sent = await send_form(
-        request, lead[1], f"/api/v1/agent-tokens/{request.match_info['token_id']}/revoke", (), body={}
-    )
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    if refusal := sent.refusal():
-        return await staff_page(request, lead, status=sent.answer.status, error=refusal)
-    raise web.HTTPSeeOther("/agent/staff")
+    path = f"/api/v1/agent-tokens/{request.match_info['token_id']}/revoke"
+    return await lead_form(request, principal, token, path, body={})
 
 
 async def canned_page(
-    request: web.Request, lead, *, status: int = 200, error: Refusal | None = None, typed: dict[str, Any] | None = None
+    request: web.Request,
+    principal: Principal,
+    token: str,
+    again: Again = Again(),
 ) -> web.Response:
-    principal, token = lead
     replies = await request.app[keys.COMMANDS].items("/api/v1/canned-replies", token)
     editing = next((r for r in replies if r.get("id") == request.query.get("edit")), None)
-    return render(
+    return render_console(
         request,
         "agent_canned.html.j2",
-        area=AREA,
-        status=status,
-        agent=principal,
-        csrf=csrf_for(token),
-        idem=str(uuid.uuid4()),
+        principal,
+        token,
+        again,
         replies=replies,
-        editing=typed if typed is not None else (editing or {}),
-        error=error,
+        editing=again.typed if again.error else (editing or {}),
         languages=LANGUAGES,
         placeholders=PLACEHOLDERS,
         carriers=await request.app[keys.COMMANDS].carriers(token),
     )
 
 
-@html_errors(AREA)
-async def canned(request: web.Request) -> web.Response:
+async def canned(request: web.Request, principal: Principal, token: str) -> web.Response:
     """The saved replies, by language and name, and the form to add or change one."""
-    lead, refused = await signed_in_lead(request)
-    return refused or await canned_page(request, lead)
+    return await canned_page(request, principal, token)
 
 
-@html_errors(AREA)
-async def save_canned(request: web.Request) -> web.Response:
+async def canned_form(
+    request: web.Request, principal: Principal, token: str, path: str, **options
+) -> web.StreamResponse:
+    """A saved reply's form sent to intake; a refusal shows the page again as typed."""
+    sent = await send_form(request, token, path, options.pop("fields", ()), **options)
+
+    async def again(status: int, refusal: Refusal) -> web.Response:
+        return await canned_page(
+            request, principal, token, await Again.as_typed(request, ("id", *CANNED_FIELDS), status, refusal)
+        )
+
+    async def done(_: dict[str, Any]) -> web.StreamResponse:
+        raise web.HTTPSeeOther("/agent/canned")
+
+    return await answer_to_form(request, AREA, sent, done, again)
+
+
+async def save_canned(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """A saved reply added, or changed (``id`` in the form)."""
-    lead, refused = await signed_in_lead(request)
-    if refused:
-        return refused
-    posted = await request.post()
-    reply_id = str(posted.get("id", ""))
-    path, method = (f"/api/v1/canned-replies/{reply_id}", "PUT") if reply_id else ("/api/v1/canned-replies", "POST")
-    sent = await send_form(request, lead[1], path, CANNED_FIELDS, method=method)
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    if refusal := sent.refusal():
-        typed = {name: str(posted.get(name, "")) for name in ("id", *CANNED_FIELDS)}
-        return await canned_page(request, lead, status=sent.answer.status, error=refusal, typed=typed)
-    raise web.HTTPSeeOther("/agent/canned")
+    reply_id = str((await request.post()).get("id", ""))
+    if reply_id:
+        return await canned_form(
+            request, principal, token, f"/api/v1/canned-replies/{reply_id}", method="PUT", fields=CANNED_FIELDS
+        )
+    return await canned_form(request, principal, token, "/api/v1/canned-replies", fields=CANNED_FIELDS)
 
 
-@html_errors(AREA)
-async def delete_canned(request: web.Request) -> web.Response:
-    lead, refused = await signed_in_lead(request)
-    if refused:
-        return refused
+async def delete_canned(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     path = f"/api/v1/canned-replies/{request.match_info['reply_id']}"
-    sent = await send_form(request, lead[1], path, (), body={}, method="DELETE")
-    if sent.forged:
-        return message_page(request, AREA, 403, "forbidden")
-    if refusal := sent.refusal():
-        return await canned_page(request, lead, status=sent.answer.status, error=refusal)
-    raise web.HTTPSeeOther("/agent/canned")
+    return await canned_form(request, principal, token, path, body={}, method="DELETE")
 
 
 def add_staff_routes(app: web.Application) -> None:
-    app.router.add_get("/agent/staff", staff)
-    app.router.add_post("/agent/staff", add_agent)
-    app.router.add_post("/agent/staff/{agent_id}/{action}", change_agent)
-    app.router.add_post("/agent/staff-tokens/{token_id}/revoke", revoke_token)
-    app.router.add_get("/agent/canned", canned)
-    app.router.add_post("/agent/canned", save_canned)
-    app.router.add_post("/agent/canned/{reply_id}/delete", delete_canned)
+    for method, path, handler in (
+        ("GET", "/agent/staff", staff),
+        ("POST", "/agent/staff", add_agent),
+        ("POST", "/agent/staff/{agent_id}/{action}", change_agent),
+        ("POST", "/agent/staff-tokens/{token_id}/revoke", revoke_token),
+        ("GET", "/agent/canned", canned),
+        ("POST", "/agent/canned", save_canned),
+        ("POST", "/agent/canned/{reply_id}/delete", delete_canned),
+    ):
+        app.router.add_route(method, path, for_leads(handler))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -28,15 +27,13 @@ from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.pages import (
     answer_to_form,
     csrf_for,
-    html_errors,
     message_page,
     min_version_of,
     proxy_attachment,
-    render,
     send_form,
 )
 from soporte.projections.entrypoints.presenters import Refusal
-from soporte.projections.entrypoints.staff_session import AREA, sign_in_page, signed_in_agent
+from soporte.projections.entrypoints.staff_session import AREA, Again, bare_401, for_agents, render_console
 from soporte.ticketrules import Explanation, agent_actions, explain, fill
 from soporte.words import format_datetime
 
@@ -78,10 +75,7 @@ async def ticket_page(
     request: web.Request,
     principal: Principal,
     token: str,
-    *,
-    status: int = 200,
-    error: Refusal | None = None,
-    typed: dict[str, str] | None = None,
+    again: Again = Again(),
     seen_version: int | None = None,
 ) -> web.Response:
     app, ticket_id = request.app, request.match_info["ticket_id"]
@@ -101,18 +95,15 @@ async def ticket_page(
         canned_for(request, ticket, token),
         commands.order(ticket.order_number, token) if ticket.order_number else asyncio.sleep(0),
     )
-    typed = dict(typed or {})
     chosen = next((r for r in canned if r.get("id") == request.query.get("canned")), None)
-    if chosen and "body" not in typed:  # inserted without the script: the page comes back with it in the box
-        typed |= {"body": chosen["filled"], "canned_reply_id": chosen["id"]}
-    return render(
+    if chosen and "body" not in again.typed:  # inserted without the script: the page comes back with it in the box
+        again = again.filled({"body": chosen["filled"], "canned_reply_id": chosen["id"]})
+    return render_console(
         request,
         "agent_ticket.html.j2",
-        area=AREA,
-        status=status,
-        agent=principal,
-        csrf=csrf_for(token),
-        idem=str(uuid.uuid4()),
+        principal,
+        token,
+        again,
         ticket=ticket,
         actions={action.value for action in agent_actions(ticket.status)},
         thread=thread,
@@ -126,8 +117,6 @@ async def ticket_page(
         by_customer=related[0],
         by_order=related[1],
         replying=[p for p in app[keys.LIVE].replying(ticket_id) if p.agent_id != principal.id],
-        error=error,
-        typed=typed,
         seen_version=seen_version,
         live_url=f"/agent/live?ticket={ticket_id}",
         refresh_seconds=app[keys.SETTINGS].console_refresh_seconds,
@@ -139,23 +128,14 @@ def sla_now(request: web.Request, timeline: list) -> Explanation:
     return explain([event_of(entry) for entry in timeline], request.app[keys.RULES], request.app[keys.CLOCK]())
 
 
-@html_errors(AREA)
-async def agent_ticket(request: web.Request) -> web.Response:
+async def agent_ticket(request: web.Request, principal: Principal, token: str) -> web.Response:
     """One ticket for an agent: thread with photos, its order, the customer's other tickets, history, deadlines,
     escalations, mails sent, who else is replying, and the actions that apply."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return sign_in_page(request, status=401)
-    return await ticket_page(request, *signed_in)
+    return await ticket_page(request, principal, token)
 
 
-@html_errors(AREA)
-async def agent_action(request: web.Request) -> web.Response:
+async def agent_action(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """A console action, sent to intake with the agent's session; the page then shows the new version."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return sign_in_page(request, status=401)
-    principal, token = signed_in
     action, ticket_id = request.match_info["action"], request.match_info["ticket_id"]
     if action not in AGENT_ACTIONS:
         return message_page(request, AREA, 404, "not_found")
@@ -168,45 +148,28 @@ async def agent_action(request: web.Request) -> web.Response:
         await request.app[keys.LIVE].announce(request.app[keys.POOL], ticket_id, principal.id, "", replying=False)
 
     async def again(status: int, refusal: Refusal) -> web.Response:
-        posted = await request.post()
-        typed = {name: str(posted.get(name, "")) for name in ("body", "canned_reply_id")}
-        seen = posted.get("expected_version")
-        seen_version = int(seen) if refusal.kind == "version-conflict" and str(seen).isdigit() else None
-        return await ticket_page(
-            request, principal, token, status=status, error=refusal, typed=typed, seen_version=seen_version
-        )
+        seen = str((await request.post()).get("expected_version", ""))
+        seen_version = int(seen) if refusal.kind == "version-conflict" and seen.isdigit() else None
+        typed = await Again.as_typed(request, ("body", "canned_reply_id"), status, refusal)
+        return await ticket_page(request, principal, token, typed, seen_version)
 
     return await answer_to_form(request, AREA, sent, f"/agent/tickets/{ticket_id}", again)
 
 
-@html_errors(AREA)
-async def agent_attachment(request: web.Request) -> web.StreamResponse:
+async def agent_attachment(request: web.Request, _principal: Principal, token: str) -> web.StreamResponse:
     """A file of the ticket (``?inline=1``: a PDF opened in the browser), fetched from intake with the session."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return sign_in_page(request, status=401)
     inline = request.query.get("inline") == "1"
-    return await proxy_attachment(
-        request, signed_in[1], lambda: message_page(request, AREA, 404, "not_found"), inline=inline
-    )
+    return await proxy_attachment(request, token, lambda: message_page(request, AREA, 404, "not_found"), inline=inline)
 
 
-@html_errors(AREA)
-async def agent_photo(request: web.Request) -> web.StreamResponse:
+async def agent_photo(request: web.Request, _principal: Principal, token: str) -> web.StreamResponse:
     """A photo of the ticket as intake draws it for agents (``thumb`` or ``full``)."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return web.Response(status=401)
     view = request.match_info["size"]
-    return await proxy_attachment(request, signed_in[1], lambda: web.Response(status=404), view=view)
+    return await proxy_attachment(request, token, lambda: web.Response(status=404), view=view)
 
 
-async def presence(request: web.Request) -> web.Response:
+async def presence(request: web.Request, principal: Principal, token: str) -> web.Response:
     """The signed-in agent is replying on the ticket (or has stopped): every console on it hears within a moment."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return web.Response(status=401)
-    principal, token = signed_in
     posted = await request.post()
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return web.Response(status=403)
@@ -219,8 +182,12 @@ async def presence(request: web.Request) -> web.Response:
 
 
 def add_ticket_routes(app: web.Application) -> None:
-    app.router.add_get("/agent/tickets/{ticket_id}", agent_ticket)
-    app.router.add_post("/agent/tickets/{ticket_id}/presence", presence)
-    app.router.add_post("/agent/tickets/{ticket_id}/{action}", agent_action)
-    app.router.add_get("/agent/tickets/{ticket_id}/attachments/{sha256}", agent_attachment)
-    app.router.add_get("/agent/tickets/{ticket_id}/attachments/{sha256}/views/{size}", agent_photo)
+    ticket = "/agent/tickets/{ticket_id}"
+    for method, path, handler, refused in (
+        ("GET", "", agent_ticket, None),
+        ("POST", "/presence", presence, bare_401),
+        ("POST", "/{action}", agent_action, None),
+        ("GET", "/attachments/{sha256}", agent_attachment, None),
+        ("GET", "/attachments/{sha256}/views/{size}", agent_photo, bare_401),
+    ):
+        app.router.add_route(method, ticket + path, for_agents(handler, **({"refused": refused} if refused else {})))

@@ -21,18 +21,17 @@ from typing import Any
 
 from aiohttp import web
 
+from soporte.platform.http import Problem
 from soporte.projections import keys
-from soporte.projections.entrypoints.staff_session import signed_in_agent
+from soporte.projections.domain.access import Principal
+from soporte.projections.entrypoints.staff_session import bare_401, for_agents, signed_in_agent
 
 HEARTBEAT_SECONDS = 15.0
 
 
-async def live(request: web.Request) -> web.StreamResponse:
+async def live(request: web.Request, principal: Principal, _token: str) -> web.StreamResponse:
     """The console's stream of server-sent events."""
-    signed_in = await signed_in_agent(request)
-    if signed_in is None:
-        return web.Response(status=401)
-    me, ticket_id = signed_in[0].id, request.query.get("ticket")
+    me, ticket_id = principal.id, request.query.get("ticket")
     hub = request.app[keys.LIVE]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -52,7 +51,7 @@ async def live(request: web.Request) -> web.StreamResponse:
             try:
                 message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
-                if await signed_in_agent(request) is None:
+                if await _still_signed_in(request) is False:
                     await send("signed-out", {})
                     break
                 await response.write(b": still here\n\n")
@@ -74,5 +73,13 @@ async def live(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _still_signed_in(request: web.Request) -> bool | None:
+    """Whether the stream's session still stands for an agent (None: intake did not say; the stream goes on)."""
+    try:
+        return await signed_in_agent(request) is not None
+    except Problem:
+        return None
+
+
 def add_live_routes(app: web.Application) -> None:
-    app.router.add_get("/agent/live", live)
+    app.router.add_get("/agent/live", for_agents(live, refused=bare_401))

@@ -225,16 +225,23 @@ async def send_form(
 
 
 async def answer_to_form(
-    request: web.Request, area: str, sent: Sent, page_url: str, again: Callable[[int, Refusal], Awaitable[web.Response]]
-) -> web.Response:
+    request: web.Request,
+    area: str,
+    sent: Sent,
+    done: str | Callable[[dict[str, Any]], Awaitable[web.StreamResponse]],
+    again: Callable[[int, Refusal], Awaitable[web.Response]],
+) -> web.StreamResponse:
     """A forged form is refused; a form intake refused shows its page ``again`` with the reasons; a form intake
-    took sends the browser to ``page_url`` at the version intake answered, which the page waits for."""
+    took sends the browser to ``done`` (a page's address) at the version intake answered, which the page waits
+    for, or is answered by ``done(intake's answer)``."""
     if sent.forged:
         return message_page(request, area, 403, "forbidden")
     refusal = sent.refusal()
     if refusal:
         return await again(sent.answer.status, refusal)
-    raise web.HTTPSeeOther(f"{page_url}?v={sent.answer.body.get('version', '')}")
+    if callable(done):
+        return await done(sent.answer.body)
+    raise web.HTTPSeeOther(f"{done}?v={sent.answer.body.get('version', '')}")
 
 
 async def proxy_attachment(

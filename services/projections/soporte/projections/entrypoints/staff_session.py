@@ -10,7 +10,12 @@ field derived from the session token (``pages.csrf_for``).
 
 from __future__ import annotations
 
+import functools
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -19,6 +24,7 @@ from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.entrypoints.pages import (
     client_of,
+    csrf_for,
     html_errors,
     message_page,
     page_language,
@@ -26,6 +32,7 @@ from soporte.projections.entrypoints.pages import (
     render,
     set_token_cookie,
 )
+from soporte.projections.entrypoints.presenters import Refusal
 from soporte.words import too_many_attempts
 
 AREA = "console"
@@ -51,6 +58,73 @@ async def signed_in_lead(
     if not signed_in[0].is_lead:
         return None, message_page(request, area, 403, "leads_only", hint=True)
     return signed_in, None
+
+
+ConsoleHandler = Callable[[web.Request, Principal, str], Awaitable[web.StreamResponse]]
+
+
+def _refused_page(request: web.Request) -> web.Response:
+    return sign_in_page(request, status=401)
+
+
+def for_agents(
+    handler: ConsoleHandler, *, refused: Callable[[web.Request], web.Response] = _refused_page
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A console handler ``handler(request, agent, session token)`` for signed-in agents; anyone else gets
+    ``refused`` (the sign-in page, 401)."""
+
+    @html_errors(AREA)
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        signed_in = await signed_in_agent(request)
+        return refused(request) if signed_in is None else await handler(request, *signed_in)
+
+    return wrapped
+
+
+def for_leads(handler: ConsoleHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A console handler for signed-in leads; other agents are told it is for leads (403)."""
+
+    @html_errors(AREA)
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        lead, refused = await signed_in_lead(request)
+        return refused if refused is not None else await handler(request, *lead)
+
+    return wrapped
+
+
+def bare_401(_: web.Request) -> web.Response:
+    """For what a page's script fetches: no page, just the status (the script reloads into the sign-in page)."""
+    return web.Response(status=401)
+
+
+@dataclass(frozen=True)
+class Again:
+    """How a console page is shown: at first (the defaults), or again after intake refused its form (the status
+    intake answered, why, and what was typed, to be kept)."""
+
+    status: int = 200
+    error: Refusal | None = None
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def filled(self, defaults: dict[str, str]) -> Again:
+        """The page with ``defaults`` in the fields nothing was typed in."""
+        return replace(self, typed={**defaults, **self.typed})
+
+    @classmethod
+    async def as_typed(cls, request: web.Request, names: tuple[str, ...], status: int, error: Refusal) -> Again:
+        posted = await request.post()
+        return cls(status, error, {name: str(posted.get(name, "")) for name in names})
+
+
+def render_console(
+    request: web.Request, template: str, agent: Principal, token: str, again: Again = Again(), **context: Any
+) -> web.Response:
+    """A console page for ``agent``: its forms carry the session's CSRF field and a fresh idempotency key."""
+    csrf, idem = csrf_for(token), str(uuid.uuid4())
+    context = {"error": again.error, "typed": again.typed, **context}
+    return render(request, template, area=AREA, status=again.status, agent=agent, csrf=csrf, idem=idem, **context)
 
 
 def sign_in_page(
