@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from soporte.events import decode, encode
 from tests.bench.dashboard import bench_dashboard
+from tests.bench.search import bench_search
 from tests.support.samples import sample_events
 
 
@@ -157,6 +158,7 @@ def main() -> None:
     bench_calendar()
     bench_projections()
     bench_dashboard()
+    bench_search()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from soporte.projections.entrypoints.rebuild import RebuildRefused, rebuild
 from tests.support.scenario import Stream
 
 from .conftest import CAL, POLICIES, at, bearer, dump_tables, eventually, wait_projected
+from .test_live_and_search import found
+from .test_pages_http import sign_in
 from .test_redelivery import desk_history
 
 PROGRESS = re.compile(r"^rebuild: (\d+)/(\d+) events \(\d+%\), \d+ events/s; .*tickets\.events\.v1 (\d+)/(\d+)")
@@ -106,6 +108,10 @@ async def test_rebuild_while_serving_loses_no_request_and_ends_equal_to_the_live
     assert await rebuild(settings, CAL, POLICIES, utc_now, out=lines.append) == len(history)
     await requests.more()
     assert await dump_tables(db) == live
+    # Search reads the swapped-in tables: a reply's and an internal note's words find their ticket.
+    await sign_in(client)
+    answered = history[0][1].ticket_id
+    assert await found(client, "respuesta") == [answered] and await found(client, "nota") == [answered]
     assert lines[-1] == f"rebuild: swapped in the rebuilt tables ({len(history)} events replayed)"
     progress = [m for line in lines if (m := PROGRESS.match(line))]
     assert len(progress) >= 2, lines

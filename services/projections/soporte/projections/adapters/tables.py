@@ -35,6 +35,7 @@ REBUILT_TABLES = (
     "notifications",
     "sla_facts",
     "backlog_moves",
+    "search_docs",
     "positions",
 )
 

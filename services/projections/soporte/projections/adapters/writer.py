@@ -30,6 +30,7 @@ from soporte.projections.adapters.rows import (
 )
 from soporte.projections.adapters.tables import GenerationGuard, Tables
 from soporte.projections.domain.projection import Changes, StoredTicket, fold, tickets_touched
+from soporte.projections.domain.search import searchable
 from soporte.projections.domain.sla_facts import SlaFact
 from soporte.projections.domain.tickets import Escalation
 from soporte.ticketrules import SlaRules
@@ -146,6 +147,7 @@ class TableStore:
                 updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "ticket_id")
                 sql = _insert(tb.sla_facts, columns, f"(ticket_id) DO UPDATE SET {updates}")
                 await conn.executemany(sql, [row_of(fact) for fact in facts])
+        await self._write_search(conn, changes)
         if changes.backlog:
             # Added to what is there: the fold applies each ticket version once, in this transaction. The rows
             # come in key order, so two writers lock them in the same order.
@@ -156,3 +158,23 @@ class TableStore:
             # A key back at zero is no row, as when the same moves come in one batch (a rebuild's tables are equal).
             days = sorted({move.day for move in changes.backlog})
             await conn.execute(f"DELETE FROM {tb.backlog_moves} WHERE moved = 0 AND day = ANY($1::date[])", days)
+
+    async def _write_search(self, conn: asyncpg.Connection, changes: Changes) -> None:
+        """The batch's new words added to their tickets' search documents (in one statement)."""
+        texts = searchable((stored.view for stored in changes.tickets), changes.messages, changes.timeline)
+        if not texts:
+            return
+        await conn.execute(
+            f"""INSERT INTO {self.tables.search_docs} AS d (ticket_id, latest, document)
+                SELECT id, max(at), projections.tsvector_agg(projections.search_document(lang, words) ORDER BY v)
+                  FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[])
+                       AS t(id, v, at, lang, words)
+                 GROUP BY id
+                ON CONFLICT (ticket_id) DO UPDATE
+                   SET latest = greatest(d.latest, EXCLUDED.latest), document = d.document || EXCLUDED.document""",
+            [t.ticket_id for t in texts],
+            [t.version for t in texts],
+            [t.at for t in texts],
+            [t.language for t in texts],
+            [t.text for t in texts],
+        )

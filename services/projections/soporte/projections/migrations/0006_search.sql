@@ -1,7 +1,7 @@
--- Search over the read models: words of every public message and internal note, in Spanish and English, accents
--- aside (`unaccent` inside both text search configurations, so "bateria" finds "batería"). Each searchable text
--- keeps its tsvector in a generated column (ranking reads it instead of parsing the text again), indexed with GIN.
--- Generated columns and indexes are copied into a rebuild's twins with the table (LIKE ... INCLUDING ALL).
+-- Search over the read models: one document per ticket holding the words of its public messages and internal
+-- notes, stemmed in the ticket's language (Spanish or English) with accents set aside (`unaccent` inside both
+-- text search configurations, so "bateria" finds "batería"); queries are read both ways. The writer adds each new
+-- text to its ticket's document (`search_docs`), in the transaction of the text. Rebuilt like the other tables.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
 CREATE TEXT SEARCH CONFIGURATION projections.search_es (COPY = pg_catalog.spanish);
@@ -11,25 +11,27 @@ CREATE TEXT SEARCH CONFIGURATION projections.search_en (COPY = pg_catalog.englis
 ALTER TEXT SEARCH CONFIGURATION projections.search_en
     ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
 
--- A text as both languages stem it; the query below asks both, so either language's words match.
-CREATE FUNCTION projections.search_document(words text) RETURNS tsvector
+-- A text as its language stems it (Spanish unless the ticket is in English).
+CREATE FUNCTION projections.search_document(language text, words text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN to_tsvector('projections.search_es'::regconfig, coalesce(words, ''))
-        || to_tsvector('projections.search_en'::regconfig, coalesce(words, ''));
+    RETURN CASE WHEN language = 'en' THEN to_tsvector('projections.search_en'::regconfig, coalesce(words, ''))
+                ELSE to_tsvector('projections.search_es'::regconfig, coalesce(words, '')) END;
+-- What an agent typed, read as Spanish and as English: a ticket matches in its own language's stems.
 CREATE FUNCTION projections.search_query(words text) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN websearch_to_tsquery('projections.search_es'::regconfig, words)
         || websearch_to_tsquery('projections.search_en'::regconfig, words);
 
-ALTER TABLE projections.messages
-    ADD COLUMN search tsvector GENERATED ALWAYS AS (projections.search_document(body)) STORED;
-CREATE INDEX messages_search ON projections.messages USING gin (search);
+-- A ticket's texts, one tsvector each, joined in event order (a || b || c, positions shifted on): the same
+-- document whether they came in one batch or one by one.
+CREATE AGGREGATE projections.tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
 
-ALTER TABLE projections.timeline
-    ADD COLUMN search tsvector GENERATED ALWAYS AS (
-        CASE WHEN type = 'InternalNoteAdded' THEN projections.search_document(data ->> 'body') END
-    ) STORED;
-CREATE INDEX timeline_search ON projections.timeline USING gin (search) WHERE search IS NOT NULL;
+CREATE TABLE projections.search_docs (
+    ticket_id text        PRIMARY KEY,
+    latest    timestamptz NOT NULL,   -- the newest text's time: ties rank the most recent first
+    document  tsvector    NOT NULL
+);
+CREATE INDEX search_docs_document ON projections.search_docs USING gin (document);
 
 -- A ticket by its order (search, and a customer's other tickets about the same order).
 CREATE INDEX tickets_order_number ON projections.tickets (order_number) WHERE order_number IS NOT NULL;
