@@ -100,7 +100,7 @@ class StaffAccount:
 
 
 def create_staff(
-    settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
+    settings: IntakeSettings, name: str = "Luis Pardo", email: str = "luis@shop.test", role: str = "agent"
 ) -> StaffAccount:
     """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``)."""
     args = ["agents", "create", name, "--email", email, "--role", role, "--api-token", "tests"]
@@ -117,7 +117,7 @@ def create_staff(
 
 
 def create_agent(
-    settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
+    settings: IntakeSettings, name: str = "Luis Pardo", email: str = "luis@shop.test", role: str = "agent"
 ) -> str:
     """An agent made by `soporte agents create` (see ``create_staff``); their API token."""
     return create_staff(settings, name, email, role).token

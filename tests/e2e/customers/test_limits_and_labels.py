@@ -84,7 +84,7 @@ async def test_the_return_label_downloads_from_the_status_page_and_comes_with_th
     assert details == {"carrier": "MRW", "tracking_number": "MRW7788"}
     assert (await claim.locator("[data-detail=claim_id]").inner_text()).startswith("CC-")
     assert await claim.locator(".body").inner_text() == "La caja llegó aplastada"
-    typed = ("Ana Pérez", "Luis Agent", "La pantalla llegó rota", "La caja llegó aplastada")
+    typed = ("Ana Pérez", "Luis Pardo", "La pantalla llegó rota", "La caja llegó aplastada")
     read_as("es", await customer.content(), typed, where="the status page")
     await desk.screenshot(customer, "customers-status-page-label-and-claim")
     async with customer.expect_download() as started:

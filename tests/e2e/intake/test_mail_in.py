@@ -37,7 +37,7 @@ async def event_types(database_url: str, ticket_id: str) -> list[str]:
 async def agent_page(browser, desk, locale: str):
     """A browser page signed in to the console (the queue shows the agent's name once the cookie is set)."""
     page = await signed_in_page(browser, desk.portal, desk.agent.email, desk.agent.password, locale)
-    assert await page.locator("#agent-name").inner_text() == "Luis Agent"
+    assert await page.locator("#agent-name").inner_text() == "Luis Pardo"
     return page
 
 

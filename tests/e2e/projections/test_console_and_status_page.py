@@ -71,7 +71,7 @@ async def test_an_agent_serves_the_actionable_guest_ticket_first_and_the_guest_r
 
     # The agent signs in and finds Ana's ticket on top of the queue, Bea's older one below it.
     agent_page = await signed_in_page(browser, portal, desk.agent.email, desk.agent.password)
-    assert await agent_page.locator("#agent-name").inner_text() == "Luis Agent"
+    assert await agent_page.locator("#agent-name").inner_text() == "Luis Pardo"
     rows = agent_page.locator("#queue-rows tr.ticket")
     await agent_page.wait_for_function(
         "document.querySelectorAll('#queue-rows tr.ticket').length === 2", timeout=20_000

@@ -23,7 +23,7 @@ SAVED = (
     "le escribiremos antes del {expected_by}."
 )
 DESCRIPTION = "La pantalla llegó con el cristal roto y la batería no carga; llama desde el trabajo."
-TYPED = ("Elena Ruiz", "Marta Gil", "Luis Agent", "Ana", "ana@example.com", "marta@shop.test", "Fotos recibidas")
+TYPED = ("Elena Ruiz", "Marta Gil", "Luis Pardo", "Ana", "ana@example.com", "marta@shop.test", "Fotos recibidas")
 TYPED += ("300500", "LCD-156", 'Pantalla 15.6"', DESCRIPTION, "iphone.heic", "Le llamo mañana.")
 
 

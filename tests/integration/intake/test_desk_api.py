@@ -38,7 +38,7 @@ async def test_leads_keep_canned_replies_agents_find_them_by_name_and_a_bundled_
 ):
     lead, agent = (
         create_staff(intake_settings, "Marta Gil", "marta@shop.test", role="lead"),
-        create_staff(intake_settings, "Luis Agent", "luis@shop.test"),
+        create_staff(intake_settings, "Luis Pardo", "luis@shop.test"),
     )
     reply = {"name": "Etiqueta de devolución", "language": "es", "body": GREETING, "action": "return_label"}
     assert (await client.post("/api/v1/canned-replies", headers=bearer(agent.token), json=reply)).status == 403
@@ -86,7 +86,7 @@ async def test_leads_keep_canned_replies_agents_find_them_by_name_and_a_bundled_
 async def test_a_caller_is_found_by_order_number_address_or_name_without_accents_with_every_order(
     client, intake_settings, shop_orders
 ):
-    agent = create_staff(intake_settings, "Luis Agent", "luis@shop.test")
+    agent = create_staff(intake_settings, "Luis Pardo", "luis@shop.test")
     await shop_orders("300100", "ana@example.com", customer_id="cust-1")
     await shop_orders("300200", "ana@example.com", customer_id="cust-1")
     await shop_orders("300300", "bea@example.com")
@@ -115,7 +115,7 @@ async def test_a_caller_is_found_by_order_number_address_or_name_without_accents
 
 
 async def test_photos_are_viewed_upright_without_metadata_heic_too_and_a_pdf_opens_inline(client, intake_settings):
-    agent = create_staff(intake_settings, "Luis Agent", "luis@shop.test")
+    agent = create_staff(intake_settings, "Luis Pardo", "luis@shop.test")
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
     files = [("lado.jpg", sideways_jpeg_with_gps()), ("iphone.heic", heic_photo()), ("factura.pdf", pdf)]
     ticket_id = await phone_ticket(client, agent.token, files=files)

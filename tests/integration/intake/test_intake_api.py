@@ -70,7 +70,7 @@ async def test_guest_and_customer_submit_and_the_events_reach_kafka_in_version_o
 
 async def test_an_agent_opens_a_ticket_for_a_phone_caller(client, agent_token, intake_settings, shop_orders):
     who = await (await client.get("/api/v1/whoami", headers=bearer(agent_token))).json()
-    assert who["kind"] == "agent" and who["name"] == "Luis Agent"
+    assert who["kind"] == "agent" and who["name"] == "Luis Pardo"
     response = await client.post(
         "/api/v1/tickets",
         headers=bearer(agent_token),

@@ -19,13 +19,13 @@ async def whoami(client, token: str) -> int:
 
 
 async def test_an_agent_signs_in_with_a_password_into_a_session_that_ends_when_they_sign_out(client, intake_settings):
-    luis = create_staff(intake_settings, "Luis Agent", "luis@shop.test")
+    luis = create_staff(intake_settings, "Luis Pardo", "luis@shop.test")
     signed_in = await sign_in(client, "LUIS@shop.test", luis.password)
     assert signed_in.status == 201
     session = (await signed_in.json())["session_token"]
     assert session.startswith("sp_session_")
     me = await (await client.get("/api/v1/whoami", headers=bearer(session))).json()
-    assert (me["kind"], me["id"], me["name"], me["role"]) == ("agent", luis.agent_id, "Luis Agent", "agent")
+    assert (me["kind"], me["id"], me["name"], me["role"]) == ("agent", luis.agent_id, "Luis Pardo", "agent")
     assert (await client.delete("/api/v1/agent-sessions/current", headers=bearer(session))).status == 204
     assert await whoami(client, session) == 401
     assert await whoami(client, luis.token) == 200  # the integration's token is another thing
@@ -35,7 +35,7 @@ async def test_a_wrong_password_and_an_unknown_address_get_one_answer_and_failur
     intake_settings,
 ):
     settings = intake_settings.model_copy(update={"sign_in_failures_per_account": 3, "sign_in_failures_per_client": 5})
-    luis = create_staff(settings, "Luis Agent", "luis@shop.test")
+    luis = create_staff(settings, "Luis Pardo", "luis@shop.test")
     async with TestClient(TestServer(create_app(settings, run_relay=False, run_orders_reader=False))) as client:
         wrong, nobody = await sign_in(client, luis.email, "not it at all"), await sign_in(client, "x@shop.test", "a")
         first, second = await wrong.json(), await nobody.json()
@@ -99,7 +99,7 @@ async def test_only_leads_manage_accounts_a_lead_keeps_their_own_and_tokens_are_
     client, intake_settings
 ):
     lead = create_staff(intake_settings, "Marta Gil", "marta@shop.test", role="lead")
-    luis = create_staff(intake_settings, "Luis Agent", "luis@shop.test")
+    luis = create_staff(intake_settings, "Luis Pardo", "luis@shop.test")
     as_agent = await client.post("/api/v1/agents", headers=bearer(luis.token), json={"name": "X", "email": "x@s.test"})
     assert as_agent.status == 403 and (await client.get("/api/v1/agents", headers=bearer(luis.token))).status == 403
     mine = await client.post(f"/api/v1/agents/{lead.agent_id}/disable", headers=bearer(lead.token))
@@ -119,7 +119,7 @@ async def test_only_leads_manage_accounts_a_lead_keeps_their_own_and_tokens_are_
 
 
 async def test_an_agent_changes_their_own_password_with_the_current_one(client, intake_settings):
-    luis = create_staff(intake_settings, "Luis Agent", "luis@shop.test")
+    luis = create_staff(intake_settings, "Luis Pardo", "luis@shop.test")
     session = (await (await sign_in(client, luis.email, luis.password)).json())["session_token"]
     change = {"current_password": "wrong", "new_password": "a long new secret"}
     assert (await client.put("/api/v1/me/password", headers=bearer(session), json=change)).status == 401
