@@ -6,8 +6,8 @@ projections' own writer (so every column holds what the writer writes), then
 id, customer, order and texts (a description, a customer's message, an answer,
 and for a third of them an internal note) in Spanish words of the trade, some
 with accents, some rare as model names are. The texts come in with COPY, and each
-ticket's search document is made from them with the migration's own functions,
-as the writer makes it. Then the search page is asked for, again and again, for
+ticket's search document is made from them by the migration's own procedure
+(``projections.fill_search_docs``), as the writer makes it. Then the search page is asked for, again and again, for
 what agents type: a word with its accent left out, a word in half the tickets, a
 rare one, two words, a ticket id, an address and an order number.
 
@@ -112,14 +112,6 @@ SELECT x.ticket_id, e.version, gen_random_uuid(), e.type, e.actor_kind, e.actor_
   FROM numbered x JOIN projections.timeline e ON e.ticket_id = $1
   LEFT JOIN bodies b ON b.n = x.n AND b.version = e.version
  WHERE e.version < 4 OR b.body IS NOT NULL;
-INSERT INTO projections.search_docs (ticket_id, latest, document)
-SELECT s.ticket_id, max(s.at),
-       projections.tsvector_agg(projections.search_document(t.language, s.body) ORDER BY s.version)
-  FROM (SELECT ticket_id, version, occurred_at AS at, body FROM projections.messages
-        UNION ALL
-        SELECT ticket_id, version, occurred_at, data ->> 'body' FROM projections.timeline
-         WHERE type = 'InternalNoteAdded') s JOIN projections.tickets t USING (ticket_id)
- WHERE s.ticket_id <> $1 GROUP BY s.ticket_id;
 """
 
 
@@ -138,6 +130,7 @@ async def seed(dsn: str, count: int) -> dict[str, str]:
             for statement in SEED.split(";\n"):
                 if statement.strip():
                     await conn.execute(statement, template)
+            await conn.execute("CALL projections.fill_search_docs()")
         await conn.execute("VACUUM ANALYZE")  # measured as a settled database, not one autovacuum is busy with
         middle = await conn.fetchrow(
             "SELECT ticket_id, customer_email, order_number FROM projections.tickets WHERE ticket_id = $1",

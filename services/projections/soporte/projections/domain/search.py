@@ -68,9 +68,16 @@ def searchable(
     """The texts a batch adds to its tickets' search documents, in each ticket's event order (documents grow one
     text at a time in that order, so a rebuild's are equal to the live ones whatever the batches).
 
+    Empty texts add nothing (``0006_search.sql`` fills the documents of the tickets already there the same way).
     Each message and note comes once from the fold (a version is applied once), so each is added once.
     """
     language = {view.ticket_id: view.language for view in tickets}
-    texts = [(m.ticket_id, m.version, m.occurred_at, m.body) for m in messages if m.body]
-    texts += [(e.ticket_id, e.version, e.occurred_at, str(e.data.get("body", ""))) for e in timeline if e.type == NOTE]
-    return [SearchText(t, v, at, language.get(t, "es"), text) for t, v, at, text in sorted(texts, key=lambda x: x[:2])]
+    texts = [(m.ticket_id, m.version, m.occurred_at, m.body) for m in messages]
+    texts += [
+        (e.ticket_id, e.version, e.occurred_at, str(e.data.get("body") or "")) for e in timeline if e.type == NOTE
+    ]
+    return [
+        SearchText(t, v, at, language.get(t, "es"), text)
+        for t, v, at, text in sorted(texts, key=lambda x: x[:2])
+        if text
+    ]
