@@ -47,6 +47,7 @@ from soporte.platform.tokens import sign_token
 from soporte.ticketrules import SlaRules, load_policies
 from tests.support.kafka import read_topic_until
 from tests.support.scenario import AGENT
+from tests.support.servers import StartedApps
 
 SHOP_SECRET = "test-shop-secret"
 
@@ -70,6 +71,18 @@ def intake_settings(pg_dsn, kafka_bootstrap, topic_prefix, tmp_path) -> IntakeSe
 async def client(intake_settings):
     async with TestClient(TestServer(create_app(intake_settings))) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def start_intake():
+    """Starts intake apps on given settings (``create_app`` options too); all are stopped at the end."""
+    started = StartedApps()
+
+    async def start(settings: IntakeSettings, **options) -> TestClient:
+        return await started.client(create_app(settings, **options))
+
+    yield start
+    await started.close()
 
 
 def intake_env(settings: IntakeSettings) -> dict[str, str]:

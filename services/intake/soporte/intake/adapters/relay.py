@@ -52,6 +52,7 @@ class OutboxRelay:
         self.lag = Gauge(
             "soporte_outbox_lag_seconds", "Age of the oldest unpublished event (publication lag)", registry=registry
         )
+        self.pending = Gauge("soporte_outbox_pending", "Events in the outbox not yet on Kafka", registry=registry)
         self.recreated = Counter(
             "soporte_outbox_producer_recreated_total", "Producers replaced after a stuck sequence", registry=registry
         )
@@ -77,12 +78,13 @@ class OutboxRelay:
                 await self.measure_lag(conn)  # standing by: the figure still tells how far behind publication is
                 return 0
             rows = await conn.fetch(
-                """SELECT id, key, payload, extract(epoch FROM now() - created_at) AS age
-                   FROM intake.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                """SELECT id, key, payload FROM intake.outbox
+                   WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
                 self.batch,
             )
-            self.lag.set(float(rows[0]["age"]) if rows else 0.0)
             if not rows:
+                self.lag.set(0.0)
+                self.pending.set(0)
                 return 0
             # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
             futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["key"].encode()) for r in rows]
@@ -90,6 +92,7 @@ class OutboxRelay:
             await conn.execute(
                 "UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows]
             )
+            await self.measure_lag(conn)  # what is left after this batch
         self.published.inc(len(rows))
         return len(rows)
 
@@ -131,11 +134,13 @@ class OutboxRelay:
             await self._drop_producer()
 
     async def measure_lag(self, conn) -> None:
-        """Set the publication-lag gauge from the oldest unpublished row."""
-        age = await conn.fetchval(
-            "SELECT extract(epoch FROM now() - min(created_at)) FROM intake.outbox WHERE published_at IS NULL"
+        """Set the publication-lag gauges: the oldest unpublished row's age, and how many rows wait."""
+        row = await conn.fetchrow(
+            "SELECT extract(epoch FROM now() - min(created_at)) AS age, count(*) AS pending"
+            " FROM intake.outbox WHERE published_at IS NULL"
         )
-        self.lag.set(float(age or 0.0))
+        self.lag.set(float(row["age"] or 0.0))
+        self.pending.set(row["pending"])
 
     async def _measure_lag_quietly(self) -> None:
         try:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from soporte.intake.domain.access import GuestNotVerified, Throttled
 from soporte.intake.domain.commands import GuestSessionOpened, OpenGuestSession, TicketCreated
 from soporte.intake.domain.tickets import DomainError
+from soporte.platform.guards import body_limit, page_security_headers, same_site_only
 from soporte.platform.http import Problem
 from soporte.words import pick_language, words
 
@@ -27,6 +28,10 @@ from .requests import correlation_id, present_fields, submission
 from .uploads import Upload, files_kept_on_success, read_multipart
 
 GUEST_COOKIE, CUSTOMER_COOKIE = "soporte_guest", "soporte_customer"
+# The pages' own inline styles and nothing else: no script runs on them, none may frame them.
+PAGE_HEADERS = page_security_headers(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'"
+)
 
 
 def language(request: web.Request) -> str:
@@ -54,7 +59,7 @@ async def _page(
     html = form_page(
         language(request), principal=principal, limits=request.app[keys.UPLOAD_LIMITS], orders=orders, **shown
     )
-    return web.Response(text=html, content_type="text/html", status=status)
+    return web.Response(text=html, content_type="text/html", status=status, headers=PAGE_HEADERS)
 
 
 def _next_step(request: web.Request, cookie: str, token: str) -> web.HTTPSeeOther:
@@ -134,10 +139,10 @@ async def submit_form(request: web.Request) -> web.Response:
         status_url=status_url(request, ticket),
         timezone=app[keys.SLA_RULES].calendar.tz,
     )
-    return web.Response(text=html, content_type="text/html", status=201)
+    return web.Response(text=html, content_type="text/html", status=201, headers=PAGE_HEADERS)
 
 
 def add_form_routes(app: web.Application) -> None:
     app.router.add_get("/", show_form)
-    app.router.add_post("/form/guest", guest_login)
-    app.router.add_post("/form/tickets", submit_form)
+    app.router.add_post("/form/guest", same_site_only(guest_login))
+    app.router.add_post("/form/tickets", same_site_only(body_limit("upload")(submit_form)))
