@@ -17,11 +17,13 @@ from prometheus_client import CollectorRegistry
 from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
 from soporte.platform.clock import Clock, utc_now
+from soporte.platform.guards import SMALL_BODY, body_guard
 from soporte.platform.http import add_health_routes, problem_middleware
-from soporte.platform.kafka import make_producer
+from soporte.platform.kafka import start_producer
 from soporte.platform.lifecycle import serve_app
 from soporte.platform.projection import ReaderSettings, transaction_on
 from soporte.platform.reader import TrackedReader
+from soporte.platform.startup import Startup
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
 from soporte.projections.adapters.queries import ReadModels
@@ -82,7 +84,9 @@ def create_app(
     run_reader: bool = True,
 ) -> web.Application:
     """The projections app: query API, pages, health and metrics; the tracked reader runs beside them unless off."""
-    app = web.Application(middlewares=[problem_middleware()], client_max_size=30 * 1024 * 1024)
+    startup = Startup()
+    guard = body_guard({"upload": settings.max_upload_bytes}, idle_seconds=settings.body_idle_seconds)
+    app = web.Application(middlewares=[problem_middleware(), startup.middleware, guard], client_max_size=SMALL_BODY)
     calendar = calendar or load_calendar()
     rules = SlaRules(calendar, policies or load_policies())
     app[keys.SETTINGS] = settings
@@ -90,45 +94,62 @@ def create_app(
     app[keys.CALENDAR] = calendar
     app[keys.RULES] = rules
     registry = CollectorRegistry()
+    stop = asyncio.Event()
+
+    async def prepare() -> None:
+        """The read models' schema and pool (waited for), then the reader, which waits for Kafka itself."""
+        await startup.attempt(stop, "PostgreSQL (migrations)", lambda: migrate(settings.database_url))
+        pool = await startup.attempt(stop, "PostgreSQL (pool)", lambda: create_pool(settings.database_url))
+        if pool is None:
+            return  # stopped while waiting
+        startup.wire(app, {keys.POOL: pool, keys.READ_MODELS: ReadModels(pool)})
+        if run_reader:
+            startup.wire(app, {keys.READER_TASK: asyncio.create_task(read(pool))})
+        startup.finished()
+
+    async def read(pool: asyncpg.Pool) -> None:
+        producer = await start_producer(stop, settings.kafka_bootstrap, client_id="soporte-projections")
+        if producer is None:
+            return
+        try:
+            reader = live_reader(settings, pool, producer, rules, now, registry)
+            Startup.wire(app, {keys.READER: reader})
+            await reader.run(stop)
+        finally:
+            await producer.stop()
 
     async def resources(app: web.Application):
-        await migrate(settings.database_url)
-        pool = await create_pool(settings.database_url)
         session = aiohttp.ClientSession()
-        producer = make_producer(settings.kafka_bootstrap, client_id="soporte-projections")
-        app[keys.POOL] = pool
-        app[keys.READ_MODELS] = ReadModels(pool)
         app[keys.PRINCIPALS] = principals or IntakePrincipals(
             session, settings.intake_url, settings.whoami_cache_seconds
         )
         app[keys.COMMANDS] = IntakeCommands(session, settings.intake_url)
-        stop = asyncio.Event()
-        task = None
+        preparing = None
         try:
-            if run_reader:
-                await producer.start()
-                reader = app[keys.READER] = live_reader(settings, pool, producer, rules, now, registry)
-                task = app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
+            preparing = await startup.begin(prepare)
             yield
         finally:
             stop.set()
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
-            await producer.stop()
+            await asyncio.gather(*(t for t in (preparing, app.get(keys.READER_TASK)) if t), return_exceptions=True)
             await session.close()
-            await pool.close()
+            if keys.POOL in app:
+                await app[keys.POOL].close()
 
     async def database() -> None:
-        await app[keys.POOL].fetchval("SELECT 1")
+        if keys.POOL in app:  # else "started" says what it waits for
+            await app[keys.POOL].fetchval("SELECT 1")
 
     async def reader() -> None:
+        if keys.READER_TASK not in app or keys.READER not in app:
+            raise RuntimeError("the reader waits for Kafka")
         if app[keys.READER_TASK].done():
             raise RuntimeError("the reader has stopped")
         if problem := app[keys.READER].readiness_problem():
             raise RuntimeError(problem)
 
     app.cleanup_ctx.append(resources)
-    add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_reader else [])])
+    checks = [("started", startup.check), ("database", database), *([("reader", reader)] if run_reader else [])]
+    add_health_routes(app, registry, checks)
     add_api_routes(app)
     add_page_templates(app)
     add_console_routes(app)

@@ -10,13 +10,13 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from soporte.platform.http import FORWARDED_FOR, Problem
+from soporte.platform.http import FORWARDED_FOR, Problem, unavailable
 from soporte.projections.domain.access import Principal
 
 
 def intake_unavailable() -> Problem:
-    """Made afresh for each request (an exception raised again keeps every earlier traceback)."""
-    return Problem(503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly")
+    """503 + Retry-After, made afresh for each request (an exception raised again keeps every earlier traceback)."""
+    return unavailable("intake did not answer")
 
 
 class Principals(Protocol):
@@ -125,7 +125,7 @@ class IntakeCommands:
                     body = {}
                 return IntakeAnswer(response.status, body if isinstance(body, dict) else {})
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Problem(502, "intake-unavailable", "The desk did not answer; nothing was sent") from exc
+            raise unavailable("intake did not answer; nothing was sent") from exc
 
     async def carriers(self, token: str) -> list[str]:
         """The carriers intake offers for return labels (empty when it does not say: the form takes any)."""
@@ -150,4 +150,4 @@ class IntakeCommands:
                 timeout=aiohttp.ClientTimeout(total=60),
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Problem(502, "intake-unavailable", "The desk did not answer") from exc
+            raise unavailable("intake did not answer") from exc

@@ -110,8 +110,8 @@ def parse_queue_query(view: str, agent_id: str, params: dict[str, str]) -> Queue
     status = choice("status", [s.value for s in Status])
     sla = choice("sla_state", [s.value for s in SlaState])
     assignee = params.get("assignee") or None
-    if assignee is not None and len(assignee) > 200:
-        errors.append(BadQuery("assignee", "too long"))
+    if assignee is not None and (len(assignee) > 200 or any(ord(c) < 32 for c in assignee)):
+        errors.append(BadQuery("assignee", "an agent id: at most 200 characters, no control characters"))
     if errors:
         raise QueryErrors(errors)
     return QueueQuery(view, agent_id, limit, after, category, status, assignee, sla)

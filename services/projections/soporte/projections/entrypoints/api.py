@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from soporte.platform.http import FieldError, Problem
+from soporte.platform.http import FieldError, Problem, routed
 from soporte.platform.openapi import Doc, build_openapi, problem_response
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
@@ -265,5 +265,5 @@ async def openapi(_: web.Request) -> web.Response:
 
 def add_api_routes(app: web.Application) -> None:
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+        app.router.add_route(method, routed(path), handler)
     app.router.add_get("/api/openapi.json", openapi)

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from soporte.platform.guards import body_limit, same_site_only
+from soporte.platform.http import routed
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.domain.history import event_of
@@ -214,9 +216,11 @@ def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/", to_console)
     app.router.add_get("/agent", console)
     app.router.add_get("/agent/queue-rows", queue_rows)
-    app.router.add_post("/agent/sign-in", sign_in)
-    app.router.add_post("/agent/sign-out", sign_out)
-    app.router.add_get("/agent/tickets/{ticket_id}", agent_ticket)
-    app.router.add_post("/agent/tickets/{ticket_id}/{action}", agent_action)
-    app.router.add_get("/agent/tickets/{ticket_id}/attachments/{sha256}", agent_attachment)
+    app.router.add_post("/agent/sign-in", same_site_only(sign_in))
+    app.router.add_post("/agent/sign-out", same_site_only(sign_out))
+    app.router.add_get(routed("/agent/tickets/{ticket_id}"), agent_ticket)
+    app.router.add_post(
+        routed("/agent/tickets/{ticket_id}/{action}"), same_site_only(body_limit("upload")(agent_action))
+    )
+    app.router.add_get(routed("/agent/tickets/{ticket_id}/attachments/{sha256}"), agent_attachment)
     app.router.add_get("/static/console.js", console_script)

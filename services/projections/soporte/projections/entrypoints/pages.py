@@ -23,6 +23,7 @@ import jinja2
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
+from soporte.platform.guards import page_security_headers
 from soporte.platform.http import Problem, client_address
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeAnswer
@@ -33,12 +34,9 @@ from soporte.words import LANGUAGES, pick_language
 PACKAGE = Path(__file__).resolve().parents[1]
 JINJA = web.AppKey("page_templates", jinja2.Environment)
 LANG_COOKIE = "soporte_lang"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-    "Referrer-Policy": "no-referrer",
-}
+SECURITY_HEADERS = page_security_headers(
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'"
+)
 
 
 def page_templates() -> jinja2.Environment:
