@@ -101,15 +101,20 @@ def agent_token(client, intake_settings) -> str:
     return create_agent(intake_settings)
 
 
-def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
-    """An agent created the way people do it (`soporte agents create`); their token."""
-    result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "agents", "create", name, "--email", email],
+def soporte_cli(settings: IntakeSettings, *args: str) -> subprocess.CompletedProcess:
+    """``soporte <args>`` as people run it, on the test's database and topics."""
+    return subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", *args],
         env=intake_env(settings),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
+    """An agent created the way people do it (`soporte agents create`); their token."""
+    result = soporte_cli(settings, "agents", "create", name, "--email", email)
     assert result.returncode == 0, result.stderr
     return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
 

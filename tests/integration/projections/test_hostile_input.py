@@ -28,6 +28,9 @@ async def test_forms_of_people_not_signed_in_are_refused_by_size_before_they_are
         assert await status_of_declared_body(client, path, 30 * 1024 * 1024) == 413, path
         padded = await client.post(path, data={"token": "x" * 100_000})
         assert padded.status == 413, path
+    for path in ("/agent/sign-in", "/tickets/T-0000000001/access", "/access"):
+        unreadable = await client.post(path, data=b"--x\r\n", headers={"Content-Type": "multipart/form-data"})
+        assert unreadable.status == 400, path
     # A reply with files is large only for someone signed in, and only read once they are known.
     assert await status_of_declared_body(client, "/tickets/T-0000000001/reply", 20 * 1024 * 1024) == 404
 

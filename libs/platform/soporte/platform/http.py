@@ -14,6 +14,8 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import ValidationError
 
@@ -108,6 +110,15 @@ def routed(path: str) -> str:
     for plain, pattern in _ID_PATTERNS.items():
         path = path.replace(plain, pattern)
     return path
+
+
+async def posted_form(request: web.Request) -> MultiDictProxy:
+    """The fields of a posted form; a body that is no form (multipart without its boundary, a broken part) is a
+    400 problem, never a 500."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
+        raise Problem(400, "bad-request", "The form cannot be read", detail=str(exc)[:200]) from exc
 
 
 def validation_problem(exc: ValidationError, title: str = "The request has invalid fields") -> Problem:

@@ -16,7 +16,7 @@ from soporte.intake.domain.access import GuestNotVerified, Throttled
 from soporte.intake.domain.commands import GuestSessionOpened, OpenGuestSession, TicketCreated
 from soporte.intake.domain.tickets import DomainError
 from soporte.platform.guards import body_limit, page_security_headers, same_site_only
-from soporte.platform.http import Problem
+from soporte.platform.http import Problem, posted_form
 from soporte.words import pick_language, words
 
 from . import keys
@@ -78,7 +78,7 @@ async def show_form(request: web.Request) -> web.Response:
 
 async def guest_login(request: web.Request) -> web.Response:
     """A guest's email + order number: on to the ticket form, or the reason why not (wrong pair, or the wait)."""
-    form = await request.post()
+    form = await posted_form(request)
     values = {"email": str(form.get("email", "")).strip(), "order_number": str(form.get("order_number", "")).strip()}
     lang = language(request)
     try:
@@ -103,7 +103,7 @@ async def submit_form(request: web.Request) -> web.Response:
         return await _page(request, status=401, form_error=said.session)
     if request.content_type != "multipart/form-data":
         # Not what the form sends (a script, a proxy that re-encoded it): say so, keeping what can be read.
-        typed = await request.post() if request.content_type == "application/x-www-form-urlencoded" else {}
+        typed = await posted_form(request) if request.content_type == "application/x-www-form-urlencoded" else {}
         values = {name: str(value) for name, value in typed.items() if isinstance(value, str)}
         return await _page(request, status=415, principal=principal, values=values, form_error=said.not_possible)
     upload = Upload()  # what was typed stays here, to be shown again when something is refused

@@ -79,6 +79,18 @@ class QueueQuery:
     sla_state: str | None = None
 
 
+MAX_VERSION = 2**31 - 1  # a ticket's version is an int4
+
+
+def whole_number(text: str, maximum: int = MAX_VERSION) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``, or None (``str.isdigit`` alone takes ``²``, which ``int``
+    refuses, and an unbounded number overflows a database column)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def parse_queue_query(view: str, agent_id: str, params: dict[str, str]) -> QueueQuery:
     """Validate the view and query parameters; every problem names its field."""
     errors: list[BadQuery] = []

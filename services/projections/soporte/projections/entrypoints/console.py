@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from soporte.platform.guards import body_limit, same_site_only
-from soporte.platform.http import routed
+from soporte.platform.http import posted_form, routed
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.domain.history import event_of
@@ -113,7 +113,7 @@ async def queue_rows(request: web.Request) -> web.Response:
 @html_errors(AREA)
 async def sign_in(request: web.Request) -> web.Response:
     """Checks the token with intake; an agent's is kept in a cookie for the console."""
-    posted = await request.post()
+    posted = await posted_form(request)
     token = str(posted.get("token", "")).strip()
     principal = await principal_of(request, token)
     if principal is None or not principal.is_agent:

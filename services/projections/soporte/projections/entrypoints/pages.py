@@ -24,10 +24,11 @@ from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
 from soporte.platform.guards import page_security_headers
-from soporte.platform.http import Problem, client_address
+from soporte.platform.http import Problem, client_address, posted_form
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeAnswer
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.queues import whole_number
 from soporte.projections.entrypoints.presenters import Presenter, Refusal
 from soporte.words import LANGUAGES, pick_language
 
@@ -140,8 +141,7 @@ def csrf_for(token: str) -> str:
 
 def min_version_of(request: web.Request) -> int | None:
     """The version a page waits for after an action (``?v=``, set by the redirect after it)."""
-    raw = request.query.get("v", "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(request.query.get("v", ""))
 
 
 # --- forms sent on to intake -----------------------------------------------------------------------
@@ -177,7 +177,7 @@ async def send_form(
 ) -> Sent:
     """The posted form (its ``fields``, and files when asked) sent to intake's ``path`` with the caller's token,
     under the form's idempotency key; ``body`` replaces the fields when given."""
-    posted = await request.post()
+    posted = await posted_form(request)
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return Sent(None)
     values = {name: str(posted.get(name, "")).strip() for name in fields}

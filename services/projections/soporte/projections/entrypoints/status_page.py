@@ -17,7 +17,7 @@ import uuid
 from aiohttp import web
 
 from soporte.platform.guards import body_limit, same_site_only
-from soporte.platform.http import routed
+from soporte.platform.http import posted_form, routed
 from soporte.projections import keys
 from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.pages import (
@@ -139,7 +139,7 @@ async def status_page(request: web.Request) -> web.Response:
 async def status_access(request: web.Request) -> web.Response:
     """Email + order number: intake opens a guest session; the page then shows the ticket if it is theirs."""
     ticket_id = request.match_info["ticket_id"]
-    posted = await request.post()
+    posted = await posted_form(request)
     body = {"email": str(posted.get("email", "")).strip(), "order_number": str(posted.get("order_number", "")).strip()}
     answer = await request.app[keys.COMMANDS].post(
         "/api/v1/guest-sessions", None, json_body=body, client=client_of(request)
