@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from soporte.events import decode, encode
+from tests.bench.dashboard import bench_dashboard
 from tests.support.samples import sample_events
 
 
@@ -155,6 +156,7 @@ def main() -> None:
     bench_codec()
     bench_calendar()
     bench_projections()
+    bench_dashboard()
 
 
 if __name__ == "__main__":

@@ -112,9 +112,11 @@ def soporte_cli(settings: IntakeSettings, *args: str) -> subprocess.CompletedPro
     )
 
 
-def create_agent(settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test") -> str:
-    """An agent created the way people do it (`soporte agents create`); their token."""
-    result = soporte_cli(settings, "agents", "create", name, "--email", email)
+def create_agent(
+    settings: IntakeSettings, name: str = "Luis Agent", email: str = "luis@shop.test", role: str = "agent"
+) -> str:
+    """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``); their token."""
+    result = soporte_cli(settings, "agents", "create", name, "--email", email, "--role", role)
     assert result.returncode == 0, result.stderr
     return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("token "))
 

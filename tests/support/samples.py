@@ -160,8 +160,27 @@ def sample_events(ticket_id: str = "T-0000000001") -> list[ev.Event]:
             actor=SYSTEM,
             occurred_at=T0,
         ),
+        t.SlaWeekSummarized.create(data=week_summary(ticket_id), actor=SYSTEM, occurred_at=T0),
     ]
     return stream + others
+
+
+def week_summary(ticket_id: str = "T-0000000001", **figures) -> t.SlaWeekSummarizedData:
+    """The figures of the week of 2 March 2026 (change any with ``figures``)."""
+    worst = t.WorstTicket(
+        ticket_id=ticket_id,
+        category=ev.Category.DAMAGED_ITEM,
+        created_at=T0,
+        first_response_business_seconds=2400,
+        breaches=1,
+    )
+    values = dict(
+        week="2026-W10", first_day=T0.date(), last_day=T0.date() + timedelta(days=6), time_zone="Europe/Madrid"
+    )
+    values |= dict(target_first_response_seconds=900, tickets=40, opened_by_agents=3, first_responses=38)
+    values |= dict(first_response_seconds=38 * 600, answered_in_time=30, attention_met=37, attention_missed=1)
+    values |= dict(warnings=9, breaches=8, worst=[worst])
+    return t.SlaWeekSummarizedData(**(values | figures))
 
 
 def _place(event: ev.Event, ticket_id: str, version: int) -> ev.Event:

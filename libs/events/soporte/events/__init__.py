@@ -28,6 +28,7 @@ from .topics import (
     SHOP_ORDERS,
     SLA_ESCALATIONS,
     SLA_KPIS,
+    SLA_REPORTS,
     TICKET_EVENTS,
     TopicSpec,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "SHOP_ORDERS",
     "SLA_ESCALATIONS",
     "SLA_KPIS",
+    "SLA_REPORTS",
     "TICKET_EVENTS",
     "TICKET_STREAM_TYPES",
     "TopicSpec",

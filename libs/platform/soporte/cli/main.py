@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "intake": ("soporte.intake.cli", "intake", "serve | relay | migrate: the intake API, form and outbox relay"),
     "orders": ("soporte.intake.cli", "orders", "import FILE.csv: load the shop's orders"),
     "mailin": ("soporte.intake.cli", "mailin", "serve: inbound mail (SMTP/LMTP listener, IMAP poller) to tickets"),
-    "agents": ("soporte.intake.cli", "agents", "create NAME --email ...: agent API tokens"),
+    "agents": ("soporte.intake.cli", "agents", "create NAME --email ... [--role lead]: agent API tokens"),
     "sla": (
         "soporte.sla.cli",
         "sla",

@@ -29,6 +29,7 @@ from .adapters.orders import PostgresOrders
 from .adapters.orders_csv import read_orders_csv
 from .adapters.relay import OutboxRelay
 from .bootstrap import MIGRATIONS, create_app
+from .domain.roles import Role
 from .settings import IntakeSettings
 
 PLAIN_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # agents' addresses may be on internal domains
@@ -124,18 +125,24 @@ def agents(argv: list[str]) -> int:
     parser.add_argument("action", choices=["create"])
     parser.add_argument("name")
     parser.add_argument("--email", required=True)
+    parser.add_argument(
+        "--role", choices=[r.value for r in Role], default=Role.AGENT.value, help="a lead also reads the reports"
+    )
     args = parser.parse_args(argv)
     if not PLAIN_EMAIL.fullmatch(args.email):
         print(f"soporte agents: {args.email!r} is not an email address", file=sys.stderr)
         return 2
     try:
         agent, token = asyncio.run(
-            _with_pool(IntakeSettings.from_env(), lambda pool: PostgresAgents(pool).create(args.name, args.email))
+            _with_pool(
+                IntakeSettings.from_env(),
+                lambda pool: PostgresAgents(pool).create(args.name, args.email, Role(args.role)),
+            )
         )
     except asyncpg.UniqueViolationError:
         print(f"soporte agents: an agent with the email {args.email} exists already", file=sys.stderr)
         return 1
-    print(f"agent {agent.agent_id} ({agent.name} <{agent.email}>)")
+    print(f"agent {agent.agent_id} ({agent.name} <{agent.email}>, {agent.role.value})")
     print(f"token {token}")
     print("The token is shown once; only its hash is stored.", file=sys.stderr)
     return 0

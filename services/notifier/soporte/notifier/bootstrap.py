@@ -19,7 +19,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
-from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, TICKET_EVENTS
+from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_REPORTS, TICKET_EVENTS
 from soporte.platform.clock import utc_now
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import start_producer
@@ -75,7 +75,7 @@ def reader_settings(settings: NotifierSettings) -> ReaderSettings:
     prefix = settings.topic_prefix
     return ReaderSettings(
         bootstrap=settings.kafka_bootstrap,
-        topics=[TICKET_EVENTS.name(prefix), SLA_ESCALATIONS.name(prefix)],
+        topics=[TICKET_EVENTS.name(prefix), SLA_ESCALATIONS.name(prefix), SLA_REPORTS.name(prefix)],
         dead_letter_topic=DEAD_LETTERS.name(prefix),
         group_id=settings.group_id,
     )

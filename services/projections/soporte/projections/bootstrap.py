@@ -15,13 +15,12 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
-from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
 from soporte.platform.clock import Clock, utc_now
 from soporte.platform.guards import SMALL_BODY, body_guard
 from soporte.platform.http import add_health_routes, problem_middleware
 from soporte.platform.kafka import start_producer
 from soporte.platform.lifecycle import serve_app
-from soporte.platform.projection import ReaderSettings, transaction_on
+from soporte.platform.projection import transaction_on
 from soporte.platform.reader import TrackedReader
 from soporte.platform.startup import Startup
 from soporte.projections import keys
@@ -32,25 +31,13 @@ from soporte.projections.adapters.writer import ReadModelProjection, TableStore
 from soporte.projections.entrypoints.access_pages import add_access_routes
 from soporte.projections.entrypoints.api import add_api_routes
 from soporte.projections.entrypoints.console import add_console_routes
+from soporte.projections.entrypoints.dashboard import add_dashboard_routes
 from soporte.projections.entrypoints.pages import add_page_templates
 from soporte.projections.entrypoints.status_page import add_status_page_routes
+from soporte.projections.entrypoints.weekly_summary import WeeklySummaries
+from soporte.projections.reading import reader_settings
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
-
-
-def source_topics(prefix: str) -> list[str]:
-    """The topics the read models are built from."""
-    return [spec.name(prefix) for spec in (TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, NOTIFICATION_OUTCOMES)]
-
-
-def reader_settings(settings: ProjectionsSettings, *, group_id: str | None) -> ReaderSettings:
-    """Where the live reader (in the service's consumer group) and a rebuild (no group) read."""
-    return ReaderSettings(
-        bootstrap=settings.kafka_bootstrap,
-        topics=source_topics(settings.topic_prefix),
-        dead_letter_topic=DEAD_LETTERS.name(settings.topic_prefix),
-        group_id=group_id,
-    )
 
 
 def live_reader(
@@ -114,7 +101,8 @@ def create_app(
         try:
             reader = live_reader(settings, pool, producer, rules, now, registry)
             Startup.wire(app, {keys.READER: reader})
-            await reader.run(stop)
+            summaries = [WeeklySummaries(app, producer).run(stop)] if settings.weekly_summary else []
+            await asyncio.gather(reader.run(stop), *summaries)
         finally:
             await producer.stop()
 
@@ -153,6 +141,7 @@ def create_app(
     add_api_routes(app)
     add_page_templates(app)
     add_console_routes(app)
+    add_dashboard_routes(app)
     add_status_page_routes(app)
     add_access_routes(app)
     return app

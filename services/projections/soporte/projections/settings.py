@@ -24,6 +24,9 @@ class ProjectionsSettings(CommonSettings):
     # Who may say who the client is (X-Forwarded-For): a reverse proxy in front. Intake is told the client's
     # address in turn, so its limits count people, not this service.
     trusted_proxies: str = "127.0.0.1,::1"
+    weekly_summary: bool = True  # publish each desk week's SLA summary once it is over (with the live reader)
+    weekly_summary_delay_minutes: float = 60.0  # how long after the week's end (late events come in meanwhile)
+    weekly_summary_check_seconds: float = 60.0
 
     @property
     def proxy_networks(self) -> tuple[Network, ...]:

@@ -16,6 +16,7 @@ from .common import ShortText, Text
 from .dead_letters import DeadLettered, DeadLetteredData
 from .notifications import NotificationFailed, NotificationOutcomeData, NotificationSent
 from .orders import OrderItem, OrderPlaced, OrderPlacedData
+from .reports import SlaWeekSummarized, SlaWeekSummarizedData, WorstTicket
 from .sla import EscalationData, FirstResponseMeasured, FirstResponseMeasuredData, SlaBreached, SlaWarning
 from .tickets import (
     Actionability,
@@ -73,6 +74,7 @@ OTHER_TYPES: tuple[type[Event], ...] = (
     NotificationFailed,
     DeadLettered,
     AccessLinkRequested,
+    SlaWeekSummarized,
 )
 ALL_EVENT_TYPES: tuple[type[Event], ...] = TICKET_STREAM_TYPES + OTHER_TYPES
 EVENT_TYPES_BY_NAME: dict[str, type[Event]] = {t.model_fields["type"].default: t for t in ALL_EVENT_TYPES}
@@ -121,6 +123,8 @@ __all__ = [
     "SlaDeadlineChanged",
     "SlaDeadlineChangedData",
     "SlaWarning",
+    "SlaWeekSummarized",
+    "SlaWeekSummarizedData",
     "TICKET_STREAM_TYPES",
     "Text",
     "TicketAssigned",
@@ -133,4 +137,5 @@ __all__ = [
     "TicketResolvedData",
     "TicketSubmitted",
     "TicketSubmittedData",
+    "WorstTicket",
 ]

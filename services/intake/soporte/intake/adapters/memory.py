@@ -18,6 +18,7 @@ from soporte.events import Event, files_of
 from soporte.events import types as t
 from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyReused, IdempotencyKeyTaken, Outcome
+from soporte.intake.domain.roles import Role
 from soporte.intake.domain.tickets import ConcurrencyConflict
 
 from .agents import Agent
@@ -114,8 +115,8 @@ class InMemoryAgents(_Snapshots):
     def __init__(self) -> None:
         self.agents: dict[str, Agent] = {}
 
-    async def create(self, name: str, email: str) -> tuple[Agent, str]:
-        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower())
+    async def create(self, name: str, email: str, role: Role = Role.AGENT) -> tuple[Agent, str]:
+        agent = Agent("agent-" + secrets.token_hex(6), name, email.lower(), role)
         self.agents[agent.agent_id] = agent
         return agent, "sp_agent_" + secrets.token_urlsafe(32)  # a token nobody checks: no login in memory
 

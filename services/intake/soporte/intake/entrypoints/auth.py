@@ -33,6 +33,7 @@ class Principal:
     customer_id: str | None = None
     ticket_id: str | None = None
     order_number: str | None = None
+    role: str | None = None  # agents only: agent | lead
 
     @property
     def actor(self) -> Actor:
@@ -55,7 +56,12 @@ class Principal:
     def as_json(self) -> dict:
         """The ``whoami`` answer: kind, id, name and email always; the rest when the token carries them."""
         always = {"kind": self.kind, "id": self.id, "name": self.name, "email": self.email}
-        optional = {"customer_id": self.customer_id, "ticket_id": self.ticket_id, "order_number": self.order_number}
+        optional = {
+            "customer_id": self.customer_id,
+            "ticket_id": self.ticket_id,
+            "order_number": self.order_number,
+            "role": self.role,
+        }
         return always | {k: v for k, v in optional.items() if v is not None}
 
     def can_see(self, state: TicketState) -> bool:
@@ -115,7 +121,7 @@ class Authenticator:
         """The principal a token stands for, or None (forged, expired, unknown, or missing what its kind needs)."""
         if token.startswith("sp_agent_"):
             agent = await self.agents.by_token(token)
-            return Principal("agent", agent.agent_id, agent.name, agent.email) if agent else None
+            return Principal("agent", agent.agent_id, agent.name, agent.email, role=agent.role.value) if agent else None
         try:
             claims = verify_token(token, self.shop_secret, now=self.now(), kind="customer")
         except InvalidToken:

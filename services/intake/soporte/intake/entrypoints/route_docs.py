@@ -145,6 +145,7 @@ SCHEMAS: dict[str, Any] = {
             "customer_id": _ID,
             "ticket_id": _ID,
             "order_number": _ID,
+            "role": {"enum": ["agent", "lead"], "description": "agents only: a lead also reads the reports"},
         },
         "required": ["kind", "id", "name", "email"],
     },

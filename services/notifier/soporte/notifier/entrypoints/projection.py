@@ -1,4 +1,5 @@
-"""The notifier's projection for the shared ``TrackedReader``: ticket events and escalations into the ledger.
+"""The notifier's projection for the shared ``TrackedReader``: ticket events, escalations and the desk's weekly
+summaries into the ledger.
 
 What can crash where, and why no mail is lost or doubled:
 
@@ -33,6 +34,7 @@ from soporte.events import types as t
 from soporte.notifier.adapters.ledger import Ledger
 from soporte.notifier.domain.access_links import plan_access_links
 from soporte.notifier.domain.notifications import Desk, contact_from, plan
+from soporte.notifier.domain.weekly_summary import plan_weekly_summary
 from soporte.ticketrules import Status, status_after
 
 
@@ -55,6 +57,7 @@ class NotifierProjection:
         if isinstance(event, t.TICKET_STREAM_TYPES):
             await self._follow(conn, event)
         await self.ledger.add(conn, plan(event, contact, self.desk), self.now())
+        await self.ledger.add(conn, plan_weekly_summary(event, self.desk), self.now())
 
     async def _follow(self, conn: asyncpg.Connection, event: Event) -> None:
         """The ticket's status and last activity after ``event`` (an older version changes nothing)."""

@@ -26,7 +26,17 @@ from soporte.platform.projection import ReseekRequired
 SCHEMA = "projections"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 # Every table a rebuild replaces (``generation`` stays: it tells live readers a swap happened).
-REBUILT_TABLES = ("tickets", "messages", "timeline", "escalations", "first_responses", "notifications", "positions")
+REBUILT_TABLES = (
+    "tickets",
+    "messages",
+    "timeline",
+    "escalations",
+    "first_responses",
+    "notifications",
+    "sla_facts",
+    "backlog_moves",
+    "positions",
+)
 
 
 @dataclass(frozen=True)

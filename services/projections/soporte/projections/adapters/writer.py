@@ -14,6 +14,7 @@ Tickets are read once per batch (locked, in id order) and folded in memory by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import asyncpg
@@ -29,6 +30,7 @@ from soporte.projections.adapters.rows import (
 )
 from soporte.projections.adapters.tables import GenerationGuard, Tables
 from soporte.projections.domain.projection import Changes, StoredTicket, fold, tickets_touched
+from soporte.projections.domain.sla_facts import SlaFact
 from soporte.projections.domain.tickets import Escalation
 from soporte.ticketrules import SlaRules
 
@@ -98,7 +100,13 @@ class TableStore:
         rows = await conn.fetch(
             f"SELECT * FROM {self.tables.tickets} WHERE ticket_id = ANY($1::text[]) ORDER BY ticket_id FOR UPDATE", ids
         )
-        tickets = {row["ticket_id"]: stored_ticket_from_record(row) for row in rows}
+        facts = {
+            row["ticket_id"]: from_record(SlaFact, row)
+            for row in await conn.fetch(f"SELECT * FROM {self.tables.sla_facts} WHERE ticket_id = ANY($1::text[])", ids)
+        }
+        tickets = {
+            row["ticket_id"]: replace(stored_ticket_from_record(row), facts=facts.get(row["ticket_id"])) for row in rows
+        }
         escalations: dict[str, list[Escalation]] = {}
         for row in await conn.fetch(f"SELECT * FROM {self.tables.escalations} WHERE ticket_id = ANY($1::text[])", ids):
             escalations.setdefault(row["ticket_id"], []).append(from_record(Escalation, row))
@@ -121,3 +129,19 @@ class TableStore:
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in TICKET_COLUMNS if c != "ticket_id")
             sql = _insert(tb.tickets, TICKET_COLUMNS, f"(ticket_id) DO UPDATE SET {updates}")
             await conn.executemany(sql, [ticket_row(stored) for stored in changes.tickets])
+            facts = [stored.facts for stored in changes.tickets if stored.facts is not None]
+            if facts:
+                columns = columns_of(SlaFact)
+                updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "ticket_id")
+                sql = _insert(tb.sla_facts, columns, f"(ticket_id) DO UPDATE SET {updates}")
+                await conn.executemany(sql, [row_of(fact) for fact in facts])
+        if changes.backlog:
+            # Added to what is there: the fold applies each ticket version once, in this transaction. The rows
+            # come in key order, so two writers lock them in the same order.
+            sql = _insert(f"{tb.backlog_moves} AS b", ("day", "category", "status", "moved"), "(day, category, status)")
+            await conn.executemany(
+                f"{sql} DO UPDATE SET moved = b.moved + EXCLUDED.moved", [row_of(move) for move in changes.backlog]
+            )
+            # A key back at zero is no row, as when the same moves come in one batch (a rebuild's tables are equal).
+            days = sorted({move.day for move in changes.backlog})
+            await conn.execute(f"DELETE FROM {tb.backlog_moves} WHERE moved = 0 AND day = ANY($1::date[])", days)

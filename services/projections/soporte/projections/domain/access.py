@@ -15,10 +15,16 @@ class Principal:
     email: str | None = None
     customer_id: str | None = None
     ticket_id: str | None = None
+    role: str | None = None  # agents only: agent | lead
 
     @property
     def is_agent(self) -> bool:
         return self.kind == "agent"
+
+    @property
+    def is_lead(self) -> bool:
+        """A lead: an agent also accountable for the desk's promise (reads the dashboard and the reports)."""
+        return self.is_agent and self.role == "lead"
 
     @classmethod
     def from_whoami(cls, body: dict) -> Principal:
@@ -30,6 +36,7 @@ class Principal:
             email=str(email).lower() if email else None,
             customer_id=body.get("customer_id"),
             ticket_id=body.get("ticket_id"),
+            role=body.get("role"),
         )
 
 

@@ -11,22 +11,24 @@ reader's position did not stop it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from soporte.events import Event
 from soporte.events import types as t
 from soporte.projections.domain.history import PublicMessage, TimelineEntry, public_message, timeline_entry
+from soporte.projections.domain.sla_facts import BacklogMove, SlaFact, backlog_moves, fact_after, summed
 from soporte.projections.domain.tickets import Escalation, TicketView, apply_ticket_event, with_clocks
 from soporte.ticketrules import SlaRules, TicketClocks
 
 
 @dataclass(frozen=True)
 class StoredTicket:
-    """A tickets row as the fold continues from it: what people read, and the clock rules' state."""
+    """A tickets row as the fold continues from it: what people read, the clock rules' state, its SLA facts."""
 
     view: TicketView
     clocks: TicketClocks
+    facts: SlaFact | None = None  # the sla_facts row
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Changes:
     escalations: list[Escalation] = field(default_factory=list)
     first_responses: list[FirstResponse] = field(default_factory=list)
     notifications: list[NotificationOutcome] = field(default_factory=list)
+    backlog: list[BacklogMove] = field(default_factory=list)  # added to what the backlog table holds
 
 
 def tickets_touched(events: Iterable[Event]) -> set[str]:
@@ -81,11 +84,12 @@ class ReadModelFold:
         tickets: Mapping[str, StoredTicket],
         escalations: Mapping[str, Sequence[Escalation]],
     ) -> None:
-        self.rules = rules
+        self.rules, self.tz = rules, rules.calendar.tz
         self.tickets: dict[str, StoredTicket] = dict(tickets)
         self.escalations: dict[str, list[Escalation]] = {k: list(v) for k, v in escalations.items()}
         self.dirty: set[str] = set()  # tickets whose row is written
         self.changes = Changes()
+        self.backlog: dict[tuple, int] = {}
 
     def apply(self, event: Event) -> None:
         """Take ``event`` (any type read by the projections; others are ignored)."""
@@ -131,9 +135,14 @@ class ReadModelFold:
         stored = self.tickets.get(ticket_id)
         if stored is not None and (event.version or 0) <= stored.view.version:
             return  # this version is already in (a redelivery under another offset)
-        view = apply_ticket_event(stored.view if stored else None, event)
-        clocks = self.rules.apply(stored.clocks if stored else TicketClocks(ticket_id), event).state
-        self.tickets[ticket_id] = StoredTicket(view, clocks)
+        before = stored.view if stored else None
+        view = apply_ticket_event(before, event)
+        transition = self.rules.apply(stored.clocks if stored else TicketClocks(ticket_id), event)
+        facts = fact_after(stored.facts if stored else None, event, transition, self.rules.calendar)
+        self.tickets[ticket_id] = StoredTicket(view, transition.state, facts)
+        for move in backlog_moves(before and before.status, view.status, view.category, event.occurred_at, self.tz):
+            key = (move.day, move.category, move.status)
+            self.backlog[key] = self.backlog.get(key, 0) + move.moved
         self.dirty.add(ticket_id)
         self.changes.timeline.append(timeline_entry(event))
         message = public_message(event)
@@ -144,9 +153,10 @@ class ReadModelFold:
         """The changes so far, with every changed ticket's due times and SLA state brought up to date."""
         calendar = self.rules.calendar
         self.changes.tickets = [
-            StoredTicket(with_clocks(s.view, s.clocks, self.escalations.get(s.view.ticket_id, ()), calendar), s.clocks)
+            replace(s, view=with_clocks(s.view, s.clocks, self.escalations.get(s.view.ticket_id, ()), calendar))
             for s in (self.tickets[ticket_id] for ticket_id in sorted(self.dirty))
         ]
+        self.changes.backlog = summed(self.backlog)
         return self.changes
 
 

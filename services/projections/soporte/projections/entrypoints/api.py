@@ -1,4 +1,4 @@
-"""The query API (``/api/v1``): agent queues, ticket detail, a customer's tickets, desk figures.
+"""The query API (``/api/v1``): agent queues, ticket detail, a customer's tickets, desk figures, leads' reports.
 
 Customers, guests and ticket tokens only ever see their own tickets and the
 public thread; any other ticket id is a 404, so its existence is not confirmed.
@@ -16,7 +16,6 @@ from aiohttp import web
 from soporte.platform.http import FieldError, Problem, routed
 from soporte.platform.openapi import Doc, build_openapi, problem_response
 from soporte.projections import keys
-from soporte.projections.domain.access import Principal
 from soporte.projections.domain.history import event_of
 from soporte.projections.domain.queues import (
     MAX_VERSION,
@@ -28,20 +27,13 @@ from soporte.projections.domain.queues import (
     whole_number,
 )
 from soporte.projections.domain.tickets import TicketView
+from soporte.projections.entrypoints.callers import agent, authenticated, validation_error
+from soporte.projections.entrypoints.reports import REPORT_DOCS, REPORT_ROUTES
 from soporte.ticketrules import explain
-
-# Problems are made afresh for every request: an exception raised again keeps every earlier traceback.
-
-
-def unauthorized() -> Problem:
-    return Problem(401, "unauthorized", "A valid token is needed")
-
-
-def agents_only() -> Problem:
-    return Problem(403, "agents-only", "Only agents can read this")
 
 
 def not_found() -> Problem:
+    """Made afresh for every request (an exception raised again keeps every earlier traceback)."""
     return Problem(404, "not-found", "No such ticket")
 
 
@@ -88,27 +80,8 @@ def customer_ticket_json(view: TicketView) -> dict[str, Any]:
     return {k: full[k] for k in CUSTOMER_FIELDS}
 
 
-async def authenticated(request: web.Request) -> Principal:
-    """The caller, or 401."""
-    principal = await request.app[keys.PRINCIPALS].resolve(request.headers.get("Authorization"))
-    if principal is None:
-        raise unauthorized()
-    return principal
-
-
-async def agent(request: web.Request) -> Principal:
-    principal = await authenticated(request)
-    if not principal.is_agent:
-        raise agents_only()
-    return principal
-
-
 AT_MOST_YEARS = 2
 QUEUE_PARAMETERS = ("limit", "cursor", "category", "status", "assignee", "sla_state")
-
-
-def validation_error(*errors: FieldError) -> Problem:
-    return Problem(422, "validation-error", "The request has invalid fields", errors=list(errors))
 
 
 def parse_min_version(request: web.Request) -> int | None:
@@ -229,6 +202,7 @@ ROUTES = [
     ("GET", "/api/v1/tickets/{ticket_id}/sla", ticket_sla),
     ("GET", "/api/v1/me/tickets", my_tickets),
     ("GET", "/api/v1/figures", figures),
+    *REPORT_ROUTES,
 ]
 
 
@@ -269,6 +243,7 @@ DOCS = {
     ),
     ("GET", "/api/v1/me/tickets"): Doc(responses=_READ),
     ("GET", "/api/v1/figures"): Doc(responses=_READ),
+    **REPORT_DOCS,
 }
 
 

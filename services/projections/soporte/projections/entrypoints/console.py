@@ -34,6 +34,7 @@ from soporte.projections.entrypoints.pages import (
     set_token_cookie,
 )
 from soporte.projections.entrypoints.presenters import Refusal
+from soporte.projections.entrypoints.reports import breach_forecast
 from soporte.ticketrules import Explanation, explain
 
 AREA = "console"
@@ -91,14 +92,18 @@ async def queue_context(request: web.Request, principal: Principal) -> dict[str,
 
 @html_errors(AREA)
 async def console(request: web.Request) -> web.Response:
-    """The agent console: sign-in, or the queue (actionable first, then SLA due time) with live countdowns."""
+    """The agent console: sign-in, or the queue (actionable first, then SLA due time) with live countdowns, and
+    how many tickets will breach within the hour if nothing changes."""
     signed_in = await signed_in_agent(request)
     if signed_in is None:
         return sign_in_page(request)
     principal = signed_in[0]
     figures = await request.app[keys.READ_MODELS].figures(request.app[keys.CLOCK](), request.app[keys.CALENDAR].tz)
     context = await queue_context(request, principal)
-    return render(request, "agent_queue.html.j2", area=AREA, agent=principal, figures=figures, **context)
+    predicted = await breach_forecast(request.app)
+    return render(
+        request, "agent_queue.html.j2", area=AREA, agent=principal, figures=figures, forecast=predicted, **context
+    )
 
 
 @html_errors(AREA)

@@ -32,7 +32,7 @@ from soporte.projections.adapters.tables import (
     swap_in_rebuilt_tables,
 )
 from soporte.projections.adapters.writer import ReadModelProjection, TableStore
-from soporte.projections.bootstrap import reader_settings, source_topics
+from soporte.projections.reading import reader_settings, source_topics
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies, SlaRules
 
