@@ -23,9 +23,10 @@ from typing import Any
 import asyncpg
 from aiokafka import TopicPartition
 
-from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, TICKET_EVENTS, Event, decode, from_dict
+from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_REPORTS, TICKET_EVENTS, Event, decode, from_dict
 from soporte.events import types as t
 from soporte.notifier.domain.notifications import Desk, contact_from, plan
+from soporte.notifier.domain.weekly_summary import plan_weekly_summary
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.clock import utc_now
 from soporte.platform.kafka import make_consumer
@@ -36,6 +37,7 @@ from soporte.ticketrules import replay_escalations
 from .desk import ALLOWED_LATENESS_SECONDS, ChaosDesk
 from .load import Tally
 
+READ_BY_NOTIFIER = (TICKET_EVENTS, SLA_ESCALATIONS, SLA_REPORTS)  # the load asks for no access links
 Record = tuple[TopicPartition, int, Event]  # partition, offset, event
 
 
@@ -144,9 +146,7 @@ async def mails(desk: ChaosDesk, db: asyncpg.Connection, counts: Counter) -> lis
         ledger = {r["notification_id"] for r in await db.fetch("SELECT notification_id FROM notifier.notifications")}
     # Read after the snapshot: everything below its positions is on the topics by now.
     bootstrap = desk.stack.kafka_bootstrap
-    records = await topic_records(bootstrap, TICKET_EVENTS.name("")) + await topic_records(
-        bootstrap, SLA_ESCALATIONS.name("")
-    )
+    records = [r for topic in READ_BY_NOTIFIER for r in await topic_records(bootstrap, topic.name(""))]
     read = [e for tp, offset, e in records if offset < positions.get((tp.topic, tp.partition), 0)]
     expected = {n.notification_id for n in _planned(read, desk)}
     problems = [f"mail {n} planned by the events but not in the ledger" for n in sorted(expected - ledger)]
@@ -181,6 +181,7 @@ def _planned(events: list[Event], desk: ChaosDesk) -> list[Any]:
         if contact is not None:
             contacts[contact.ticket_id] = contact
         planned += plan(event, contact or contacts.get(event.ticket_id or ""), planner)
+        planned += plan_weekly_summary(event, planner)
     return planned
 
 

@@ -21,7 +21,7 @@ from soporte.platform.projection import ReaderSettings, transaction_on
 from soporte.platform.reader import TrackedReader
 from soporte.projections.adapters.tables import LIVE, REBUILT_TABLES, create_pool, migrate
 from soporte.projections.adapters.writer import ReadModelProjection, TableStore
-from soporte.projections.bootstrap import source_topics
+from soporte.projections.reading import source_topics
 from tests.support.isolation import create_database, drop_database
 
 from .desk import ChaosDesk

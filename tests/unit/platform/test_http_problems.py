@@ -1,5 +1,6 @@
 """The shared HTTP edge: every error is problem+json with a stable type."""
 
+import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -33,6 +34,9 @@ def make_app():
     async def boom(_):
         raise RuntimeError("secret detail")
 
+    async def cut(_):  # PostgreSQL killed while a pooled connection was in use
+        raise asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress")
+
     async def unready():
         raise ConnectionError("db down")
 
@@ -47,6 +51,7 @@ def make_app():
     app.router.add_get("/refuse", refuse)
     app.router.add_get("/gone", gone)
     app.router.add_get("/boom", boom)
+    app.router.add_get("/cut", cut)
     add_health_routes(app, CollectorRegistry(), [("database", unready)])
     return app
 
@@ -105,3 +110,9 @@ async def test_a_problem_raised_again_and_again_keeps_no_requests_frames_alive()
     while tb is not None:
         depth, tb = depth + 1, tb.tb_next
     assert depth == 0 and shared.__context__ is None
+
+
+async def test_a_connection_cut_in_the_middle_of_a_query_is_503_with_retry_after(client):
+    response = await client.get("/cut")
+    assert response.status == 503
+    assert response.headers["Retry-After"].isdigit()
