@@ -131,8 +131,28 @@ async def escalations(desk: ChaosDesk, db: asyncpg.Connection, counts: Counter) 
     counts["escalations due"], counts["escalations raised"] = len(due), len(raised)
     problems = [f"escalation {i} raised {n} times" for i, n in raised.items() if n > 1]
     problems += [f"escalation {i} due and never raised" for i in sorted(due - set(raised), key=str)]
-    problems += [f"escalation {i} raised but not due" for i in sorted(set(raised) - possible, key=str)]
+    unexpected = {e.event_id: e for _, _, e in seen if e.event_id not in possible}
+    problems += [await _explained(db, e) for _, e in sorted(unexpected.items(), key=lambda kv: str(kv[0]))]
     return problems
+
+
+async def _explained(db: asyncpg.Connection, escalation: Event) -> str:
+    """An escalation raised though not due, with its ticket's events: when each occurred and was published."""
+    rows = await db.fetch(
+        "SELECT e.version, e.type, e.occurred_at, o.published_at FROM intake.events e"
+        " LEFT JOIN intake.outbox o USING (ticket_id, version) WHERE e.ticket_id = $1 ORDER BY e.version",
+        escalation.ticket_id,
+    )
+    history = "; ".join(
+        f"v{r['version']} {r['type']} at {r['occurred_at']:%H:%M:%S.%f}"
+        + (f" published {r['published_at']:%H:%M:%S.%f}" if r["published_at"] else " unpublished")
+        for r in rows
+    )
+    data = escalation.data
+    return (
+        f"escalation {escalation.event_id} ({escalation.type} {data.clock} of {escalation.ticket_id}, deadline"
+        f" {data.deadline:%H:%M:%S.%f}, raised at {escalation.occurred_at:%H:%M:%S.%f}) raised but not due: {history}"
+    )
 
 
 async def mails(desk: ChaosDesk, db: asyncpg.Connection, counts: Counter) -> list[str]:

@@ -91,3 +91,35 @@ async def _mails_to(desk, address: str, count: int) -> list:
     """The first ``count`` mails to ``address`` (waiting for them)."""
     await desk.mail(address, "", skip=count - 1)
     return [m for m in desk.sink.messages() if address in str(m["To"])][:count]
+
+
+async def test_cr_lf_and_addresses_in_what_reaches_a_mail_header_stay_inside_their_header(desk):
+    """A name or an address with a line break is refused; a name with addresses and quotes in it, long enough to be
+    folded, stays the name of one recipient; the mails carry no header nobody set and go to the customer only."""
+    agent = bearer(desk.agent_token)
+    name = 'Eve "la de <intruso@evil.test>", ' + "Nombre muy largo; Bcc: victima@evil.test, " * 4
+    body = {"category": "damaged_item", "description": "Rota\r\nBcc: otro@evil.test", "channel": "phone"}
+    async with aiohttp.ClientSession() as http:
+        for field, value in (
+            ("customer_name", "Eve\r\nBcc: victima@evil.test"),
+            ("customer_email", "a@b.es\r\nBcc: v@e.es"),
+        ):
+            hostile = {**body, "customer_name": "Eve", "customer_email": "crlf@example.com", field: value}
+            async with http.post(desk.intake + "/api/v1/tickets", headers=agent, json=hostile) as refused:
+                assert refused.status == 422, await refused.text()
+                assert [e["field"] for e in (await refused.json())["errors"]] == [field]
+        ticket = {**body, "customer_name": name, "customer_email": "crlf@example.com"}
+        async with http.post(desk.intake + "/api/v1/tickets", headers=agent, json=ticket) as created:
+            assert created.status == 201, await created.text()
+            tid = (await created.json())["ticket_id"]
+        reply = {"body": "Hola\r\nBcc: victima@evil.test\r\n\r\n<b>fin</b>"}
+        async with http.post(f"{desk.intake}/api/v1/tickets/{tid}/responses", headers=agent, json=reply) as answered:
+            assert answered.status == 201, await answered.text()
+    mails = [await desk.mail("crlf@example.com", tid), await desk.mail("crlf@example.com", tid, skip=1)]
+    for mail in mails:
+        (recipient,) = mail["To"].addresses
+        assert recipient.addr_spec == "crlf@example.com" and "Nombre muy largo" in recipient.display_name
+        assert mail["X-Envelope-To"] == "crlf@example.com"
+        assert mail["Bcc"] is None and mail["Cc"] is None
+        assert all("evil.test" not in str(mail[h]) for h in ("From", "Reply-To", "Subject", "Message-ID"))
+        assert b"\nBcc:" not in mail.as_bytes().split(b"\n\n", 1)[0]  # the reply's own lines stay in the body
