@@ -140,7 +140,8 @@ async def _explained(db: asyncpg.Connection, escalation: Event) -> str:
     """An escalation raised though not due, with its ticket's events: when each occurred and was published."""
     rows = await db.fetch(
         "SELECT e.version, e.type, e.occurred_at, o.published_at FROM intake.events e"
-        " LEFT JOIN intake.outbox o USING (ticket_id, version) WHERE e.ticket_id = $1 ORDER BY e.version",
+        " LEFT JOIN intake.outbox o ON o.key = e.ticket_id AND o.version = e.version WHERE e.ticket_id = $1"
+        " ORDER BY e.version",
         escalation.ticket_id,
     )
     history = "; ".join(
