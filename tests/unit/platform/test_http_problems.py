@@ -7,6 +7,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict
 
+from soporte.platform.guards import SMALL_BODY, health_app
 from soporte.platform.http import FieldError, Problem, add_health_routes, problem_middleware
 
 
@@ -116,3 +117,12 @@ async def test_a_connection_cut_in_the_middle_of_a_query_is_503_with_retry_after
     response = await client.get("/cut")
     assert response.status == 503
     assert response.headers["Retry-After"].isdigit()
+
+
+async def test_a_health_only_edge_refuses_a_large_body_before_reading_it_and_answers_problems():
+    app = health_app()
+    add_health_routes(app, CollectorRegistry(), [])
+    async with TestClient(TestServer(app)) as edge:
+        large = await edge.post("/healthz", data=b"x" * (SMALL_BODY + 1))
+        assert large.status == 413 and large.content_type == "application/problem+json"
+        assert (await edge.get("/healthz")).status == 200

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .http import Problem
+from .http import Problem, problem_middleware
 
 SMALL_BODY = 16 * 1024  # a sign-in, a guest's email + order number, a request for links
 _SIZE = "_soporte_body_size"
@@ -132,3 +132,9 @@ def page_security_headers(content_security_policy: str) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     }
+
+
+def health_app() -> web.Application:
+    """The HTTP side of a service that only answers ``/healthz``, ``/readyz`` and ``/metrics``: problems as
+    problem+json, any body refused by size before it is read."""
+    return web.Application(middlewares=[problem_middleware(), body_guard()], client_max_size=SMALL_BODY)

@@ -21,7 +21,8 @@ from prometheus_client import CollectorRegistry
 from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_REPORTS, TICKET_EVENTS
 from soporte.platform.clock import utc_now
-from soporte.platform.http import add_health_routes, problem_middleware
+from soporte.platform.guards import health_app
+from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import start_producer
 from soporte.platform.lifecycle import serve_app
 from soporte.platform.migrations import migrate
@@ -66,7 +67,7 @@ def create_health_app(parts: Parts, settings: NotifierSettings, registry: Collec
         if problem:
             raise RuntimeError(problem)
 
-    app = web.Application(middlewares=[problem_middleware()])
+    app = health_app()
     add_health_routes(app, registry, [("database", database), ("smtp", smtp), ("reader", reading)])
     return app
 

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from soporte.businesstime import load_calendar
 from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, Event
 from soporte.platform.clock import utc_now
+from soporte.platform.guards import health_app
 from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import serve_app
@@ -66,7 +67,7 @@ class SlaWorker:
         self._escalations.labels(escalation.type, str(escalation.data.clock)).inc()
 
     def web_app(self) -> web.Application:
-        app = web.Application()
+        app = health_app()
 
         async def processor_caught_up() -> None:
             if not self.streams.ready:

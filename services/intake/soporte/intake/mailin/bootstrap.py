@@ -16,7 +16,6 @@ import functools
 from pathlib import Path
 
 import asyncpg
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from soporte.businesstime import BusinessCalendar, load_calendar
@@ -35,6 +34,7 @@ from soporte.intake.service_layer.handlers import ReturnLabelDesk
 from soporte.intake.service_layer.unit_of_work import PostgresUnitOfWork
 from soporte.platform import lifecycle
 from soporte.platform.clock import Clock, utc_now
+from soporte.platform.guards import health_app
 from soporte.platform.http import add_health_routes
 from soporte.platform.logging import get_logger
 from soporte.platform.migrations import migrate
@@ -144,7 +144,7 @@ async def run_mailin(settings: MailinSettings, stop: asyncio.Event) -> None:
     wanted = [("database", "pool")]
     wanted += [("smtp", "smtp")] if settings.mailin_smtp_enabled else []
     wanted += [("imap", "imap")] if settings.mailin_imap_host else []
-    health = web.Application()
+    health = health_app()
     add_health_routes(health, registry, [(name, check(part)) for name, part in wanted])
     http = asyncio.create_task(lifecycle.serve_app(health, settings.host, settings.mailin_http_port, stop))
     http.add_done_callback(lambda _: stop.set())  # its port taken: the process ends
