@@ -11,7 +11,7 @@ SOPORTE    := $(VENV)/bin/soporte
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint format test-scale deps python-deps system-deps infra-up infra-down infra-status clean bench test-unit schemas
+.PHONY: help run test lint format test-scale chaos deps python-deps system-deps infra-up infra-down infra-status clean bench test-unit schemas
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ format: python-deps ## apply ruff's fixes and format
 
 test-scale: deps ## 20 SLA worker takeovers under load (SOPORTE_TEST_TAKEOVERS=N): lost clocks, missed and duplicate escalations
 	$(PY) -m pytest -m scale tests/integration/sla
+
+chaos: deps ## every component SIGKILLed under load on a private stack, 3 rounds each (SOPORTE_CHAOS_ROUNDS=N): counts and violations
+	$(PY) -m pytest -m chaos -s tests/chaos
 
 test-unit: python-deps ## only the tests that need no infrastructure
 	$(PY) -m pytest tests/unit

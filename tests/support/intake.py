@@ -48,6 +48,7 @@ from soporte.platform.tokens import sign_token
 from soporte.ticketrules import SlaRules, load_policies
 from tests.support.kafka import read_topic_until
 from tests.support.scenario import AGENT
+from tests.support.servers import StartedApps
 
 SHOP_SECRET = "test-shop-secret"
 
@@ -73,6 +74,18 @@ async def client(intake_settings):
         yield test_client
 
 
+@pytest.fixture
+async def start_intake():
+    """Starts intake apps on given settings (``create_app`` options too); all are stopped at the end."""
+    started = StartedApps()
+
+    async def start(settings: IntakeSettings, **options) -> TestClient:
+        return await started.client(create_app(settings, **options))
+
+    yield start
+    await started.close()
+
+
 def intake_env(settings: IntakeSettings) -> dict[str, str]:
     return {
         **os.environ,
@@ -89,6 +102,17 @@ def agent_token(client, intake_settings) -> str:
     return create_agent(intake_settings)
 
 
+def soporte_cli(settings: IntakeSettings, *args: str) -> subprocess.CompletedProcess:
+    """``soporte <args>`` as people run it, on the test's database and topics."""
+    return subprocess.run(
+        [sys.executable, "-m", "soporte.cli.main", *args],
+        env=intake_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @dataclass(frozen=True)
 class StaffAccount:
     """An agent as `soporte agents create` made them: their address, first password and an API token."""
@@ -103,14 +127,7 @@ def create_staff(
     settings: IntakeSettings, name: str = "Luis Pardo", email: str = "luis@shop.test", role: str = "agent"
 ) -> StaffAccount:
     """An agent created the way people do it (`soporte agents create`; a lead with ``role="lead"``)."""
-    args = ["agents", "create", name, "--email", email, "--role", role, "--api-token", "tests"]
-    result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", *args],
-        env=intake_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = soporte_cli(settings, "agents", "create", name, "--email", email, "--role", role, "--api-token", "tests")
     assert result.returncode == 0, result.stderr
     said = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     return StaffAccount(said["agent"].split()[0], email, said["password"], said["token"].split()[0])

@@ -29,6 +29,8 @@ class ScriptedMaildirHandler(MaildirHandler):
 
     ``sender_delay_seconds`` slows every transaction at MAIL FROM, before any message is
     accepted, so a test can kill a client between mails without a half-delivered one.
+    ``accepted_delay_seconds`` holds the 250 after a message is stored, so a test can take the client's database
+    away between a mail going out and the client hearing that it went.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -36,6 +38,7 @@ class ScriptedMaildirHandler(MaildirHandler):
         self.replies: deque[str] = deque()
         self.attempts = 0
         self.sender_delay_seconds = 0.0
+        self.accepted_delay_seconds = 0.0
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
         if self.sender_delay_seconds:
@@ -50,7 +53,10 @@ class ScriptedMaildirHandler(MaildirHandler):
             reply = self.replies.popleft()
             if not reply.startswith("250"):
                 return reply
-        return await super().handle_DATA(server, session, envelope)
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.accepted_delay_seconds:
+            await asyncio.sleep(self.accepted_delay_seconds)
+        return answer
 
 
 @dataclass

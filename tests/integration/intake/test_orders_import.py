@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import asyncpg
 
-from tests.support.intake import intake_env
+from tests.support.intake import soporte_cli
 
 CSV = """order_number,email,customer_id,customer_name,placed_at,items
 100234,ana@example.com,cust-1,Ana,2026-11-20T10:00:00+01:00,LCD-156:Pantalla 15.6:1
@@ -20,13 +17,7 @@ CSV = """order_number,email,customer_id,customer_name,placed_at,items
 async def test_import_keeps_good_rows_and_names_the_bad_lines(intake_settings, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(CSV, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "soporte.cli.main", "orders", "import", str(path)],
-        env=intake_env(intake_settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = soporte_cli(intake_settings, "orders", "import", str(path))
     assert result.returncode == 1  # some rows were refused
     assert "2 orders imported, 2 rows refused" in result.stdout
     assert "line 3:" in result.stderr and "line 5:" in result.stderr and "imported 2/2" in result.stderr

@@ -85,26 +85,41 @@ async def test_a_relay_killed_between_commit_and_publish_loses_nothing(intake_se
     assert await intake_pool.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL") == 0
 
 
-async def test_a_publish_that_was_not_flagged_is_sent_again_and_dedupes_to_once(intake_settings, intake_pool):
-    """The crash after publish and before flagging, replayed by hand: the suffix repeats, in order."""
+async def test_what_a_relay_sent_before_dying_unflagged_is_not_sent_again(intake_settings, intake_pool):
+    """The crash after publishing and before flagging, as the dead relay leaves it (its batch marked attempted,
+    unflagged, all or part of it on Kafka): the next relay sends only what is missing. Every event once."""
     registry = CollectorRegistry()
     relay = OutboxRelay(intake_pool, intake_settings.kafka_bootstrap, intake_settings.topic_prefix, registry)
     tickets = await write_tickets(intake_pool, tickets=2, notes=1)
     await relay._new_producer()
     try:
         assert await relay.publish_once() == 4
+        # A relay published the notes and died before flagging them: its marks stay, its flags never came.
+        await intake_pool.execute("UPDATE intake.outbox SET published_at = NULL WHERE version = 2")
+        await intake_pool.execute("INSERT INTO intake.outbox_attempts SELECT id FROM intake.outbox WHERE version = 2")
+        assert await relay.publish_once() == 2  # flagged, not sent
+        # Another one died half-way through its batch: the first event of it reached Kafka, the second did not.
+        for ticket in tickets:
+            await postgres_bus(intake_pool).handle(note(ticket, "otra nota"))
+        half = await intake_pool.fetch(
+            "SELECT id, key, payload FROM intake.outbox WHERE published_at IS NULL ORDER BY id"
+        )
         await intake_pool.execute(
-            "UPDATE intake.outbox SET published_at = NULL WHERE version = 2"
-        )  # as if the flag never came
+            "INSERT INTO intake.outbox_attempts SELECT unnest($1::bigint[])", [r["id"] for r in half]
+        )
+        await relay.producer.send_and_wait(relay.topic, bytes(half[0]["payload"]), key=half[0]["key"].encode())
         assert await relay.publish_once() == 2
         assert await relay.publish_once() == 0
     finally:
         await relay._drop_producer()
+    assert await intake_pool.fetchval("SELECT count(*) FROM intake.outbox_attempts") == 0
     seen = await ticket_events(intake_settings.kafka_bootstrap, intake_settings.topic_prefix, lambda s: len(s) >= 6)
-    assert len(seen) == 6 and len({(e.ticket_id, e.version) for e in seen}) == 4
-    for ticket in tickets:
-        assert versions_by_ticket(seen)[ticket] == [1, 2, 2]  # a repeat comes after what it repeats
-    assert registry.get_sample_value("soporte_outbox_published_total") == 6
+    assert len(seen) == 6 and len({(e.ticket_id, e.version) for e in seen}) == 6
+    assert {ticket: versions for ticket, versions in versions_by_ticket(seen).items()} == {
+        t: [1, 2, 3] for t in tickets
+    }
+    assert registry.get_sample_value("soporte_outbox_published_total") == 5  # 4, then the one the dead relay missed
+    assert registry.get_sample_value("soporte_outbox_recovered_total") == 3
     assert registry.get_sample_value("soporte_outbox_lag_seconds") == 0.0
 
 

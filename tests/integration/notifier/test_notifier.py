@@ -16,11 +16,12 @@ import asyncpg
 
 from soporte.events import Language
 from soporte.events import types as t
+from soporte.platform.reply_tokens import ticket_of_message_id
 from soporte.words import words
 from tests.support.kafka import records_on
 from tests.support.scenario import Stream
 
-from .conftest import SUBMITTED_AT, read_topic, wait_for_mail
+from .conftest import SUBMITTED_AT, RunningNotifier, read_topic, wait_for_mail
 
 
 def plain(message) -> str:
@@ -193,3 +194,23 @@ async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(
         "[T-OUTAGE0002] Hemos recibido su ticket",
     ]
     assert await records_on(kafka_bootstrap, dead_letter_topic) == 0
+
+
+async def test_postgresql_dying_between_sending_and_marking_sent_resends_the_same_message_id(
+    smtp_sink, shop, notifier_settings, infra
+):
+    """The mail went out but the ledger never heard: sent again once the lease ends, recognisably the same mail."""
+    running = RunningNotifier(notifier_settings.model_copy(update={"lease_seconds": 2})).start()
+    try:
+        smtp_sink.handler.accepted_delay_seconds = 3  # the 250 comes after the database is gone
+        await shop.publish(Stream("T-RESEND0001").submitted(SUBMITTED_AT))
+        await wait_for_mail(smtp_sink, 1)
+        async with database_unreachable(infra.database_url, notifier_settings.database_url):
+            smtp_sink.handler.accepted_delay_seconds = 0
+            await asyncio.sleep(4)  # the 250 arrives, marking it sent fails, the lease runs out meanwhile
+        copies = await wait_for_mail(smtp_sink, 2, timeout=60)
+    finally:
+        await running.halt()
+    assert len(copies) == 2 and copies[0]["Subject"] == copies[1]["Subject"]
+    assert copies[0]["Message-ID"] == copies[1]["Message-ID"]
+    assert ticket_of_message_id(str(copies[0]["Message-ID"]), notifier_settings.desk_secret) == "T-RESEND0001"

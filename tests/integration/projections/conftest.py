@@ -23,6 +23,7 @@ from soporte.projections.bootstrap import create_app
 from soporte.projections.settings import ProjectionsSettings
 from soporte.ticketrules import SlaPolicies
 from tests.support.scenario import GUEST, Stream
+from tests.support.servers import StartedApps
 
 CAL = BusinessCalendar.always_open()
 POLICIES = SlaPolicies()
@@ -141,20 +142,16 @@ async def client(settings):
 @pytest.fixture
 async def start_app(settings):
     """Starts apps on these settings (another clock, a restart...); ``await client.close()`` stops one early."""
-    started: list[TestClient] = []
+    started = StartedApps()
 
     async def start(*, now=None, **overrides) -> TestClient:
         app = create_app(
             settings.model_copy(update=overrides), calendar=CAL, policies=POLICIES, **({"now": now} if now else {})
         )
-        test_client = TestClient(TestServer(app))
-        await test_client.start_server()
-        started.append(test_client)
-        return test_client
+        return await started.client(app)
 
     yield start
-    for test_client in started:
-        await test_client.close()
+    await started.close()
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,6 +10,7 @@ from soporte import events as ev
 from soporte.events import DEAD_LETTERS, NOTIFICATION_OUTCOMES, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS
 from soporte.events import types as t
 from tests.support.kafka import read_topic_until
+from tests.support.outage import relay_to
 from tests.support.scenario import Stream
 
 from .conftest import at, bearer, bob_stream, dump_tables, eventually, projected_records, topic_size, wait_projected
@@ -110,57 +109,15 @@ async def test_an_undecodable_record_is_dead_lettered_and_reading_goes_on(start_
     assert await db.fetchval("SELECT version FROM projections.tickets WHERE ticket_id = $1", stream.ticket_id) == 2
 
 
-class CuttableRelay:
-    """A TCP relay in front of PostgreSQL that the test cuts and restores: the database away, as a reader sees it."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = 0
-        self.server: asyncio.Server | None = None
-        self.writers: set[asyncio.StreamWriter] = set()
-
-    async def open(self) -> None:
-        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def cut(self) -> None:
-        """No new connection is accepted and every open one is dropped."""
-        self.server.close()
-        for writer in list(self.writers):
-            writer.close()
-        await self.server.wait_closed()  # returns once the relayed connections are gone too
-
-    async def _relay(self, client_reader, client_writer) -> None:
-        server_reader, server_writer = await asyncio.open_connection(*self.target)
-        self.writers |= {client_writer, server_writer}
-
-        async def pipe(reader, writer) -> None:
-            try:
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                writer.close()
-                self.writers.discard(writer)
-
-        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
-
-
 @pytest.fixture
 async def relay(settings):
-    url = urlsplit(settings.database_url)
-    relay = CuttableRelay(url.hostname, url.port)
-    await relay.open()
+    relay = await relay_to(settings.database_url)
     yield relay
-    if relay.server.is_serving():
-        await relay.cut()
+    await relay.close()
 
 
 async def test_the_reader_waits_out_a_database_outage_and_skips_nothing(start_app, produce, db, settings, relay):
-    url = urlsplit(settings.database_url)
-    client = await start_app(database_url=url._replace(netloc=f"{url.username}@127.0.0.1:{relay.port}").geturl())
+    client = await start_app(database_url=relay.dsn(settings.database_url))
     first, second = Stream(), Stream()
     await produce(TICKET_EVENTS, first.submitted(at(1)))
     await wait_projected(db, 1)
@@ -174,7 +131,7 @@ async def test_the_reader_waits_out_a_database_outage_and_skips_nothing(start_ap
     await relay.cut()
     await produce(TICKET_EVENTS, second.submitted(at(2)), first.agent_replied(at(3), "Hola"))
     await eventually(lambda: _at_least(failures, 2), timeout=30)
-    await relay.open()
+    await relay.restore()
 
     # Back from the stored positions: both records are applied, none skipped, none dead-lettered.
     await wait_projected(db, 3)

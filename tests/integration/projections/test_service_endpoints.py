@@ -31,7 +31,7 @@ async def test_openapi_lists_every_route_and_health_readiness_metrics_answer(cli
         response = await client.get("/readyz")
         return response.status == 200 and await response.json()
 
-    assert (await eventually(ready))["checks"] == {"database": "ok", "reader": "ok"}
+    assert (await eventually(ready))["checks"] == {"started": "ok", "database": "ok", "reader": "ok"}
 
     stream = guest_stream()
     await produce(TICKET_EVENTS, stream.submitted(at(1)), stream.agent_replied(at(2), "Hola"))

@@ -104,6 +104,18 @@ async def test_the_same_key_gets_the_first_outcome_another_caller_with_it_acts(u
     assert (await bus.handle(from_marta)).ticket_id != first.ticket_id
 
 
+async def test_a_key_sent_again_with_another_request_is_refused_and_nothing_is_done(uow):
+    bus = bootstrap_test_app(uow)
+    first = await bus.handle(c.keyed_to_its_request(phone_ticket(key="call-42")))
+    assert await bus.handle(c.keyed_to_its_request(phone_ticket(key="call-42"))) == first  # a new number, same ask
+    other = replace(phone_ticket(key="call-42"), description="¿Y en mate?")
+    with pytest.raises(c.IdempotencyKeyReused):
+        await bus.handle(c.keyed_to_its_request(other))
+    with pytest.raises(c.IdempotencyKeyReused):  # the same key on another route
+        await bus.handle(c.keyed_to_its_request(note(first.ticket_id, "llamar", key="call-42")))
+    assert len(uow.events.streams) == 1 and len(uow.events.streams[first.ticket_id]) == 1
+
+
 async def test_someone_elses_ticket_is_not_found_and_a_stale_version_conflicts(uow):
     stream = await known_ticket(uow)
     eve = c.ReplyAsCustomer(

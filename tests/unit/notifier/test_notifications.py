@@ -15,7 +15,7 @@ from soporte.businesstime import load_calendar
 from soporte.events import Channel, Language
 from soporte.notifier.domain.delivery import retry_delay
 from soporte.notifier.domain.notifications import Contact, Desk, contact_from, plan
-from soporte.notifier.domain.rendering import MailThreading, make_environment, render_email
+from soporte.notifier.domain.rendering import MailThreading, display_name, make_environment, render_email
 from soporte.notifier.settings import NotifierSettings
 from soporte.platform.reply_tokens import ticket_of_message_id, verify_reply_token
 from soporte.ticketrules import SlaRules, load_policies, replay_escalations
@@ -197,16 +197,23 @@ def test_a_hostile_customer_name_is_escaped_in_html_and_cannot_inject_headers():
         assert "\n" not in message[name] and "\r" not in message[name]
 
 
-def test_a_long_name_holding_an_address_stays_one_recipient_when_the_to_header_is_folded():
-    name = "Ana Pérez de la Fuente y Gómez-Aranda, atención: eve@evil.example, departamento de compras internacionales"
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ana Pérez de la Fuente y Gómez-Aranda, atención: eve@evil.example, departamento de compras internacionales",
+        'Eve "la de <intruso@evil.test>", ' + "Nombre muy largo; Bcc: victima@evil.test, " * 4,  # ASCII: quoted
+    ],
+)
+def test_a_long_name_holding_an_address_stays_one_recipient_when_the_to_header_is_folded(name):
     (mail,) = planned(Stream("T-NOTIFY0001").submitted(NOW), Contact("T-NOTIFY0001", name, "ana@example.com"))
-    raw = render_email(make_environment(), mail, "soporte@shop.test").as_bytes()
-    assert b"\n " in raw.split(b"\n\n", 1)[0]  # the header was folded
+    raw = render_email(make_environment(), mail, "soporte@shop.test").as_bytes(policy=email.policy.SMTP)  # as sent
+    assert b"\n " in raw.split(b"\r\n\r\n", 1)[0]  # the header was folded
     received = email.message_from_bytes(raw, policy=email.policy.default)
     [only] = received["To"].addresses  # one recipient, however the name folds
     assert only.addr_spec == "ana@example.com"
-    # (Python's decoder leaves a space where two encoded words meet; mail clients join them, RFC 2047.)
-    assert only.display_name.replace(" ", "") == name.replace(" ", "")
+    # The name's words are all there (Python's decoder leaves a space where two encoded words meet).
+    assert only.display_name.replace(" ", "") == display_name(name).replace(" ", "")
+    assert "Nombre muy largo" in only.display_name or "Gómez-Aranda" in only.display_name
 
 
 THREADING = MailThreading("soporte@tienda.example", "desk-secret-for-tests-0123456789abcdef")

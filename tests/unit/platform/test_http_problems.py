@@ -1,11 +1,13 @@
 """The shared HTTP edge: every error is problem+json with a stable type."""
 
+import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict
 
+from soporte.platform.guards import SMALL_BODY, health_app
 from soporte.platform.http import FieldError, Problem, add_health_routes, problem_middleware
 
 
@@ -33,6 +35,9 @@ def make_app():
     async def boom(_):
         raise RuntimeError("secret detail")
 
+    async def cut(_):  # PostgreSQL killed while a pooled connection was in use
+        raise asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress")
+
     async def unready():
         raise ConnectionError("db down")
 
@@ -47,6 +52,7 @@ def make_app():
     app.router.add_get("/refuse", refuse)
     app.router.add_get("/gone", gone)
     app.router.add_get("/boom", boom)
+    app.router.add_get("/cut", cut)
     add_health_routes(app, CollectorRegistry(), [("database", unready)])
     return app
 
@@ -105,3 +111,18 @@ async def test_a_problem_raised_again_and_again_keeps_no_requests_frames_alive()
     while tb is not None:
         depth, tb = depth + 1, tb.tb_next
     assert depth == 0 and shared.__context__ is None
+
+
+async def test_a_connection_cut_in_the_middle_of_a_query_is_503_with_retry_after(client):
+    response = await client.get("/cut")
+    assert response.status == 503
+    assert response.headers["Retry-After"].isdigit()
+
+
+async def test_a_health_only_edge_refuses_a_large_body_before_reading_it_and_answers_problems():
+    app = health_app()
+    add_health_routes(app, CollectorRegistry(), [])
+    async with TestClient(TestServer(app)) as edge:
+        large = await edge.post("/healthz", data=b"x" * (SMALL_BODY + 1))
+        assert large.status == 413 and large.content_type == "application/problem+json"
+        assert (await edge.get("/healthz")).status == 200

@@ -14,8 +14,12 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import ValidationError
+
+from .projection import UNAVAILABLE
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://soporte.dev/problems/"
@@ -96,6 +100,27 @@ def client_address(request: web.Request, trusted: Sequence[Network]) -> str:
     return peer
 
 
+# Path parameters as the routers serve them: an id that cannot be one (a NUL, a slash...) is a 404 before any
+# handler runs, so nothing malformed reaches a query. Documents show the plain path (``resource.canonical``).
+_ID_PATTERNS = {"{ticket_id}": "{ticket_id:[A-Za-z0-9_-]{1,64}}", "{sha256}": "{sha256:[0-9a-f]{64}}"}
+
+
+def routed(path: str) -> str:
+    """``path`` with its ids constrained to what an id can be (``/tickets/{ticket_id}`` → ``{ticket_id:…}``)."""
+    for plain, pattern in _ID_PATTERNS.items():
+        path = path.replace(plain, pattern)
+    return path
+
+
+async def posted_form(request: web.Request) -> MultiDictProxy:
+    """The fields of a posted form; a body that is no form (multipart without its boundary, a broken part) is a
+    400 problem, never a 500."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
+        raise Problem(400, "bad-request", "The form cannot be read", detail=str(exc)[:200]) from exc
+
+
 def validation_problem(exc: ValidationError, title: str = "The request has invalid fields") -> Problem:
     """A 422 naming every field pydantic refused (``a.b.0.c`` dotted paths)."""
     errors = [
@@ -118,6 +143,19 @@ _STATUS_KINDS = {
 }
 
 ExceptionMapper = Callable[[Exception], Problem | None]
+RETRY_AFTER_SECONDS = 5  # what a client is told to wait while a dependency (PostgreSQL, Kafka, intake) is away
+
+
+def unavailable(detail: str | None = None) -> Problem:
+    """503 + Retry-After: the desk cannot do it now, nothing was done, the same request can be sent again."""
+    return Problem(
+        503,
+        "service-unavailable",
+        "The desk cannot do this right now; try again shortly",
+        detail=detail,
+        extra={"retry_after_seconds": RETRY_AFTER_SECONDS},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def problem_middleware(*mappers: ExceptionMapper):
@@ -146,6 +184,9 @@ def problem_middleware(*mappers: ExceptionMapper):
                     response.headers[name] = exc.headers[name]
         except Exception as exc:
             mapped = next((p for p in (m(exc) for m in mappers) if p is not None), None)
+            if mapped is None and isinstance(exc, UNAVAILABLE):
+                log.warning("a dependency is away", path=request.path, error=f"{exc.__class__.__name__}: {exc}")
+                mapped = unavailable()
             if mapped is None:
                 log.exception("unhandled error", path=request.path)
                 mapped = Problem(500, "internal-error", "Internal server error")
@@ -153,6 +194,7 @@ def problem_middleware(*mappers: ExceptionMapper):
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id")
         response.headers.setdefault("X-Correlation-Id", correlation_id)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     return middleware

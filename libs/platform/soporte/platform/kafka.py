@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from soporte.events import ALL_TOPICS, TopicSpec
 
 from .logging import get_logger
+from .startup import retry_until
 
 log = get_logger(__name__)
 
@@ -61,6 +62,24 @@ def make_producer(bootstrap: str, *, client_id: str = "soporte", **overrides) ->
     )
     options.update(overrides)
     return AIOKafkaProducer(**options)
+
+
+async def start_producer(
+    stop: asyncio.Event, bootstrap: str, *, client_id: str, **overrides
+) -> AIOKafkaProducer | None:
+    """A started producer, once the broker answers (waited out with backoff); None if ``stop`` came first.
+    Each attempt uses a new producer: one whose start failed is not started again."""
+
+    async def attempt() -> AIOKafkaProducer:
+        producer = make_producer(bootstrap, client_id=client_id, **overrides)
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        return producer
+
+    return await retry_until(stop, f"Kafka ({client_id})", attempt)
 
 
 def make_consumer(bootstrap: str, *topics: str, group_id: str | None, **overrides) -> AIOKafkaConsumer:

@@ -31,6 +31,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
     KafkaError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut in the middle of an operation
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.OperatorInterventionError,

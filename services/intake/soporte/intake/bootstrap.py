@@ -23,10 +23,11 @@ from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.platform.clock import Clock, utc_now
-from soporte.platform.http import add_health_routes, problem_middleware
-from soporte.platform.kafka import wait_for_kafka
+from soporte.platform.guards import SMALL_BODY, body_guard
+from soporte.platform.http import add_health_routes, problem_middleware, routed
 from soporte.platform.migrations import migrate
 from soporte.platform.openapi import build_openapi, served_routes
+from soporte.platform.startup import Startup
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 from .adapters.agents import PostgresAgents
@@ -45,7 +46,7 @@ from .entrypoints.form import add_form_routes
 from .entrypoints.orders_projection import follow_shop_orders
 from .entrypoints.route_docs import DOCS, SCHEMAS
 from .entrypoints.staff_api import STAFF_DOCS, STAFF_ROUTES, STAFF_SCHEMAS
-from .entrypoints.uploads import UploadLimits
+from .entrypoints.uploads import MAX_FORM_FIELD_BYTES, UploadLimits
 from .service_layer import handlers, views
 from .service_layer.handlers import ReturnLabelDesk
 from .service_layer.messagebus import MessageBus
@@ -124,7 +125,14 @@ def create_app(
     to the folder of the settings; ``calendar`` and ``policies`` (the SLA rules
     behind the expected answer time) to the packaged ones or their override files.
     """
-    app = web.Application(middlewares=[problem_middleware(map_domain_error)], client_max_size=settings.max_body_bytes)
+    startup = Startup()
+    sizes = {"command": settings.max_body_bytes, "upload": settings.max_total_upload_bytes + MAX_FORM_FIELD_BYTES}
+    middlewares = [
+        problem_middleware(map_domain_error),
+        startup.middleware,
+        body_guard(sizes, idle_seconds=settings.body_idle_seconds),
+    ]
+    app = web.Application(middlewares=middlewares, client_max_size=SMALL_BODY)
     tokens = DeskTokens(
         settings.desk_secret,
         now,
@@ -134,19 +142,27 @@ def create_app(
     sla_rules = SlaRules(calendar or load_calendar(), policies or load_policies())
     app[keys.SETTINGS], app[keys.SLA_RULES] = settings, sla_rules
     app[keys.UPLOAD_LIMITS] = UploadLimits(settings.max_file_bytes, settings.max_total_upload_bytes, settings.max_files)
+    app[keys.IMAGES] = ImageViews(Path(settings.attachments_dir))
     registry = CollectorRegistry()
+    stop = asyncio.Event()
+    background: list[asyncio.Task] = []
 
-    async def resources(app: web.Application):
-        await migrate(settings.database_url, "intake", MIGRATIONS)
-        pool = app[POOL] = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    async def prepare() -> None:
+        """The schema, the pool and what runs on it; PostgreSQL being away (also at start) is waited out."""
+        await startup.attempt(
+            stop, "PostgreSQL (migrations)", lambda: migrate(settings.database_url, "intake", MIGRATIONS)
+        )
+        pool = await startup.attempt(
+            stop, "PostgreSQL (pool)", lambda: asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+        )
+        if pool is None:
+            return  # stopped while waiting
         new_uow = functools.partial(uow_factory, pool)
-        app[keys.UOW] = new_uow
         # A failed request never removes a file a committed ticket uses.
         referenced = functools.partial(_file_is_referenced, new_uow)
-        files = app[keys.FILES] = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
-        app[keys.IMAGES] = ImageViews(Path(settings.attachments_dir))
+        files = file_store or LocalFileStore(Path(settings.attachments_dir), is_referenced=referenced)
         labels = ReturnLabelDesk(settings.carrier_names, settings.return_address_lines, files)
-        app[keys.BUS] = bootstrap(
+        bus = bootstrap(
             new_uow,
             now=now,
             sla_rules=sla_rules,
@@ -155,11 +171,10 @@ def create_app(
             limits=settings.access_limits,
             session_lifetime=settings.session_lifetime,
         )
-        app[keys.ORDERS] = PostgresOrders(pool)
         revoked = functools.partial(_links_revoked_at, new_uow)
-        app[keys.AUTH] = Authenticator(PostgresAgents(pool), settings.shop_secret, tokens, now, revoked)
-        stop = asyncio.Event()
-        background = []
+        authenticator = Authenticator(PostgresAgents(pool), settings.shop_secret, tokens, now, revoked)
+        wiring = {POOL: pool, keys.UOW: new_uow, keys.FILES: files, keys.BUS: bus, keys.AUTH: authenticator}
+        startup.wire(app, {**wiring, keys.ORDERS: PostgresOrders(pool)})
         if run_relay:
             relay = OutboxRelay(
                 pool,
@@ -171,14 +186,20 @@ def create_app(
             background.append(asyncio.create_task(relay.run(stop)))
         if run_orders_reader:
             background.append(asyncio.create_task(follow_shop_orders(pool, settings, registry, now, stop)))
+        startup.finished()
+
+    async def resources(app: web.Application):
+        preparing = await startup.begin(prepare)
         yield
         stop.set()
+        await asyncio.gather(preparing, return_exceptions=True)
         await asyncio.gather(*background, return_exceptions=True)
-        await pool.close()
+        if POOL in app:
+            await app[POOL].close()
 
     app.cleanup_ctx.append(resources)
     for method, path, handler in [*ROUTES, *STAFF_ROUTES, *DESK_ROUTES]:
-        app.router.add_route(method, path, handler)
+        app.router.add_route(method, routed(path), handler)
     add_form_routes(app)
 
     async def openapi(request: web.Request) -> web.Response:
@@ -188,12 +209,12 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
 
     async def database() -> None:
-        await app[POOL].fetchval("SELECT 1")
+        if POOL in app:  # else "started" says what it waits for
+            await app[POOL].fetchval("SELECT 1")
 
-    async def kafka() -> None:
-        await wait_for_kafka(settings.kafka_bootstrap, timeout=3)
-
-    add_health_routes(app, registry, [("database", database), ("kafka", kafka)])
+    # Ready means "takes commands": PostgreSQL is enough. With Kafka away the outbox holds the events (its lag and
+    # size are in /metrics), so intake stays ready.
+    add_health_routes(app, registry, [("started", startup.check), ("database", database)])
     # Last: every route is registered by now, so none is missing from the document.
     app[OPENAPI] = build_openapi(
         served_routes(app.router),

@@ -21,6 +21,7 @@ from soporte.platform import lifecycle
 from soporte.platform.lifecycle import refuse_unsafe_start
 from soporte.platform.logging import configure_logging
 from soporte.platform.migrations import migrate
+from soporte.platform.startup import retry_until
 
 from .adapters.orders import PostgresOrders
 from .adapters.orders_csv import read_orders_csv
@@ -51,8 +52,15 @@ def relay() -> int:
     refuse_unsafe_start(settings, None)
 
     async def main(stop: asyncio.Event) -> None:
-        await migrate(settings.database_url, "intake", MIGRATIONS)
-        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=3)
+        # PostgreSQL away at start is waited out like any later outage (the relay itself waits for Kafka).
+        await retry_until(
+            stop, "PostgreSQL (relay migrations)", lambda: migrate(settings.database_url, "intake", MIGRATIONS)
+        )
+        pool = await retry_until(
+            stop, "PostgreSQL (relay pool)", lambda: asyncpg.create_pool(settings.database_url, min_size=1, max_size=3)
+        )
+        if pool is None:
+            return
         try:
             registry = CollectorRegistry()
             poll = settings.relay_poll_seconds

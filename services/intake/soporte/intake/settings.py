@@ -28,7 +28,8 @@ class IntakeSettings(CommonSettings):
     desk_secret: str = "dev-desk-secret-change-me"  # shared with the notifier, which signs the links it mails
     ticket_link_days: int = 30  # SOPORTE_TICKET_LINK_DAYS: how long a link to a ticket works
     guest_session_minutes: int = 60
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 1_000_000  # a command's JSON (an unauthenticated route takes far less: platform.guards)
+    body_idle_seconds: float = 30.0  # a request body that stops arriving this long is answered 408
     # Who may say who the client is (X-Forwarded-For): the projections service, a reverse proxy.
     trusted_proxies: str = "127.0.0.1,::1"
     # Failed guest verifications allowed per window (successes do not count), and requests for links.

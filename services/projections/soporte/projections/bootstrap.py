@@ -16,11 +16,13 @@ from prometheus_client import CollectorRegistry
 
 from soporte.businesstime import BusinessCalendar, load_calendar
 from soporte.platform.clock import Clock, utc_now
+from soporte.platform.guards import SMALL_BODY, body_guard
 from soporte.platform.http import add_health_routes, problem_middleware
-from soporte.platform.kafka import make_producer
+from soporte.platform.kafka import start_producer
 from soporte.platform.lifecycle import serve_app
 from soporte.platform.projection import transaction_on
 from soporte.platform.reader import TrackedReader
+from soporte.platform.startup import Startup
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeCommands, IntakePrincipals, Principals
 from soporte.projections.adapters.live import LiveHub, notify_tickets
@@ -75,7 +77,9 @@ def create_app(
     run_reader: bool = True,
 ) -> web.Application:
     """The projections app: query API, pages, health and metrics; the tracked reader runs beside them unless off."""
-    app = web.Application(middlewares=[problem_middleware()], client_max_size=30 * 1024 * 1024)
+    startup = Startup()
+    guard = body_guard({"upload": settings.max_upload_bytes}, idle_seconds=settings.body_idle_seconds)
+    app = web.Application(middlewares=[problem_middleware(), startup.middleware, guard], client_max_size=SMALL_BODY)
     calendar = calendar or load_calendar()
     rules = SlaRules(calendar, policies or load_policies())
     app[keys.SETTINGS] = settings
@@ -83,41 +87,58 @@ def create_app(
     app[keys.CALENDAR] = calendar
     app[keys.RULES] = rules
     registry = CollectorRegistry()
+    stop = asyncio.Event()
+
+    async def prepare() -> None:
+        """The read models' schema and pool (waited for), then the reader, which waits for Kafka itself."""
+        await startup.attempt(stop, "PostgreSQL (migrations)", lambda: migrate(settings.database_url))
+        pool = await startup.attempt(stop, "PostgreSQL (pool)", lambda: create_pool(settings.database_url))
+        if pool is None:
+            return  # stopped while waiting
+        startup.wire(app, {keys.POOL: pool, keys.READ_MODELS: ReadModels(pool)})
+        if run_reader:
+            startup.wire(app, {keys.READER_TASK: asyncio.create_task(read(pool))})
+        startup.finished()
+
+    async def read(pool: asyncpg.Pool) -> None:
+        producer = await start_producer(stop, settings.kafka_bootstrap, client_id="soporte-projections")
+        if producer is None:
+            return
+        try:
+            reader = live_reader(settings, pool, producer, rules, now, registry)
+            Startup.wire(app, {keys.READER: reader})
+            summaries = [WeeklySummaries(app, producer).run(stop)] if settings.weekly_summary else []
+            await asyncio.gather(reader.run(stop), *summaries)
+        finally:
+            await producer.stop()
 
     async def resources(app: web.Application):
-        await migrate(settings.database_url)
-        pool = await create_pool(settings.database_url)
         session = aiohttp.ClientSession()
-        producer = make_producer(settings.kafka_bootstrap, client_id="soporte-projections")
-        app[keys.POOL] = pool
-        app[keys.READ_MODELS] = ReadModels(pool)
         app[keys.PRINCIPALS] = principals or IntakePrincipals(
             session, settings.intake_url, settings.whoami_cache_seconds
         )
         app[keys.COMMANDS] = IntakeCommands(session, settings.intake_url)
         hub = app[keys.LIVE] = LiveHub(settings.database_url)
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(hub.run(stop))]
+        listening = asyncio.create_task(hub.run(stop))  # it waits for PostgreSQL itself
+        preparing = None
         try:
-            if run_reader:
-                await producer.start()
-                reader = app[keys.READER] = live_reader(settings, pool, producer, rules, now, registry)
-                app[keys.READER_TASK] = asyncio.create_task(reader.run(stop))
-                tasks.append(app[keys.READER_TASK])
-                if settings.weekly_summary:
-                    tasks.append(asyncio.create_task(WeeklySummaries(app, producer).run(stop)))
+            preparing = await startup.begin(prepare)
             yield
         finally:
             stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
+            tasks = (preparing, app.get(keys.READER_TASK), listening)
+            await asyncio.gather(*(t for t in tasks if t), return_exceptions=True)
             await session.close()
-            await pool.close()
+            if keys.POOL in app:
+                await app[keys.POOL].close()
 
     async def database() -> None:
-        await app[keys.POOL].fetchval("SELECT 1")
+        if keys.POOL in app:  # else "started" says what it waits for
+            await app[keys.POOL].fetchval("SELECT 1")
 
     async def reader() -> None:
+        if keys.READER_TASK not in app or keys.READER not in app:
+            raise RuntimeError("the reader waits for Kafka")
         if app[keys.READER_TASK].done():
             raise RuntimeError("the reader has stopped")
         if problem := app[keys.READER].readiness_problem():
@@ -129,7 +150,8 @@ def create_app(
 
     app.cleanup_ctx.append(resources)
     app.on_shutdown.append(end_live_streams)
-    add_health_routes(app, registry, [("database", database), *([("reader", reader)] if run_reader else [])])
+    checks = [("started", startup.check), ("database", database), *([("reader", reader)] if run_reader else [])]
+    add_health_routes(app, registry, checks)
     add_api_routes(app)
     add_page_templates(app)
     add_console_routes(app)

@@ -18,6 +18,9 @@ class ProjectionsSettings(CommonSettings):
     read_your_writes_seconds: float = 5.0  # how long ?min_version (API) and ?v= (pages) wait at most
     console_refresh_seconds: float = 5.0
     cookie_secure: bool = False  # set when served over https
+    # A signed-in person's reply with files (forms of people not signed in take 16 KiB: platform.guards).
+    max_upload_bytes: int = 30 * 1024 * 1024
+    body_idle_seconds: float = 30.0  # a request body that stops arriving this long is answered 408
     # Who may say who the client is (X-Forwarded-For): a reverse proxy in front. Intake is told the client's
     # address in turn, so its limits count people, not this service.
     trusted_proxies: str = "127.0.0.1,::1"

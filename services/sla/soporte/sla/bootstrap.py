@@ -14,9 +14,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from soporte.businesstime import load_calendar
 from soporte.events import DEAD_LETTERS, SLA_ESCALATIONS, SLA_KPIS, TICKET_EVENTS, Event
 from soporte.platform.clock import utc_now
+from soporte.platform.guards import health_app
 from soporte.platform.http import add_health_routes
 from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import serve_app
+from soporte.platform.startup import retry_until
 from soporte.ticketrules import SlaRules, load_policies
 
 from .domain.kpis import FirstResponseKpis
@@ -65,7 +67,7 @@ class SlaWorker:
         self._escalations.labels(escalation.type, str(escalation.data.clock)).inc()
 
     def web_app(self) -> web.Application:
-        app = web.Application()
+        app = health_app()
 
         async def processor_caught_up() -> None:
             if not self.streams.ready:
@@ -83,12 +85,11 @@ class SlaWorker:
         return app
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Create the topics if needed, read back what was published, then run the app until ``stop``."""
+        """Create the topics if needed, read back what was published, then run the app until ``stop``. Kafka being
+        away at start is waited out (health answers meanwhile, not ready)."""
         s = self.settings
         specs = [TICKET_EVENTS, SLA_ESCALATIONS, SLA_KPIS, DEAD_LETTERS, *internal_topics(s)]
-        await ensure_topics(s.kafka_bootstrap, specs, s.topic_prefix)
         producer = self.producer
-        await producer.start()
         web_stop = asyncio.Event()
         http = (
             asyncio.create_task(serve_app(self.web_app(), s.sla_host, s.sla_port, web_stop), name="sla-http")
@@ -96,6 +97,11 @@ class SlaWorker:
             else None
         )
         try:
+            await retry_until(
+                stop, "Kafka (sla topics)", lambda: ensure_topics(s.kafka_bootstrap, specs, s.topic_prefix)
+            )
+            if await retry_until(stop, "Kafka (sla producer)", lambda: _started(producer)) is None:
+                return  # stopped while waiting
             await self.streams.read_back_published()
             await self.app.start()
             crashed = asyncio.create_task(self.app.wait_until_stopped())
@@ -112,6 +118,11 @@ class SlaWorker:
                 await http
             await producer.stop()
             self._datadir.cleanup()
+
+
+async def _started(producer) -> bool:
+    await producer.start()
+    return True
 
 
 def create_worker(settings: SlaSettings, clock: Callable[[], datetime] = utc_now) -> SlaWorker:

@@ -19,6 +19,7 @@ import asyncpg
 from soporte.events import Event, encode, from_dict, to_dict
 from soporte.intake.domain.commands import (
     IdempotencyKey,
+    IdempotencyKeyReused,
     IdempotencyKeyTaken,
     Outcome,
     outcome_from_data,
@@ -82,24 +83,29 @@ class PostgresEventStore:
 
 
 class PostgresOutcomes:
-    """The outcome of each command sent with an idempotency key, per caller."""
+    """The outcome of each command sent with an idempotency key, per caller, with what the key was sent with."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
     async def get(self, key: IdempotencyKey) -> Outcome | None:
         row = await self.conn.fetchrow(
-            "SELECT outcome FROM intake.idempotency WHERE principal = $1 AND key = $2", key.caller, key.key
+            "SELECT outcome, request FROM intake.idempotency WHERE principal = $1 AND key = $2", key.caller, key.key
         )
-        return outcome_from_data(json.loads(row["outcome"])) if row else None
+        if row is None:
+            return None
+        if None not in (row["request"], key.request) and row["request"] != key.request:
+            raise IdempotencyKeyReused(key.key)
+        return outcome_from_data(json.loads(row["outcome"]))
 
     async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
         try:
             await self.conn.execute(
-                "INSERT INTO intake.idempotency (principal, key, outcome) VALUES ($1, $2, $3)",
+                "INSERT INTO intake.idempotency (principal, key, outcome, request) VALUES ($1, $2, $3, $4)",
                 key.caller,
                 key.key,
                 json.dumps(outcome_to_data(outcome)),
+                key.request,
             )
         except asyncpg.UniqueViolationError as exc:
             raise IdempotencyKeyTaken(key.key) from exc

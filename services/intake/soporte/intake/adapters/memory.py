@@ -17,7 +17,7 @@ from soporte.events import Event, files_of
 from soporte.events import types as t
 from soporte.intake.domain.access import AttemptKey
 from soporte.intake.domain.canned import CannedReply
-from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyTaken, Outcome
+from soporte.intake.domain.commands import IdempotencyKey, IdempotencyKeyReused, IdempotencyKeyTaken, Outcome
 from soporte.intake.domain.staff import Account, Session
 from soporte.intake.domain.tickets import ConcurrencyConflict
 
@@ -60,15 +60,20 @@ class InMemoryEventStore(_Snapshots):
 
 class InMemoryOutcomes(_Snapshots):
     def __init__(self) -> None:
-        self.outcomes: dict[IdempotencyKey, Outcome] = {}
+        self.outcomes: dict[IdempotencyKey, tuple[Outcome, str | None]] = {}
 
     async def get(self, key: IdempotencyKey) -> Outcome | None:
-        return self.outcomes.get(key)
+        if key not in self.outcomes:
+            return None
+        outcome, request = self.outcomes[key]
+        if None not in (request, key.request) and request != key.request:
+            raise IdempotencyKeyReused(key.key)
+        return outcome
 
     async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
         if key in self.outcomes:
             raise IdempotencyKeyTaken(key.key)
-        self.outcomes[key] = outcome
+        self.outcomes[key] = (outcome, key.request)
 
 
 class InMemoryOrders(_Snapshots):

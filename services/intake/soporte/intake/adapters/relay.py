@@ -5,7 +5,10 @@ crash between publish and flag publishes again (readers dedupe by ticket+version
 Rows are drained by "not yet published" under ``FOR UPDATE SKIP LOCKED``, never by
 "id > last seen": a bigserial is not commit order. One relay drains at a time (a
 transaction-scoped advisory lock), so with several relays running a ticket's
-events still reach Kafka in version order. Woken by NOTIFY, with a poll behind it
+events still reach Kafka in version order. A batch is marked attempted (committed)
+before it is sent; marked rows found unpublished are looked for at the end of their
+partitions first (``relay_recovery``), so a relay killed between publishing and
+flagging makes no duplicate either: every event is on Kafka once. Woken by NOTIFY, with a poll behind it
 because a LISTEN connection does not survive a PostgreSQL restart (asyncpg #421, #447).
 """
 
@@ -25,6 +28,7 @@ from soporte.platform.kafka import ensure_topics, make_producer
 from soporte.platform.lifecycle import sleep_unless
 
 from .event_store import NOTIFY_CHANNEL
+from .relay_recovery import already_published
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +56,12 @@ class OutboxRelay:
         self.lag = Gauge(
             "soporte_outbox_lag_seconds", "Age of the oldest unpublished event (publication lag)", registry=registry
         )
+        self.pending = Gauge("soporte_outbox_pending", "Events in the outbox not yet on Kafka", registry=registry)
+        self.recovered = Counter(
+            "soporte_outbox_recovered_total",
+            "Events found on Kafka already after a relay died between sending and flagging them",
+            registry=registry,
+        )
         self.recreated = Counter(
             "soporte_outbox_producer_recreated_total", "Producers replaced after a stuck sequence", registry=registry
         )
@@ -77,21 +87,47 @@ class OutboxRelay:
                 await self.measure_lag(conn)  # standing by: the figure still tells how far behind publication is
                 return 0
             rows = await conn.fetch(
-                """SELECT id, key, payload, extract(epoch FROM now() - created_at) AS age
-                   FROM intake.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                """SELECT id, key, payload FROM intake.outbox
+                   WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
                 self.batch,
             )
-            self.lag.set(float(rows[0]["age"]) if rows else 0.0)
             if not rows:
+                self.lag.set(0.0)
+                self.pending.set(0)
                 return 0
-            # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
-            futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["key"].encode()) for r in rows]
-            await asyncio.gather(*futures)  # every send acknowledged by all in-sync replicas
-            await conn.execute(
-                "UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", [r["id"] for r in rows]
+            ids = [r["id"] for r in rows]
+            there = await self._published_before(conn, rows)
+            unsent = [r for r in rows if r["id"] not in there]
+            # Marked before sending, on another connection so the mark stays if this process dies meanwhile.
+            await self.pool.execute(
+                "INSERT INTO intake.outbox_attempts (id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+                [r["id"] for r in unsent],
             )
-        self.published.inc(len(rows))
+            # Sent in order on one idempotent producer: per key (ticket) the partition keeps this order.
+            futures = [await self.producer.send(self.topic, bytes(r["payload"]), key=r["key"].encode()) for r in unsent]
+            await asyncio.gather(*futures)  # every send acknowledged by all in-sync replicas
+            await conn.execute("UPDATE intake.outbox SET published_at = now() WHERE id = ANY($1)", ids)
+            await conn.execute("DELETE FROM intake.outbox_attempts WHERE id = ANY($1)", ids)
+            await self.measure_lag(conn)  # what is left after this batch
+        self.published.inc(len(unsent))
         return len(rows)
+
+    async def _published_before(self, conn, rows) -> set[int]:
+        """Rows of ``rows`` a relay sent before dying (marked attempted, still unpublished) that are on Kafka."""
+        marked = {
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM intake.outbox_attempts WHERE id = ANY($1)", [r["id"] for r in rows]
+            )
+        }
+        if not marked:
+            return set()
+        maybe = [r for r in rows if r["id"] in marked]
+        partitions = await self.producer.partitions_for(self.topic)
+        found = await already_published(self.bootstrap, self.topic, partitions, maybe, tail=2 * self.batch)
+        log.info("relay recovery: a batch sent before a crash", marked=len(marked), already_on_kafka=len(found))
+        self.recovered.inc(len(found))
+        return found
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain the outbox until ``stop``; Kafka or PostgreSQL being away is waited out, not fatal."""
@@ -131,11 +167,13 @@ class OutboxRelay:
             await self._drop_producer()
 
     async def measure_lag(self, conn) -> None:
-        """Set the publication-lag gauge from the oldest unpublished row."""
-        age = await conn.fetchval(
-            "SELECT extract(epoch FROM now() - min(created_at)) FROM intake.outbox WHERE published_at IS NULL"
+        """Set the publication-lag gauges: the oldest unpublished row's age, and how many rows wait."""
+        row = await conn.fetchrow(
+            "SELECT extract(epoch FROM now() - min(created_at)) AS age, count(*) AS pending"
+            " FROM intake.outbox WHERE published_at IS NULL"
         )
-        self.lag.set(float(age or 0.0))
+        self.lag.set(float(row["age"] or 0.0))
+        self.pending.set(row["pending"])
 
     async def _measure_lag_quietly(self) -> None:
         try:

@@ -14,10 +14,14 @@ exactly like the first request.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, TypeAdapter
 
@@ -29,14 +33,51 @@ from .tickets import TicketAccess
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """A caller's ``Idempotency-Key``: the same key from another caller is another request."""
+    """A caller's ``Idempotency-Key``: the same key from another caller is another request.
+
+    ``request`` is a digest of what the key was sent with (``request_digest``): the same key sent again for
+    something else is refused (``IdempotencyKeyReused``), never answered with the first outcome. None for keys
+    that name their request themselves (a mail's Message-ID: the same mail, whatever is made of it now).
+    """
 
     caller: str  # who sent it, e.g. "agent:agent-1", "customer:cust-1"
     key: str
+    request: str | None = field(default=None, compare=False)
 
 
 class IdempotencyKeyTaken(Exception):
     """Another request with the same key committed first: answer with its outcome."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was first sent with another request (another route or body): refused, nothing done."""
+
+
+C = TypeVar("C", bound="Command")
+# Not part of what was asked: the ticket number a submission is given, the key itself, the conversation id.
+_NOT_THE_REQUEST = {"idempotency_key", "correlation_id"}
+
+
+@functools.cache
+def _adapter(command_type: type) -> TypeAdapter:
+    return TypeAdapter(command_type)
+
+
+def request_digest(command: Command) -> str:
+    """What a command asks, as a digest: its kind, its ticket (none for a submission: it gets a new number) and
+    everything it carries, so the same key can be checked to come with the same request."""
+    excluded = _NOT_THE_REQUEST | ({"ticket_id"} if isinstance(command, SubmitTicket) else set())
+    data = _adapter(type(command)).dump_python(command, mode="json", exclude=excluded)
+    text = json.dumps([type(command).__name__, data], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def keyed_to_its_request(command: C) -> C:
+    """``command`` with its idempotency key bound to what it asks (``request_digest``)."""
+    key = command.idempotency_key
+    if key is None:
+        return command
+    return dataclasses.replace(command, idempotency_key=dataclasses.replace(key, request=request_digest(command)))
 
 
 @dataclass(frozen=True, kw_only=True)

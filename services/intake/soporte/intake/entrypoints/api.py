@@ -20,6 +20,7 @@ from soporte.intake.domain import access, canned, staff
 from soporte.intake.domain import commands as c
 from soporte.intake.domain import tickets as domain
 from soporte.intake.service_layer import views
+from soporte.platform.guards import body_limit
 from soporte.platform.http import FieldError, Problem, client_address
 
 from . import keys
@@ -72,6 +73,14 @@ def map_domain_error(exc: Exception) -> Problem | None:
     if isinstance(exc, domain.UnacceptableValue):
         return Problem(
             422, "validation-error", "The request has invalid fields", errors=[FieldError(exc.field, str(exc))]
+        )
+    if isinstance(exc, c.IdempotencyKeyReused):
+        return Problem(
+            422,
+            "idempotency-key-reused",
+            "This Idempotency-Key was sent before with another request",
+            detail="nothing was done: send a new key for a new request",
+            errors=[FieldError("Idempotency-Key", "already used for another request")],
         )
     if isinstance(exc, domain.ConcurrencyConflict):
         return Problem(
@@ -158,6 +167,7 @@ async def my_orders(request: web.Request) -> web.Response:
 # --- commands ----------------------------------------------------------------------------
 
 
+@body_limit("upload")
 async def submit_ticket(request: web.Request) -> web.Response:
     """Submit a ticket (JSON or multipart with files); agents open one for a customer with the channel recorded."""
     app = request.app
@@ -166,7 +176,7 @@ async def submit_ticket(request: web.Request) -> web.Response:
     async with files_kept_on_success(upload, app[keys.FILES]):
         key = principal.idempotency_key(request.headers.get("Idempotency-Key"))
         command = submission(principal, body, upload, idempotency_key=key, correlation=correlation_id(request))
-        outcome = await app[keys.BUS].handle(command)
+        outcome = await app[keys.BUS].handle(c.keyed_to_its_request(command))
     return answer(request, outcome)
 
 
@@ -197,12 +207,12 @@ def on_ticket(
                 correlation_id=correlation_id(request),
                 **data,
             )
-            outcome = await app[keys.BUS].handle(sent)
+            outcome = await app[keys.BUS].handle(c.keyed_to_its_request(sent))
         return answer(request, outcome)
 
     handler.__name__ = re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()  # AddInternalNote: add_internal_note
     handler.__doc__ = command.__doc__
-    return handler
+    return body_limit("upload" if files else "command")(handler)
 
 
 async def _reachable_file(request: web.Request):

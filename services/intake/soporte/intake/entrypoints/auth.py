@@ -86,6 +86,20 @@ class Principal:
         return IdempotencyKey(self.key, key)
 
 
+def _text(claims: dict, name: str, *, optional: bool = False, number: bool = False) -> str | None:
+    """A claim that must be text (at most 320 characters, no control character); None when it is not.
+    ``optional``: a missing claim is "" (a genuine token that carries none), not None; ``number``: an integer
+    counts as its digits (a shop may number its customers)."""
+    value = claims.get(name)
+    if value is None and optional:
+        return ""
+    if number and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value or len(value) > 320 or any(ord(c) < 32 for c in value):
+        return None
+    return value
+
+
 def unauthorized() -> Problem:
     """Made afresh for each request (an exception raised again keeps every earlier traceback)."""
     return Problem(401, "unauthorized", "A valid token is needed")
@@ -122,7 +136,7 @@ class Authenticator:
         return await self.from_token(token) if token else None
 
     async def from_token(self, token: str) -> Principal | None:
-        """The principal a token stands for, or None (forged, expired, unknown)."""
+        """The principal a token stands for, or None (forged, expired, unknown, or missing what its kind needs)."""
         if token.startswith((SESSION_PREFIX, API_TOKEN_PREFIX)):
             if token.startswith(SESSION_PREFIX):
                 agent = await self.agents.by_session(token, self.now())
@@ -131,29 +145,41 @@ class Authenticator:
             return Principal("agent", agent.agent_id, agent.name, agent.email, role=agent.role.value) if agent else None
         try:
             claims = verify_token(token, self.shop_secret, now=self.now(), kind="customer")
-            return Principal(
-                "customer",
-                str(claims["sub"]),
-                claims.get("name"),
-                str(claims.get("email", "")).lower(),
-                customer_id=str(claims["sub"]),
-            )
         except InvalidToken:
-            pass
-        claims = self.desk_tokens.claims(token) or {}
-        if claims.get("kind") == "guest":
-            return Principal("guest", claims["email"], None, claims["email"], order_number=claims.get("order_number"))
-        if claims.get("kind") == TICKET_LINK and not await self._revoked(claims):
-            return Principal("ticket", claims["ticket_id"], None, claims.get("email"), ticket_id=claims["ticket_id"])
-        if claims.get("kind") == ACCOUNT_LINK:
+            claims = None
+        if claims is not None:
+            customer, email = _text(claims, "sub", number=True), _text(claims, "email", optional=True)
+            if customer is None or email is None:
+                return None
+            return Principal(
+                "customer", customer, _text(claims, "name", optional=True) or None, email.lower(), customer_id=customer
+            )
+        return await self._desk_principal(self.desk_tokens.claims(token) or {})
+
+    async def _desk_principal(self, claims: dict) -> Principal | None:
+        """What a token the desk signed stands for: a guest session, a link to a ticket or to an account."""
+        kind, email = claims.get("kind"), _text(claims, "email")
+        if kind == "guest":
+            order_number = _text(claims, "order_number")
+            if email is None or order_number is None:
+                return None
+            return Principal("guest", email, None, email, order_number=order_number)
+        if kind == TICKET_LINK:
+            ticket_id = _text(claims, "ticket_id")
+            if ticket_id is None or email is None or await self._revoked(ticket_id, claims):
+                return None
+            return Principal("ticket", ticket_id, None, email, ticket_id=ticket_id)
+        if kind == ACCOUNT_LINK:
             # A link to a shop customer's tickets, mailed to the account's address: as good as the shop's token.
-            account = str(claims["customer_id"])
-            return Principal("customer", account, None, claims.get("email"), customer_id=account)
+            account = _text(claims, "customer_id")
+            if account is None or email is None:
+                return None
+            return Principal("customer", account, None, email, customer_id=account)
         return None
 
-    async def _revoked(self, claims: dict) -> bool:
+    async def _revoked(self, ticket_id: str, claims: dict) -> bool:
         """Whether an agent revoked the ticket's links after this one was issued (one that does not say: yes)."""
-        revoked = await self.links_revoked_at(str(claims["ticket_id"]))
+        revoked = await self.links_revoked_at(ticket_id)
         issued = issued_at(claims)
         return revoked is not None and (issued is None or issued < revoked)
 

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from soporte.intake.domain.access import GuestNotVerified, Throttled
 from soporte.intake.domain.commands import GuestSessionOpened, OpenGuestSession, TicketCreated
 from soporte.intake.domain.tickets import DomainError
-from soporte.platform.http import Problem
+from soporte.platform.guards import body_limit, page_security_headers, same_site_only
+from soporte.platform.http import Problem, posted_form
 from soporte.words import pick_language, words
 
 from . import keys
@@ -27,6 +28,10 @@ from .requests import correlation_id, present_fields, submission
 from .uploads import Upload, files_kept_on_success, read_multipart
 
 GUEST_COOKIE, CUSTOMER_COOKIE = "soporte_guest", "soporte_customer"
+# The pages' own inline styles and nothing else: no script runs on them, none may frame them.
+PAGE_HEADERS = page_security_headers(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'"
+)
 
 
 def language(request: web.Request) -> str:
@@ -54,7 +59,7 @@ async def _page(
     html = form_page(
         language(request), principal=principal, limits=request.app[keys.UPLOAD_LIMITS], orders=orders, **shown
     )
-    return web.Response(text=html, content_type="text/html", status=status)
+    return web.Response(text=html, content_type="text/html", status=status, headers=PAGE_HEADERS)
 
 
 def _next_step(request: web.Request, cookie: str, token: str) -> web.HTTPSeeOther:
@@ -73,7 +78,7 @@ async def show_form(request: web.Request) -> web.Response:
 
 async def guest_login(request: web.Request) -> web.Response:
     """A guest's email + order number: on to the ticket form, or the reason why not (wrong pair, or the wait)."""
-    form = await request.post()
+    form = await posted_form(request)
     values = {"email": str(form.get("email", "")).strip(), "order_number": str(form.get("order_number", "")).strip()}
     lang = language(request)
     try:
@@ -98,7 +103,7 @@ async def submit_form(request: web.Request) -> web.Response:
         return await _page(request, status=401, form_error=said.session)
     if request.content_type != "multipart/form-data":
         # Not what the form sends (a script, a proxy that re-encoded it): say so, keeping what can be read.
-        typed = await request.post() if request.content_type == "application/x-www-form-urlencoded" else {}
+        typed = await posted_form(request) if request.content_type == "application/x-www-form-urlencoded" else {}
         values = {name: str(value) for name, value in typed.items() if isinstance(value, str)}
         return await _page(request, status=415, principal=principal, values=values, form_error=said.not_possible)
     upload = Upload()  # what was typed stays here, to be shown again when something is refused
@@ -134,10 +139,10 @@ async def submit_form(request: web.Request) -> web.Response:
         status_url=status_url(request, ticket),
         timezone=app[keys.SLA_RULES].calendar.tz,
     )
-    return web.Response(text=html, content_type="text/html", status=201)
+    return web.Response(text=html, content_type="text/html", status=201, headers=PAGE_HEADERS)
 
 
 def add_form_routes(app: web.Application) -> None:
     app.router.add_get("/", show_form)
-    app.router.add_post("/form/guest", guest_login)
-    app.router.add_post("/form/tickets", submit_form)
+    app.router.add_post("/form/guest", same_site_only(guest_login))
+    app.router.add_post("/form/tickets", same_site_only(body_limit("upload")(submit_form)))

@@ -8,7 +8,10 @@ database to decide (is this order the customer's own?) is the handler's.
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -16,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from soporte.events import new_ticket_id
 from soporte.events import types as t
 from soporte.intake.domain.commands import IdempotencyKey, SubmitTicket
+from soporte.platform.guards import too_large
 from soporte.platform.http import CORRELATION_ID, FieldError, Problem, validation_problem
 
 from . import keys
@@ -23,9 +27,13 @@ from .auth import Principal
 from .bodies import SubmitTicketBody
 from .uploads import Upload, read_multipart
 
+MAX_JSON_DEPTH = 16  # bodies are flat; the deepest (a deadline change) is two levels
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
 
 async def parse(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    """A JSON body validated with ``model`` (415, 413, 400 or 422 otherwise)."""
+    """A JSON body validated strictly with ``model`` (415, 413, 400 or 422 otherwise)."""
     if request.content_type != "application/json":
         raise Problem(
             415,
@@ -33,18 +41,79 @@ async def parse(request: web.Request, model: type[BaseModel]) -> BaseModel:
             "Send JSON",
             detail="Content-Type must be application/json or multipart/form-data",
         )
-    if request.content_length is not None and request.content_length > request.app[keys.SETTINGS].max_body_bytes:
-        raise Problem(413, "payload-too-large", "Request body too large")
-    try:
-        raw = await request.json()
-    except ValueError as exc:
-        raise Problem(400, "bad-request", "The body is not valid JSON") from exc
-    if not isinstance(raw, dict):
+    raw = await read_capped(request, request.app[keys.SETTINGS].max_body_bytes)
+    data = strict_json(raw)
+    if not isinstance(data, dict):
         raise _invalid("body", "must be a JSON object")
+    if (where := nul_in(data)) is not None:
+        raise _invalid(where, "must not contain NUL characters")
     try:
-        return model.model_validate(raw)
+        # Strict: JSON's types as they are (true is no version number, "3" no count); enums and times from text.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
+
+
+async def read_capped(request: web.Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is longer than ``limit`` (or the route's own limit, when smaller),
+    before the rest is read."""
+    limit = min(limit, request.client_max_size)
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(limit)
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise too_large(limit)
+    return bytes(body)
+
+
+def strict_json(raw: bytes) -> Any:
+    """JSON as RFC 8259 has it, or 400: UTF-8 only, no key twice in an object (parsers differ on which wins), no
+    NaN or Infinity, nested at most ``MAX_JSON_DEPTH`` deep (a deep one would exhaust the parser's stack)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _unreadable("the body is not UTF-8") from exc
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_JSON_DEPTH:
+        raise _unreadable(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, object_pairs_hook=_one_value_per_key, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise _unreadable(str(exc)[:200]) from exc
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys_seen = [key for key, _ in pairs]
+    if len(set(keys_seen)) != len(keys_seen):
+        raise ValueError(f"a key appears twice: {next(k for k in keys_seen if keys_seen.count(k) > 1)!r}")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unreadable(detail: str) -> Problem:
+    return Problem(400, "bad-request", "The body is not valid JSON", detail=detail)
+
+
+def nul_in(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character (PostgreSQL stores no NUL), or None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return where
+        if (found := nul_in(item, where)) is not None:
+            return found
+    return None
 
 
 async def parse_with_files(request: web.Request, model: type[BaseModel]) -> tuple[BaseModel, Upload]:

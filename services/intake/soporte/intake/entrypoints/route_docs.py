@@ -24,9 +24,15 @@ COMMAND_ANSWERS = {
     "201": json_response("CommandAccepted", "events appended"),
     "200": json_response("CommandAccepted", "nothing to change (the same assignee again)"),
 }
+_HTML = {"text/html": {"schema": {"type": "string"}}}
 HTML_PAGE = {
-    "200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+    "200": {"description": "an HTML page", "content": _HTML},
     "303": {"description": "on to the next step of the form"},
+}
+# The form again, saying what to fix (a refusal of the edge, such as a body too large, is a problem).
+HTML_REFUSAL = {
+    "description": "the page again with what to fix, or a problem",
+    "content": {**_HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 FILE = {
     "200": {
@@ -50,6 +56,7 @@ def _command(body: type[bodies.Body], *, files: bool = False) -> Doc:
 
 
 _PUBLIC_PAGE = Doc(responses=HTML_PAGE, public=True, problems=False)
+_FORM_POST = Doc(responses={**HTML_PAGE, "201": HTML_PAGE["200"], "4XX": HTML_REFUSAL}, public=True, problems=False)
 _PLAIN = Doc(public=True, problems=False)
 
 DOCS: dict[tuple[str, str], Doc] = {
@@ -84,8 +91,8 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", f"{TICKET}/attachments/{{sha256}}/views/{{size}}"): Doc(responses=PHOTO),
     ("GET", "/"): _PUBLIC_PAGE,
-    ("POST", "/form/guest"): _PUBLIC_PAGE,
-    ("POST", "/form/tickets"): _PUBLIC_PAGE,
+    ("POST", "/form/guest"): _FORM_POST,
+    ("POST", "/form/tickets"): _FORM_POST,
     ("GET", "/api/openapi.json"): _PLAIN,
     ("GET", "/healthz"): _PLAIN,
     ("GET", "/readyz"): _PLAIN,

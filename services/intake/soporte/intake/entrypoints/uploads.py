@@ -64,6 +64,7 @@ async def files_kept_on_success(upload: Upload, store: FileStore):
 
 MAX_FIELDS = 50  # form fields (not files) in one request
 MAX_FIELD_BYTES = 40_000  # one form field's value; a description is far shorter
+MAX_FORM_FIELD_BYTES = MAX_FIELDS * MAX_FIELD_BYTES  # what the fields of one request may add to its files
 
 
 def _too_large(what: str, reason: str) -> Problem:
@@ -119,7 +120,7 @@ async def read_multipart(
     if (
         into is None
         and request.content_length is not None
-        and request.content_length > limits.max_total_bytes + MAX_FIELDS * MAX_FIELD_BYTES
+        and request.content_length > limits.max_total_bytes + MAX_FORM_FIELD_BYTES
     ):
         raise _too_large(f"at most {limits.max_total_bytes} bytes in all", "total-too-large")
     if request.content_type != "multipart/form-data":

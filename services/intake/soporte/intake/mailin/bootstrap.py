@@ -16,7 +16,6 @@ import functools
 from pathlib import Path
 
 import asyncpg
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from soporte.businesstime import BusinessCalendar, load_calendar
@@ -35,9 +34,11 @@ from soporte.intake.service_layer.handlers import ReturnLabelDesk
 from soporte.intake.service_layer.unit_of_work import PostgresUnitOfWork
 from soporte.platform import lifecycle
 from soporte.platform.clock import Clock, utc_now
+from soporte.platform.guards import health_app
 from soporte.platform.http import add_health_routes
 from soporte.platform.logging import get_logger
 from soporte.platform.migrations import migrate
+from soporte.platform.startup import retry_until
 from soporte.ticketrules import SlaPolicies, SlaRules, load_policies
 
 from .settings import MailinSettings
@@ -126,37 +127,60 @@ def counted(accept: Accept, registry: CollectorRegistry) -> Accept:
 
 
 async def run_mailin(settings: MailinSettings, stop: asyncio.Event) -> None:
-    """Listen and poll until ``stop`` is set; refuses to start in production with a weak desk secret."""
+    """Listen and poll until ``stop`` is set; refuses to start in production with a weak desk secret. PostgreSQL
+    being away at start is waited out (health answers meanwhile; mail servers try again later)."""
     settings.check_secrets(settings.mailin_host)
-    await migrate(settings.database_url, "intake", MIGRATIONS)
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
     registry = CollectorRegistry()
+    opened: dict = {}  # pool, smtp, imap: what is open so far
+
+    def check(part: str):
+        async def ready() -> None:
+            if part not in opened:
+                raise RuntimeError("waiting for PostgreSQL")
+            await (opened[part].fetchval("SELECT 1") if part == "pool" else opened[part].check())
+
+        return ready
+
+    wanted = [("database", "pool")]
+    wanted += [("smtp", "smtp")] if settings.mailin_smtp_enabled else []
+    wanted += [("imap", "imap")] if settings.mailin_imap_host else []
+    health = health_app()
+    add_health_routes(health, registry, [(name, check(part)) for name, part in wanted])
+    http = asyncio.create_task(lifecycle.serve_app(health, settings.host, settings.mailin_http_port, stop))
+    http.add_done_callback(lambda _: stop.set())  # its port taken: the process ends
     try:
+        schema = lambda: migrate(settings.database_url, "intake", MIGRATIONS)  # noqa: E731
+        await retry_until(stop, "PostgreSQL (mail-in migrations)", schema)
+        pool = opened["pool"] = await retry_until(
+            stop,
+            "PostgreSQL (mail-in pool)",
+            lambda: asyncpg.create_pool(settings.database_url, min_size=1, max_size=5),
+        )
+        if pool is None:
+            return  # stopped while waiting
         accept = counted(mail_intake(settings, pool).accept, registry)
-        feeds, checks = [], [("database", functools.partial(pool.fetchval, "SELECT 1"))]
+        feeds = []
         if settings.mailin_smtp_enabled:
-            listener = SmtpListener(
+            listener = opened["smtp"] = SmtpListener(
                 accept,
                 settings.mailin_host,
                 settings.mailin_port,
                 max_bytes=settings.mailin_max_bytes,
                 lmtp=settings.mailin_protocol == "lmtp",
             )
-            await listener.start()  # before anything else: a port taken ends the process at once
+            await listener.start()  # a port taken ends the process at once
             feeds.append(_until(stop, listener.stop))
-            checks.append(("smtp", listener.check))
         if (box := mailbox(settings)) is not None:
-            poller = ImapPoller(box, accept)
+            poller = opened["imap"] = ImapPoller(box, accept)
             feeds.append(poller.run(stop))
-            checks.append(("imap", poller.check))
         if not feeds:
             log.warning("mailin_idle", why="SOPORTE_MAILIN_SMTP_ENABLED is false and no SOPORTE_MAILIN_IMAP_HOST")
-        health = web.Application()
-        add_health_routes(health, registry, checks)
-        feeds.append(lifecycle.serve_app(health, settings.host, settings.mailin_http_port, stop))
         await asyncio.gather(*feeds)
     finally:
-        await pool.close()
+        stop.set()
+        await http
+        if opened.get("pool") is not None:
+            await opened["pool"].close()
 
 
 async def _until(stop: asyncio.Event, then) -> None:

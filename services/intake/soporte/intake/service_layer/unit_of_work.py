@@ -63,7 +63,10 @@ class EventStore(Protocol):
 
 
 class Outcomes(Protocol):
-    async def get(self, key: IdempotencyKey) -> Outcome | None: ...
+    async def get(self, key: IdempotencyKey) -> Outcome | None:
+        """The stored outcome; ``IdempotencyKeyReused`` when the key was stored for another request (both
+        digests known and different)."""
+        ...
 
     async def add(self, key: IdempotencyKey, outcome: Outcome) -> None:
         """Store once; a key stored already is ``IdempotencyKeyTaken``."""

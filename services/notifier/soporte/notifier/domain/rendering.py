@@ -19,6 +19,7 @@ What it guarantees:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,17 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 def header_safe(value: str) -> str:
     """Strip CR, LF and NUL: nothing from users may start a new header (cpython #121650)."""
     return " ".join(value.replace("\x00", " ").replace("\r", " ").replace("\n", " ").split())
+
+
+_ADDRESS_SPECIALS = re.compile(r'[()<>\[\]:;@\\,"]')
+
+
+def display_name(name: str) -> str:
+    """A person's name as the display name of one address: ``header_safe`` and without the characters that would
+    need quoting (a comma, an ``@``, angle brackets, quotes...). Python's header folding drops the quotes of a
+    long quoted name (the SMTP policy folds at 78), so a name like ``Ana, eve@evil.example`` would turn into a
+    second recipient in the ``To:`` header; without those characters there is nothing to quote."""
+    return " ".join(_ADDRESS_SPECIALS.sub(" ", header_safe(name)).split())
 
 
 @jinja2.pass_eval_context
@@ -162,10 +174,8 @@ def render_email(
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = header_safe(sender)
-    name = header_safe(str(notification.context.get("customer_name") or ""))
+    name = display_name(str(notification.context.get("customer_name") or ""))
     recipient = header_safe(notification.recipient)
-    # An Address, not a formatted string: the policy keeps the display name quoted when it folds the header
-    # (a long name with a comma and an address in it must not become a second recipient).
     message["To"] = Address(display_name=name, addr_spec=recipient) if name else recipient
     domain = threading.domain if threading else "soporte.local"
     if threading:

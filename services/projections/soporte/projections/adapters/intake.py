@@ -18,13 +18,13 @@ from urllib.parse import quote
 
 import aiohttp
 
-from soporte.platform.http import FORWARDED_FOR, Problem
+from soporte.platform.http import FORWARDED_FOR, Problem, unavailable
 from soporte.projections.domain.access import Principal
 
 
 def intake_unavailable() -> Problem:
-    """Made afresh for each request (an exception raised again keeps every earlier traceback)."""
-    return Problem(503, "intake-unavailable", "The desk cannot check who you are right now; try again shortly")
+    """503 + Retry-After, made afresh for each request (an exception raised again keeps every earlier traceback)."""
+    return unavailable("intake did not answer")
 
 
 class Principals(Protocol):
@@ -196,4 +196,4 @@ class IntakeCommands:
                 timeout=aiohttp.ClientTimeout(total=60),
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Problem(502, "intake-unavailable", "The desk did not answer") from exc
+            raise unavailable("intake did not answer") from exc

@@ -79,6 +79,18 @@ class QueueQuery:
     sla_state: str | None = None
 
 
+MAX_VERSION = 2**31 - 1  # a ticket's version is an int4
+
+
+def whole_number(text: str, maximum: int = MAX_VERSION) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``, or None (``str.isdigit`` alone takes ``²``, which ``int``
+    refuses, and an unbounded number overflows a database column)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def parse_queue_query(view: str, agent_id: str, params: dict[str, str]) -> QueueQuery:
     """Validate the view and query parameters; every problem names its field."""
     errors: list[BadQuery] = []
@@ -110,8 +122,8 @@ def parse_queue_query(view: str, agent_id: str, params: dict[str, str]) -> Queue
     status = choice("status", [s.value for s in Status])
     sla = choice("sla_state", [s.value for s in SlaState])
     assignee = params.get("assignee") or None
-    if assignee is not None and len(assignee) > 200:
-        errors.append(BadQuery("assignee", "too long"))
+    if assignee is not None and (len(assignee) > 200 or any(ord(c) < 32 for c in assignee)):
+        errors.append(BadQuery("assignee", "an agent id: at most 200 characters, no control characters"))
     if errors:
         raise QueryErrors(errors)
     return QueueQuery(view, agent_id, limit, after, category, status, assignee, sla)

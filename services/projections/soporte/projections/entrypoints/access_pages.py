@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from soporte.platform.guards import same_site_only
+from soporte.platform.http import posted_form
 from soporte.projections import keys
 from soporte.projections.entrypoints.pages import client_of, html_errors, page_language, principal_of, render
 from soporte.projections.entrypoints.status_page import ACCOUNT_COOKIE, AREA, keep_customer_token, wait_of, with_lang
@@ -35,7 +37,7 @@ async def ask_for_links(request: web.Request) -> web.Response:
 @html_errors(AREA)
 async def send_links(request: web.Request) -> web.Response:
     """Links mailed to the address if it has tickets; the same answer if it has none."""
-    email = str((await request.post()).get("email", "")).strip()[:254]
+    email = str((await posted_form(request)).get("email", "")).strip()[:254]
     answer = await request.app[keys.COMMANDS].post(
         "/api/v1/access-links",
         None,
@@ -65,5 +67,5 @@ async def my_tickets(request: web.Request) -> web.Response:
 
 def add_access_routes(app: web.Application) -> None:
     app.router.add_get("/access", ask_for_links)
-    app.router.add_post("/access", send_links)
+    app.router.add_post("/access", same_site_only(send_links))
     app.router.add_get(MY_TICKETS, my_tickets)

@@ -13,11 +13,19 @@ from typing import Any
 
 from aiohttp import web
 
-from soporte.platform.http import FieldError, Problem
+from soporte.platform.http import FieldError, Problem, routed
 from soporte.platform.openapi import Doc, build_openapi, problem_response
 from soporte.projections import keys
 from soporte.projections.domain.history import event_of
-from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
+from soporte.projections.domain.queues import (
+    MAX_VERSION,
+    VIEWS,
+    QueryErrors,
+    encode_cursor,
+    parse_queue_query,
+    view_sort_key,
+    whole_number,
+)
 from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.callers import agent, authenticated, validation_error
 from soporte.projections.entrypoints.reports import REPORT_DOCS, REPORT_ROUTES
@@ -72,18 +80,30 @@ def customer_ticket_json(view: TicketView) -> dict[str, Any]:
     return {k: full[k] for k in CUSTOMER_FIELDS}
 
 
+AT_MOST_YEARS = 2
+QUEUE_PARAMETERS = ("limit", "cursor", "category", "status", "assignee", "sla_state")
+
+
 def parse_min_version(request: web.Request) -> int | None:
     raw = request.query.get("min_version")
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise validation_error(FieldError("min_version", "must be a whole number from 1"))
-    return int(raw)
+    if (number := whole_number(raw)) is None or number < 1:
+        raise validation_error(FieldError("min_version", f"must be a whole number from 1 to {MAX_VERSION}"))
+    return number
+
+
+def only_known_parameters(request: web.Request, *known: str) -> None:
+    """A query parameter the route does not take is refused (422), as unknown body fields are: a typo must not
+    pass for the default."""
+    if unknown := sorted(set(request.query) - set(known)):
+        raise validation_error(*(FieldError(name, "not a parameter of this route") for name in unknown))
 
 
 async def queue(request: web.Request) -> web.Response:
     """An agent queue (unassigned, mine, waiting, at-risk, all): actionable first, then SLA due time, then age."""
     principal = await agent(request)
+    only_known_parameters(request, *QUEUE_PARAMETERS)
     try:
         query = parse_queue_query(request.match_info["view"], principal.id, dict(request.query))
     except QueryErrors as exc:
@@ -102,6 +122,7 @@ async def queue(request: web.Request) -> web.Response:
 async def ticket_detail(request: web.Request) -> web.Response:
     """One ticket: agents get the detail, the public thread and the timeline; its customer the public view."""
     principal = await authenticated(request)
+    only_known_parameters(request, "min_version")
     ticket_id = request.match_info["ticket_id"]
     models = request.app[keys.READ_MODELS]
     view = await models.readable_ticket(
@@ -129,6 +150,7 @@ async def ticket_detail(request: web.Request) -> web.Response:
 async def ticket_sla(request: web.Request) -> web.Response:
     """A ticket's SLA at an instant (``?at=``, default now): each clock, its deadline, time used and left (s)."""
     await agent(request)
+    only_known_parameters(request, "at")
     ticket_id, at = request.match_info["ticket_id"], parse_instant(request)
     timeline = await request.app[keys.READ_MODELS].timeline(ticket_id)
     if not timeline:
@@ -138,27 +160,27 @@ async def ticket_sla(request: web.Request) -> web.Response:
 
 
 def parse_instant(request: web.Request) -> datetime:
-    """``?at=`` as an aware instant (an ISO time with its offset), else now."""
+    """``?at=`` as an aware instant (an ISO time with its offset) within ``AT_MOST_YEARS`` of now, else now (the
+    calendar knows its holidays that far)."""
+    now = request.app[keys.CLOCK]()
     raw = request.query.get("at")
     if raw is None:
-        return request.app[keys.CLOCK]()
+        return now
     try:
         at = datetime.fromisoformat(raw)
     except ValueError:
         at = None
-    if at is None or at.tzinfo is None:
-        raise Problem(
-            422,
-            "validation-error",
-            "The request has invalid fields",
-            errors=[FieldError("at", "an ISO 8601 time with its offset, e.g. 2026-03-02T10:15:00+01:00")],
-        )
+    if at is None or at.tzinfo is None or abs(at - now) > timedelta(days=365 * AT_MOST_YEARS):
+        example = "2026-03-02T10:15:00+01:00"
+        within = f"an ISO 8601 time with its offset (e.g. {example}) within {AT_MOST_YEARS} years of now"
+        raise validation_error(FieldError("at", within))
     return at
 
 
 async def my_tickets(request: web.Request) -> web.Response:
     """The caller's own tickets (customers, guests, ticket tokens), newest first."""
     principal = await authenticated(request)
+    only_known_parameters(request)
     if principal.is_agent:
         raise Problem(403, "customers-only", "Agents read the queues")
     views = await request.app[keys.READ_MODELS].customer_tickets(principal)
@@ -168,6 +190,7 @@ async def my_tickets(request: web.Request) -> web.Response:
 async def figures(request: web.Request) -> web.Response:
     """Desk figures: open tickets, breaches today (desk time zone), average first response in business minutes."""
     await agent(request)
+    only_known_parameters(request)
     calendar = request.app[keys.CALENDAR]
     body = await request.app[keys.READ_MODELS].figures(request.app[keys.CLOCK](), calendar.tz)
     return web.json_response({**json_ready(body), "time_zone": calendar.timezone})
@@ -191,7 +214,7 @@ _READ = {
     "404": problem_response("no such ticket, or not yours"),
     "422": problem_response("a query parameter is invalid (the fields are named)"),
 }
-_QUERY = ("limit", "cursor", "category", "status", "assignee", "sla_state")
+_QUERY = QUEUE_PARAMETERS
 DOCS = {
     ("GET", "/api/v1/queues/{view}"): Doc(
         responses=_READ, parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in _QUERY]
@@ -202,7 +225,7 @@ DOCS = {
             {
                 "name": "min_version",
                 "in": "query",
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
                 "description": "wait (bounded) until the projection holds this version",
             }
         ],
@@ -240,5 +263,5 @@ async def openapi(_: web.Request) -> web.Response:
 
 def add_api_routes(app: web.Application) -> None:
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+        app.router.add_route(method, routed(path), handler)
     app.router.add_get("/api/openapi.json", openapi)

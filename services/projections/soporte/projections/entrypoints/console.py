@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from soporte.platform.guards import same_site_only
+from soporte.platform.http import posted_form
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.domain.queues import VIEWS, QueryErrors, encode_cursor, parse_queue_query, view_sort_key
@@ -100,7 +102,7 @@ async def queue_rows(request: web.Request, principal: Principal, _token: str) ->
 async def take_next(request: web.Request, principal: Principal, token: str) -> web.Response:
     """«Asignarme el siguiente»: the top of the unassigned queue, assigned to the agent at the version read, so
     two agents pressing at once get one ticket each (the one who comes second takes the next)."""
-    posted = await request.post()
+    posted = await posted_form(request)
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return message_page(request, AREA, 403, "forbidden")
     query = parse_queue_query("unassigned", principal.id, {"limit": str(TAKE_TRIES)})
@@ -129,9 +131,9 @@ def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/", to_console)
     app.router.add_get("/agent", console)
     app.router.add_get("/agent/queue-rows", for_agents(queue_rows, refused=bare_401))
-    app.router.add_post("/agent/sign-in", sign_in)
-    app.router.add_post("/agent/sign-out", sign_out)
-    app.router.add_post("/agent/next", for_agents(take_next))
+    app.router.add_post("/agent/sign-in", same_site_only(sign_in))
+    app.router.add_post("/agent/sign-out", same_site_only(sign_out))
+    app.router.add_post("/agent/next", same_site_only(for_agents(take_next)))
     add_ticket_routes(app)
     add_new_ticket_routes(app)
     add_search_routes(app)

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from soporte.events import Category, Channel
+from soporte.platform.guards import body_limit, same_site_only
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.entrypoints.pages import answer_to_form, send_form
@@ -74,4 +75,5 @@ async def open_ticket(request: web.Request, principal: Principal, token: str) ->
 
 def add_new_ticket_routes(app: web.Application) -> None:
     app.router.add_get("/agent/new", for_agents(new_ticket_page))
-    app.router.add_post("/agent/new", for_agents(open_ticket))
+    # the caller's files: the agent is known before the body is read
+    app.router.add_post("/agent/new", same_site_only(body_limit("upload")(for_agents(open_ticket))))

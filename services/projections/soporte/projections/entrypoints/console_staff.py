@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from soporte.platform.guards import same_site_only
+from soporte.platform.http import posted_form
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.entrypoints.pages import answer_to_form, message_page, send_form
@@ -138,7 +140,7 @@ async def canned_form(
 
 async def save_canned(request: web.Request, principal: Principal, token: str) -> web.StreamResponse:
     """A saved reply added, or changed (``id`` in the form)."""
-    reply_id = str((await request.post()).get("id", ""))
+    reply_id = str((await posted_form(request)).get("id", ""))
     if reply_id:
         return await canned_form(
             request, principal, token, f"/api/v1/canned-replies/{reply_id}", method="PUT", fields=CANNED_FIELDS
@@ -161,4 +163,5 @@ def add_staff_routes(app: web.Application) -> None:
         ("POST", "/agent/canned", save_canned),
         ("POST", "/agent/canned/{reply_id}/delete", delete_canned),
     ):
-        app.router.add_route(method, path, for_leads(handler))
+        guarded = for_leads(handler)
+        app.router.add_route(method, path, same_site_only(guarded) if method == "POST" else guarded)

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from soporte.platform.guards import body_limit, same_site_only
+from soporte.platform.http import posted_form, routed
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.domain.history import event_of
@@ -148,7 +150,7 @@ async def agent_action(request: web.Request, principal: Principal, token: str) -
         await request.app[keys.LIVE].announce(request.app[keys.POOL], ticket_id, principal.id, "", replying=False)
 
     async def again(status: int, refusal: Refusal) -> web.Response:
-        seen = str((await request.post()).get("expected_version", ""))
+        seen = str((await posted_form(request)).get("expected_version", ""))
         seen_version = int(seen) if refusal.kind == "version-conflict" and seen.isdigit() else None
         typed = await Again.as_typed(request, ("body", "canned_reply_id"), status, refusal)
         return await ticket_page(request, principal, token, typed, seen_version)
@@ -170,7 +172,7 @@ async def agent_photo(request: web.Request, _principal: Principal, token: str) -
 
 async def presence(request: web.Request, principal: Principal, token: str) -> web.Response:
     """The signed-in agent is replying on the ticket (or has stopped): every console on it hears within a moment."""
-    posted = await request.post()
+    posted = await posted_form(request)
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return web.Response(status=403)
     replying = posted.get("state") == "replying"
@@ -190,4 +192,7 @@ def add_ticket_routes(app: web.Application) -> None:
         ("GET", "/attachments/{sha256}", agent_attachment, None),
         ("GET", "/attachments/{sha256}/views/{size}", agent_photo, bare_401),
     ):
-        app.router.add_route(method, ticket + path, for_agents(handler, **({"refused": refused} if refused else {})))
+        guarded = for_agents(handler, **({"refused": refused} if refused else {}))
+        if method == "POST":  # a reply's files: the agent is known before the body is read
+            guarded = same_site_only(body_limit("upload")(guarded) if handler is agent_action else guarded)
+        app.router.add_route(method, routed(ticket + path), guarded)

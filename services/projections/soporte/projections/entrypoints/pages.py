@@ -24,22 +24,21 @@ import jinja2
 from aiohttp import web
 
 from soporte.businesstime import BusinessCalendar
-from soporte.platform.http import Problem, client_address
+from soporte.platform.guards import page_security_headers
+from soporte.platform.http import Problem, client_address, posted_form
 from soporte.projections import keys
 from soporte.projections.adapters.intake import IntakeAnswer
 from soporte.projections.domain.access import Principal
+from soporte.projections.domain.queues import whole_number
 from soporte.projections.entrypoints.presenters import Presenter, Refusal
 from soporte.words import LANGUAGES, pick_language
 
 PACKAGE = Path(__file__).resolve().parents[1]
 JINJA = web.AppKey("page_templates", jinja2.Environment)
 LANG_COOKIE = "soporte_lang"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-    "Referrer-Policy": "no-referrer",
-}
+SECURITY_HEADERS = page_security_headers(
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'"
+)
 
 
 def page_templates() -> jinja2.Environment:
@@ -159,8 +158,7 @@ def csrf_for(token: str) -> str:
 
 def min_version_of(request: web.Request) -> int | None:
     """The version a page waits for after an action (``?v=``, set by the redirect after it)."""
-    raw = request.query.get("v", "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(request.query.get("v", ""))
 
 
 # --- forms sent on to intake -----------------------------------------------------------------------
@@ -197,7 +195,7 @@ async def send_form(
 ) -> Sent:
     """The posted form (its ``fields``, and files when asked) sent to intake's ``path`` with the caller's token,
     under the form's idempotency key; ``body`` replaces the fields when given."""
-    posted = await request.post()
+    posted = await posted_form(request)
     if not hmac.compare_digest(str(posted.get("csrf", "")), csrf_for(token)):
         return Sent(None)
     values = {name: str(posted.get(name, "")).strip() for name in fields}

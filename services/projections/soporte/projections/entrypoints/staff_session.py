@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from soporte.platform.http import Problem
+from soporte.platform.http import Problem, posted_form
 from soporte.projections import keys
 from soporte.projections.domain.access import Principal
 from soporte.projections.entrypoints.pages import (
@@ -114,7 +114,7 @@ class Again:
 
     @classmethod
     async def as_typed(cls, request: web.Request, names: tuple[str, ...], status: int, error: Refusal) -> Again:
-        posted = await request.post()
+        posted = await posted_form(request)
         return cls(status, error, {name: str(posted.get(name, "")) for name in names})
 
 
@@ -136,7 +136,7 @@ def sign_in_page(
 @html_errors(AREA)
 async def sign_in(request: web.Request) -> web.Response:
     """Email and password checked by intake; the session it opens is kept in the console's cookie."""
-    posted = await request.post()
+    posted = await posted_form(request)
     email, password = str(posted.get("email", "")).strip(), str(posted.get("password", ""))
     answer = await request.app[keys.COMMANDS].post(
         "/api/v1/agent-sessions", None, json_body={"email": email, "password": password}, client=client_of(request)

@@ -16,6 +16,8 @@ import uuid
 
 from aiohttp import web
 
+from soporte.platform.guards import body_limit, same_site_only
+from soporte.platform.http import posted_form, routed
 from soporte.projections import keys
 from soporte.projections.domain.tickets import TicketView
 from soporte.projections.entrypoints.pages import (
@@ -137,7 +139,7 @@ async def status_page(request: web.Request) -> web.Response:
 async def status_access(request: web.Request) -> web.Response:
     """Email + order number: intake opens a guest session; the page then shows the ticket if it is theirs."""
     ticket_id = request.match_info["ticket_id"]
-    posted = await request.post()
+    posted = await posted_form(request)
     body = {"email": str(posted.get("email", "")).strip(), "order_number": str(posted.get("order_number", "")).strip()}
     answer = await request.app[keys.COMMANDS].post(
         "/api/v1/guest-sessions", None, json_body=body, client=client_of(request)
@@ -190,8 +192,8 @@ async def customer_attachment(request: web.Request) -> web.StreamResponse:
 
 
 def add_status_page_routes(app: web.Application) -> None:
-    app.router.add_get("/tickets/{ticket_id}", status_page)
-    app.router.add_post("/tickets/{ticket_id}/access", status_access)
-    app.router.add_post("/tickets/{ticket_id}/fresh-link", fresh_link)
-    app.router.add_post("/tickets/{ticket_id}/reply", customer_reply)
-    app.router.add_get("/tickets/{ticket_id}/attachments/{sha256}", customer_attachment)
+    app.router.add_get(routed("/tickets/{ticket_id}"), status_page)
+    app.router.add_post(routed("/tickets/{ticket_id}/access"), same_site_only(status_access))
+    app.router.add_post(routed("/tickets/{ticket_id}/fresh-link"), same_site_only(fresh_link))
+    app.router.add_post(routed("/tickets/{ticket_id}/reply"), same_site_only(body_limit("upload")(customer_reply)))
+    app.router.add_get(routed("/tickets/{ticket_id}/attachments/{sha256}"), customer_attachment)
