@@ -29,6 +29,10 @@ async def test_an_agent_signs_in_with_a_password_into_a_session_that_ends_when_t
     assert (await client.delete("/api/v1/agent-sessions/current", headers=bearer(session))).status == 204
     assert await whoami(client, session) == 401
     assert await whoami(client, luis.token) == 200  # the integration's token is another thing
+    # an API token is no session: signing out with it is refused by field, and the token keeps working
+    refused = await client.delete("/api/v1/agent-sessions/current", headers=bearer(luis.token))
+    assert refused.status == 422 and (await refused.json())["errors"][0]["field"] == "Authorization"
+    assert await whoami(client, luis.token) == 200
 
 
 async def test_a_wrong_password_and_an_unknown_address_get_one_answer_and_failures_are_limited_per_account(

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration.projections.conftest import bearer
+from tests.integration.projections.conftest import PASSWORDS, bearer
+
+LUIS = dict(zip(("email", "password"), next(iter(PASSWORDS)), strict=True))
 
 
 async def status_of_declared_body(client, path: str, declared: int) -> int:
@@ -37,14 +39,12 @@ async def test_forms_of_people_not_signed_in_are_refused_by_size_before_they_are
 
 async def test_a_sign_in_posted_from_another_site_is_refused(client):
     for cross_site in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {"Origin": "null"}):
-        answer = await client.post("/agent/sign-in", data={"token": "agent-token"}, headers=cross_site)
+        answer = await client.post("/agent/sign-in", data=LUIS, headers=cross_site)
         assert answer.status == 403, cross_site
         assert "soporte_agent" not in answer.cookies
     own = f"http://{client.server.host}:{client.server.port}"
     for same_site in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": own}, {}):
-        answer = await client.post(
-            "/agent/sign-in", data={"token": "agent-token"}, headers=same_site, allow_redirects=False
-        )
+        answer = await client.post("/agent/sign-in", data=LUIS, headers=same_site, allow_redirects=False)
         assert answer.status == 303 and "soporte_agent" in answer.cookies, same_site
 
 

@@ -13,6 +13,7 @@ from soporte.events import Language
 from soporte.intake.domain import staff_commands as sc
 from soporte.intake.domain.canned import CannedReply
 from soporte.intake.service_layer import views
+from soporte.platform.guards import body_limit
 from soporte.platform.http import FieldError, Problem
 from soporte.platform.openapi import Doc, json_response
 
@@ -55,11 +56,13 @@ async def _saved(request: web.Request, reply_id: str | None) -> CannedReply:
     return await request.app[keys.BUS].handle(sc.SaveCannedReply(actor=principal.staff, reply_id=reply_id, **fields))
 
 
+@body_limit("command")  # a reply's text is longer than what strangers may send
 async def add_canned_reply(request: web.Request) -> web.Response:
     """A new canned reply (leads): only known placeholders, a name unique in its language."""
     return web.json_response(canned_json(await _saved(request, None)), status=201)
 
 
+@body_limit("command")
 async def change_canned_reply(request: web.Request) -> web.Response:
     """A canned reply changed (leads)."""
     return web.json_response(canned_json(await _saved(request, request.match_info["reply_id"])))

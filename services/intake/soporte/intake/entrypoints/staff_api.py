@@ -14,7 +14,7 @@ from soporte.intake.adapters.agents import AccountSummary
 from soporte.intake.domain import staff_commands as sc
 from soporte.intake.domain.staff import Account
 from soporte.intake.service_layer import views
-from soporte.platform.http import Problem
+from soporte.platform.http import FieldError, Problem
 from soporte.platform.openapi import Doc, json_response
 
 from . import bodies, keys
@@ -69,9 +69,16 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def sign_out(request: web.Request) -> web.Response:
     """End the session the request is signed in with."""
+    await request.app[keys.AUTH].require(request, "agent")  # nobody signed in: 401
     token = bearer_token(request) or ""
     if not token.startswith(SESSION_PREFIX):
-        raise Problem(400, "bad-request", "Send the session's token")
+        # an API token is no session: it ends by being revoked (nothing to sign out of)
+        raise Problem(
+            422,
+            "validation-error",
+            "Send the session's token",
+            errors=[FieldError("Authorization", "not a session token")],
+        )
     await request.app[keys.BUS].handle(sc.SignOut(session_token=token))
     return web.Response(status=204)
 

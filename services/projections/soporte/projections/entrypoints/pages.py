@@ -210,6 +210,8 @@ async def send_form(
     if body is None:
         # An empty optional field is left out; the texts intake requires go even empty (intake then says so).
         body = {k: v for k, v in values.items() if v or k in ("body", "question", "reason")}
+        if body.get("expected_version", "").isdigit():  # intake takes a JSON version as a number only
+            body["expected_version"] = int(body["expected_version"])
     answer = await request.app[keys.COMMANDS].call(
         method,
         path,
