@@ -46,7 +46,8 @@ async def test_markup_in_every_text_field_is_text_on_every_page_and_in_every_mai
         last = await post(f"{on}/resolve", agent, {"resolution": marker("resolution")})
 
         pages = {}
-        async with http.post(desk.portal + "/agent/sign-in", data={"token": desk.agent_token}) as signed_in:
+        sign_in = {"email": desk.agent.email, "password": desk.agent.password}
+        async with http.post(desk.portal + "/agent/sign-in", data=sign_in) as signed_in:
             assert signed_in.status == 200
         for path in (f"/agent/tickets/{tid}?v={last['version']}", "/agent?view=all", "/agent/queue-rows?view=all"):
             async with http.get(desk.portal + path) as page:
