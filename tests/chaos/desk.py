@@ -116,6 +116,7 @@ def chaos_desk(stack: PrivateStack, home: Path) -> ChaosDesk:
             "SOPORTE_SLA_TICK_SECONDS": "0.2",
             "SOPORTE_SLA_ALLOWED_LATENESS_SECONDS": str(ALLOWED_LATENESS_SECONDS),
             "SOPORTE_SLA_SESSION_TIMEOUT_SECONDS": "6",
+            "SOPORTE_SLA_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
         },
         "mailin": {"SOPORTE_MAILIN_PORT": str(ports["mailin_smtp"]), "SOPORTE_MAILIN_HTTP_PORT": str(ports["mailin"])},
     }

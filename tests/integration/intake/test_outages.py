@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 
+import asyncpg
 import pytest
 
 from tests.support.intake import bearer, count_events, customer_token
@@ -98,3 +100,33 @@ async def test_with_kafka_away_intake_stays_ready_keeps_tickets_in_the_outbox_an
         return bool(pending and lag) and float(pending[1]) == 2 and float(lag[1]) > 0
 
     await until(two_pending)
+
+
+async def test_publication_says_when_the_oldest_event_still_waiting_for_kafka_occurred(intake_settings, start_intake):
+    """What the SLA worker's timers wait for: an answer kept in the outbox while the broker is away holds them."""
+    nowhere = f"127.0.0.1:{free_port()}"
+    waiting = await start_intake(intake_settings.model_copy(update={"kafka_bootstrap": nowhere}))
+    first = await waiting.post("/api/v1/tickets", headers=bearer(customer_token()), json=BODY)
+    assert first.status == 201 and await submitted(waiting)
+    answer = await waiting.get("/api/v1/publication")  # nobody's token needed: it says only an instant
+    assert answer.status == 200
+    since = (await answer.json())["unpublished_since"]
+    stored = await first_occurred_at(intake_settings, (await first.json())["ticket_id"])
+    assert datetime.fromisoformat(since) == stored
+
+    publishing = await start_intake(intake_settings)  # the broker back: its relay drains the outbox
+
+    async def all_published():
+        return (await (await publishing.get("/api/v1/publication")).json())["unpublished_since"] is None
+
+    await until(all_published)
+
+
+async def first_occurred_at(settings, ticket_id: str) -> datetime:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return await conn.fetchval(
+            "SELECT occurred_at FROM intake.events WHERE ticket_id = $1 AND version = 1", ticket_id
+        )
+    finally:
+        await conn.close()

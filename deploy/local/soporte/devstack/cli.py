@@ -117,6 +117,7 @@ def run(argv: list[str]) -> int:
         "SOPORTE_INTAKE_PORTAL_URL": f"http://127.0.0.1:{ports['projections']}",
         "SOPORTE_NOTIFIER_PORTAL_URL": f"http://127.0.0.1:{ports['projections']}",
         "SOPORTE_PROJECTIONS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        "SOPORTE_SLA_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
         **os.environ,  # ...unless the caller says otherwise
         "SOPORTE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
         "SOPORTE_DATABASE_URL": config.database_url,

@@ -117,6 +117,8 @@ class SlaWorker:
             if http is not None:
                 await http
             await producer.stop()
+            if self.streams.http is not None:
+                await self.streams.http.close()
             self._datadir.cleanup()
 
 

@@ -21,6 +21,10 @@ class SlaSettings(CommonSettings):
     # SOPORTE_SLA_ALLOWED_LATENESS_SECONDS: a timer raises a level this long after it is due (and only once every
     # event of the ticket's partition is read), so an answer given just in time but relayed late is never a breach.
     sla_allowed_lateness_seconds: float = 3.0
+    # SOPORTE_SLA_INTAKE_URL: intake, asked before every timer round how far publication has come
+    # (GET /api/v1/publication), so a timer never outruns an answer still waiting in intake's outbox (the broker or
+    # PostgreSQL away for longer than the lateness); unreachable, the timers wait. Empty: not asked (tests only).
+    sla_intake_url: str = ""
     sla_stall_timeout_seconds: float = (
         300.0  # SOPORTE_SLA_STALL_TIMEOUT_SECONDS: faust logs a partition not fetched/processed/committed for this long
     )

@@ -13,6 +13,7 @@ lives or dies with the same transaction as its events.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import asyncpg
 
@@ -68,6 +69,14 @@ class PostgresEventStore:
         """Queue ``event`` (in no ticket's stream) for the relay, keyed by ``key``, with this transaction."""
         await self.conn.execute("INSERT INTO intake.outbox (key, payload) VALUES ($1, $2)", key, encode(event))
         await self.conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+    async def unpublished_since(self) -> datetime | None:
+        """When the oldest ticket event still waiting in the outbox occurred (the partial index finds the rows)."""
+        return await self.conn.fetchval(
+            """SELECT min(e.occurred_at) FROM intake.outbox o
+               JOIN intake.events e ON e.ticket_id = o.key AND e.version = o.version
+               WHERE o.published_at IS NULL"""
+        )
 
     async def references_file(self, sha256: str) -> bool:
         """Whether any committed event refers to the file, as an attachment or a return label (then it must stay)."""

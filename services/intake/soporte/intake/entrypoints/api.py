@@ -158,6 +158,12 @@ async def whoami(request: web.Request) -> web.Response:
     return web.json_response(principal.as_json())
 
 
+async def publication(request: web.Request) -> web.Response:
+    """How far publication to Kafka has come: when the oldest ticket event still waiting occurred (null: none)."""
+    since = await views.unpublished_since(request.app[keys.UOW]())
+    return web.json_response({"unpublished_since": since.isoformat() if since else None})
+
+
 async def my_orders(request: web.Request) -> web.Response:
     """The signed-in customer's own orders (the form's dropdown)."""
     principal = await request.app[keys.AUTH].require(request, "customer")
@@ -263,6 +269,7 @@ ROUTES = [
     ("POST", "/api/v1/access-links", request_access_links),
     ("GET", "/api/v1/carriers", carriers),
     ("GET", "/api/v1/whoami", whoami),
+    ("GET", "/api/v1/publication", publication),
     ("GET", "/api/v1/me/orders", my_orders),
     ("POST", "/api/v1/tickets", submit_ticket),
     (

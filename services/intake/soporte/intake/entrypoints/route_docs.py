@@ -68,6 +68,7 @@ DOCS: dict[tuple[str, str], Doc] = {
     ),
     ("GET", "/api/v1/carriers"): Doc(responses={"200": json_response("Carriers")}),
     ("GET", "/api/v1/whoami"): Doc(responses={"200": json_response("WhoAmI")}),
+    ("GET", "/api/v1/publication"): Doc(responses={"200": json_response("Publication")}, public=True),
     ("GET", "/api/v1/me/orders"): Doc(responses={"200": json_response("MyOrders")}),
     ("POST", "/api/v1/tickets"): Doc(
         body=bodies.SubmitTicketBody,
@@ -154,6 +155,12 @@ SCHEMAS: dict[str, Any] = {
         "required": ["status"],
     },
     "Carriers": listed({"type": "string"}),
+    "Publication": {
+        "type": "object",
+        "description": "every ticket event that occurred before this is on Kafka (the SLA worker's timers wait)",
+        "properties": {"unpublished_since": {"type": ["string", "null"], "format": "date-time"}},
+        "required": ["unpublished_since"],
+    },
     "GuestSession": {
         "type": "object",
         "properties": {"guest_token": _ID, "order_number": _ID},

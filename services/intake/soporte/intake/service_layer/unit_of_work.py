@@ -61,6 +61,10 @@ class EventStore(Protocol):
         """Whether a stored event refers to the file."""
         ...
 
+    async def unpublished_since(self) -> datetime | None:
+        """When the oldest ticket event not yet on Kafka occurred; None when every one is published."""
+        ...
+
 
 class Outcomes(Protocol):
     async def get(self, key: IdempotencyKey) -> Outcome | None:

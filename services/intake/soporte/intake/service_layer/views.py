@@ -29,6 +29,13 @@ async def links_revoked_at(uow: UnitOfWork, ticket_id: str) -> datetime | None:
         return rebuild(ticket_id, await uow.events.load(ticket_id)).links_revoked_at
 
 
+async def unpublished_since(uow: UnitOfWork) -> datetime | None:
+    """When the oldest ticket event not yet on Kafka occurred (None: all are): what happened before it is published,
+    so the SLA worker's timers may run up to it and never outrun an answer still waiting in the outbox."""
+    async with uow:
+        return await uow.events.unpublished_since()
+
+
 async def file_is_referenced(uow: UnitOfWork, sha256: str) -> bool:
     """Whether a committed event refers to the file (a failed request must not remove it then)."""
     async with uow:

@@ -219,8 +219,8 @@ def create_app(
             try:
                 if not app.rebalancing:
                     assigned = [tp for tp in app.consumer.assignment() if tp.topic == tickets_topic_name]
-                    up_to = sla.clock() - sla.lateness
-                    for partition in caught_up(assigned):
+                    up_to = await sla.vouched_until(sla.clock() - sla.lateness)
+                    for partition in caught_up(assigned) if up_to is not None else []:
                         for ticket_id in sla.engine.due_tickets(partition, up_to):
                             await send_due(ticket_id, partition, up_to)
             except Exception as exc:  # noqa: BLE001 - retried on a later tick

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiokafka import AIOKafkaProducer
 
 from soporte.events import (
@@ -61,6 +62,7 @@ class SlaStreams:
         self.read_back = asyncio.Event()  # the ids above are loaded: publishing may start
         self.recovered = asyncio.Event()  # the table is recovered and the heaps rebuilt at least once
         self.lateness = timedelta(seconds=settings.sla_allowed_lateness_seconds)
+        self.http: aiohttp.ClientSession | None = None  # asks intake how far publication has come
 
     @property
     def ready(self) -> bool:
@@ -114,6 +116,24 @@ class SlaStreams:
                     deadline=event.data.deadline.isoformat(),
                 )
                 self.on_escalation(event)
+
+    async def vouched_until(self, up_to: datetime) -> datetime | None:
+        """``up_to``, or earlier when intake still holds an event that occurred before it (the timers may raise
+        levels due up to what this returns); None when intake cannot say (then no timer runs this round)."""
+        if not self.settings.sla_intake_url:
+            return up_to
+        if self.http is None:
+            self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2))
+        try:
+            async with self.http.get(self.settings.sla_intake_url.rstrip("/") + "/api/v1/publication") as answer:
+                answer.raise_for_status()
+                since = (await answer.json())["unpublished_since"]
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+            log.info("due timers wait: intake cannot say how far publication has come", error=repr(exc))
+            return None
+        if since is None:
+            return up_to
+        return min(up_to, datetime.fromisoformat(since) - timedelta(microseconds=1))
 
     def wait_seconds(self) -> float:
         due = self.engine.next_due_at()
