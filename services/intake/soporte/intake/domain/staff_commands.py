@@ -47,6 +47,7 @@ class SetAgentEnabled(OnAgent):
     enabled: bool
 
 
+@dataclass(frozen=True, kw_only=True)
 class ResetPassword(OnAgent):
     """Give an agent a new password made by the desk; their sessions end."""
 
